@@ -1,0 +1,96 @@
+"""Command line: ``python -m abm [Hydra overrides]`` runs one simulation and writes its outputs.
+
+Examples::
+
+    python -m abm                                   # as_was_2016 style, real England, seed 0, 60 months
+    python -m abm regulator=stick scenario=england seed=3
+    python -m abm scenario=small months=24 regulator.severity=0.3
+    python -m abm --help                            # Hydra's help: config groups and every key
+
+Outputs go to the run's Hydra output directory (printed at the end): ``model.parquet`` (one row per month),
+``organisations.parquet`` (one row per organisation per month), ``config_resolved.json`` and Hydra's ``.hydra/``.
+A bad override is reported in one line naming the key, the value and what is allowed; the exit status is 2 and
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from abm.compose import CONF_DIR, compose, register_schema
+from abm.config import ConfigError, validate
+from abm.model import to_config
+from abm.run import simulate, summary, write
+
+HYDRA_FLAGS = {"-m", "--multirun", "--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--resolve",
+               "--shell-completion", "-sc", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
+               "--experimental-rerun", "--version"}
+
+
+def _overrides(argv: list[str]) -> list[str] | None:
+    """The plain key=value overrides of a single run, or None when Hydra flags make a pre-check inapplicable."""
+    if any(a in HYDRA_FLAGS or a.split("=")[0] in HYDRA_FLAGS for a in argv):
+        return None
+    return [a for a in argv if not a.startswith("hydra.") and not a.startswith("hydra/")]
+
+
+def precheck(argv: list[str]) -> None:
+    """Compose and validate before Hydra creates any output directory; exit 2 with one line on bad input."""
+    overrides = _overrides(argv)
+    if overrides is None:
+        return
+    try:
+        compose(overrides)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # Hydra's composition errors: unknown keys, wrong types, unknown options
+        _fail(_one_line(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    """Hydra's multi-line composition errors, reduced to one line naming the key, the value and what is allowed."""
+    text = " ".join(str(exc).split())
+    missing = re.search(r"Could not find '(\w+)/([^']*)'", text)
+    if missing:
+        group, option = missing.groups()
+        allowed = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+        return f"{group}={option!r} is not allowed; choose one of: {', '.join(allowed)}"
+    override = re.search(r"override (\S+)", text)
+    cause = " ".join(str(exc.__cause__ or "").split())
+    key = re.search(r"full_key: (\S+)", cause)
+    if "Could not override" in text or "not in struct" in text:
+        name = key.group(1) if key else re.search(r"override '([^']+)'", text).group(1)
+        value = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.split("=")[0].lstrip("+~") == name), "")
+        return f"unknown key {name!r} (value {value!r}); list the allowed keys with: python -m abm --cfg job"
+    if key and override:
+        return f"{override.group(1)}: {cause.split(' full_key:')[0]} (key {key.group(1)})"
+    return (cause or text).split(" full_key:")[0]
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+register_schema()
+
+
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    config = to_config(cfg)
+    validate(config)
+    outdir = HydraConfig.get().runtime.output_dir
+    tables = simulate(config)
+    write(tables, outdir, config)
+    print(summary(tables["model"]))
+    print(f"outputs: {outdir}")
+
+
+if __name__ == "__main__":
+    precheck(sys.argv[1:])
+    main()

@@ -1,0 +1,44 @@
+"""Build a run's configuration from ``conf/`` exactly as the command line does, for use from Python.
+
+``compose(["regulator=stick", "seed=3"])`` returns the same :class:`abm.config.Config` that
+``python -m abm regulator=stick seed=3`` runs, so a model built from Python and one built from the CLI agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from omegaconf import OmegaConf
+
+from abm.config import Config, ConfigError, RegulatorConfig, validate
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+
+def register_schema() -> None:
+    """Register the structured-config schema that ``conf/config.yaml`` names in its defaults list."""
+    ConfigStore.instance().store(name="schema", node=Config)
+
+
+def compose(overrides: list[str] | None = None) -> Config:
+    """Compose ``conf/config.yaml`` with Hydra overrides, validate it and return it as a :class:`Config`."""
+    from abm.model import to_config
+    register_schema()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
+    config = to_config(cfg)
+    validate(config)
+    return config
+
+
+def regulator_preset(name: str) -> RegulatorConfig:
+    """The parameters of a regulatory style as written in ``conf/regulator/<name>.yaml``."""
+    path = CONF_DIR / "regulator" / f"{name}.yaml"
+    if not path.is_file():
+        allowed = sorted(p.stem for p in (CONF_DIR / "regulator").glob("*.yaml"))
+        raise ConfigError(f"regulator={name!r} is not allowed; choose one of: {', '.join(allowed)}")
+    merged = OmegaConf.merge(OmegaConf.structured(RegulatorConfig), OmegaConf.load(path))
+    return RegulatorConfig(**OmegaConf.to_container(merged))

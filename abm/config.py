@@ -1,0 +1,255 @@
+"""The one place where every parameter is declared: its type, default, allowed range and source.
+
+The dataclasses below are Hydra *structured configs*: Hydra checks types and rejects unknown keys when it composes
+the YAML files in ``conf/``; :func:`validate` then checks every value against its range and names the offending key in
+a one-line :class:`ConfigError`. ``python -m abm.config`` prints the parameter table that ``docs/ODD.md`` embeds.
+
+Sources are short: ``seed 000 L176`` means line 176 of ``shared/seeds/000_*.txt`` (see ``docs/ODD.md`` for the rule
+each parameter belongs to); ``assumption`` marks a value the evidence does not give, chosen to be plausible and to be
+varied in sensitivity analysis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+REGULATOR_STYLES = ("carrot", "stick", "responsive", "carrot_then_stick", "as_was_2016")
+SCENARIOS = ("england", "small")
+INVESTMENT_RULES = ("preferential", "equal", "need")
+
+
+class ConfigError(ValueError):
+    """A configuration value outside what the model accepts; its message is one line."""
+
+
+def p(default: Any, lo: float | None = None, hi: float | None = None, source: str = "assumption",
+      doc: str = "", choices: tuple[str, ...] | None = None):
+    """A parameter: default value plus the metadata used by validation and by the ODD table."""
+    meta = {"lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices}
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class ScenarioConfig:
+    name: str = p("england", choices=SCENARIOS, source="abm/data (ONS, NHS Digital, NHSBSA)",
+                  doc="organisation structure: real England 2016/17 or a small synthetic one")
+    n_stps: int = p(3, 1, 12, "technical", doc="small scenario only: number of synthetic STPs")
+    ccgs_per_stp: int = p(3, 1, 12, "technical", doc="small scenario only: CCGs per STP")
+    acute_per_stp: int = p(2, 1, 6, "technical", doc="small scenario only: acute trusts per STP")
+
+
+@dataclass
+class RegulatorConfig:
+    name: str = p("as_was_2016", choices=REGULATOR_STYLES, source="model brief",
+                  doc="regulatory style (strategy class in abm/styles.py)")
+    severity: float = p(0.6, 0.0, 1.0, "seed 000 L98",
+                        doc="strength of sanctions at full escalation (warnings, directions, special measures)")
+    escalation_threshold: float = p(0.4, 0.0, 1.0, "seed 000 L200; seed 003 L614",
+                                    doc="assessed score below which a body counts as failing")
+    support_budget: float = p(40.0, 0.0, 1000.0, "seed 000 L218, L269",
+                              doc="national support offer, GBP m per year, shared among supported bodies")
+    reporting_load: float = p(0.3, 0.0, 1.0, "seed 000 L174",
+                              doc="baseline share of management capacity taken by information requests")
+    consistency: float = p(0.5, 0.0, 1.0, "seed 000 L153; seed 002 L286",
+                           doc="probability that NHS England and NHS Improvement send consistent instructions")
+    investment_rule: str = p("preferential", choices=INVESTMENT_RULES, source="seed 004 L101-102, L268",
+                             doc="how STP transformation capital is shared out")
+    investment_budget: float = p(300.0, 0.0, 3000.0, "seed 004 L102",
+                                 doc="STP capital and transformation investment, GBP m per year")
+    autonomy_reward: float = p(0.3, 0.0, 1.0, "seed 000 L194",
+                               doc="earned autonomy given to bodies rated well (less reporting, room to push back)")
+    capacity: float = p(0.3, 0.0, 1.0, "seed 000 L139, L200",
+                        doc="share of overseen bodies the regulator can actively attend to each quarter")
+    switch_share: float = p(0.5, 0.0, 1.0, "Chen et al. 2015",
+                            doc="carrot_then_stick: share of compliant bodies at which rewards give way to punishment")
+    leader_removal: float = p(0.3, 0.0, 1.0, "seed 000 L98, L224",
+                              doc="probability per quarter that special measures remove the leader")
+    force_collaboration: float = p(0.0, 0.0, 1.0, "seed 000 L198",
+                                   doc="intensity of threats used to force CCGs to collaborate with their STP")
+
+
+@dataclass
+class BehaviourConfig:
+    # --- demand, money and performance
+    demand_growth: float = p(0.03, 0.0, 0.15, "seed 004 L168; seed 003 L808",
+                             doc="annual growth of demand for provider care")
+    allocation_growth: float = p(0.018, 0.0, 0.15, "seed 004 L110, L117",
+                                 doc="annual growth of CCG allocations (below demand growth)")
+    social_care_cut: float = p(0.02, 0.0, 0.2, "seed 004 L165",
+                               doc="annual real cut in local-authority social-care budgets")
+    displaced_demand: float = p(0.3, 0.0, 1.0, "seed 004 L165",
+                                doc="share of cut social care that returns as NHS demand")
+    stf_share: float = p(0.03, 0.0, 0.1, "seed 003 L444; seed 004 L271",
+                         doc="conditional sustainability fund as a share of acute income")
+    initial_deficit_share: float = p(0.6, 0.0, 1.0, "King's Fund 2016, Deficits in the NHS",
+                                     doc="share of trusts that start with legacy debt")
+    capacity_headroom: float = p(0.97, 0.5, 1.5, "seed 004 L117",
+                                 doc="mean initial provider capacity relative to demand")
+    perf_adjust_rate: float = p(0.15, 0.01, 1.0, "assumption", doc="monthly speed at which true performance moves to its level")
+    load_sensitivity: float = p(1.2, 0.0, 5.0, "seed 004 L117, L134",
+                                doc="loss of true performance per unit of demand above capacity")
+    pressure_effort: float = p(0.1, 0.0, 0.2, "Propper et al. 2008, 2010",
+                               doc="gain in true target performance per unit of high-powered pressure")
+    effort_cost: float = p(0.01, 0.0, 0.1, "seed 000 L135",
+                           doc="extra cost (share of income) per unit of effort spent chasing the target")
+    gaming: float = p(0.06, 0.0, 0.3, "Bevan and Hood 2006; seed 003 L454",
+                      doc="largest reported-minus-true gap per unit of pressure")
+    support_effect: float = p(0.03, 0.0, 0.2, "seed 000 L192, L269",
+                              doc="gain in true performance per unit of support received")
+    target: float = p(0.95, 0.5, 1.0, "NHS Constitution 4-hour standard",
+                      doc="performance standard (share of patients seen within standard)")
+    # --- performance management
+    indicator_noise: float = p(0.05, 0.0, 0.3, "seed 000 L58, L202",
+                               doc="noise in the assessed score")
+    provider_weight: float = p(0.5, 0.0, 1.0, "seed 000 L202",
+                               doc="weight of providers' performance in a CCG's assessment")
+    # --- trust
+    trust_build: float = p(0.03, 0.0, 0.5, "seed 003 L1248",
+                           doc="monthly trust gain from successful joint work (scaled by room to grow)")
+    trust_loss_sanction: float = p(0.3, 0.0, 1.0, "seed 003 L1030; seed 000 L253",
+                                   doc="share of trust lost by a sanctioned body in its sanctioner, at full severity")
+    trust_loss_conflict: float = p(0.08, 0.0, 1.0, "seed 003 L808, L1024",
+                                   doc="share of trust lost in a month of conflict (disputes, fines)")
+    trust_loss_threat: float = p(0.2, 0.0, 1.0, "seed 003 L784, L1030",
+                                 doc="share of trust lost under a tendering or decommissioning threat")
+    la_memory: float = p(0.3, 0.0, 1.0, "seed 003 L422",
+                         doc="local authorities rebuild trust at this fraction of the NHS rate")
+    personal_trust: float = p(0.4, 0.0, 1.0, "seed 003 L868; seed 004 L172",
+                              doc="share of trust held by the leader and lost when the leader changes")
+    trust_threshold: float = p(0.6, 0.0, 1.0, "seed 003 L992, L1258",
+                               doc="trust above which partners share information and risk")
+    # --- peers
+    peer_look_rate: float = p(0.93, 0.0, 1.0, "seed 002 L92",
+                              doc="share of CCGs looking at what peers do, per year")
+    peer_learning: float = p(0.15, 0.0, 1.0, "seed 002 L92, L334",
+                             doc="share of the gap to better-rated peers' readiness closed when looking")
+    peer_weight: float = p(0.6, 0.0, 1.0, "seed 003 L546",
+                           doc="weight of peer comparison in felt pressure (peers heard more than regulators)")
+    # --- collaboration
+    init_joint_committee: float = p(0.6, 0.0, 1.0, "seed 002 L125, L184, L240",
+                                    doc="April 2016: chance that a trusting CCG pair already has a joint committee")
+    init_shared_ao: float = p(0.3, 0.0, 1.0, "seed 002 L125; seed 004 L218",
+                              doc="April 2016: chance that a joint-committee pair already shares an AO")
+    collaboration_rate: float = p(0.08, 0.0, 1.0, "seed 002 L49, L125",
+                                  doc="monthly propensity of a ready, trusting CCG pair to form a joint committee")
+    shared_ao_rate: float = p(0.3, 0.0, 1.0, "seed 002 L125; seed 004 L218",
+                              doc="chance that a vacant AO post is filled by a joint-committee partner's AO")
+    merger_rate: float = p(0.01, 0.0, 1.0, "seed 002 L129",
+                           doc="monthly propensity of CCGs sharing an AO for a year to merge, when allowed")
+    merger_allowed_from: int = p(10, 0, 600, "seed 002 L123",
+                                 doc="month (0 = April 2016) when NHS England lifts its merger moratorium")
+    pooling_rate: float = p(0.02, 0.0, 1.0, "seed 002 L137-141; seed 003 L350",
+                            doc="monthly propensity of a trusting CCG-LA pair to pool budgets")
+    pooled_share: float = p(0.05, 0.0, 0.5, "seed 003 L208",
+                            doc="share of the CCG's and LA's overlap budget put into a pooled fund")
+    alliance_rate: float = p(0.03, 0.0, 1.0, "seed 003 L896-902",
+                             doc="monthly propensity of a trusting commissioner-provider pair to form an alliance")
+    alliance_decay: float = p(0.03, 0.0, 1.0, "seed 003 L948",
+                              doc="monthly chance an alliance not renewed by joint success drifts apart")
+    risk_share_rate: float = p(0.1, 0.0, 1.0, "seed 003 L976; seed 000 L242",
+                               doc="monthly propensity of an STP to agree a risk share, before penalties")
+    risk_share_partners: float = p(6.0, 1.0, 100.0, "seed 003 L976-978",
+                                   doc="partner count at which risk-share propensity falls to 1/e")
+    financial_pullback: float = p(1.0, 0.0, 5.0, "seed 004 L116, L172",
+                                  doc="how strongly financial stress pulls organisations back from collaboration")
+    # --- leadership
+    stress_relax: float = p(0.08, 0.0, 1.0, "seed 002 L55", doc="monthly easing of leader stress")
+    stress_sanction: float = p(0.25, 0.0, 1.0, "seed 000 L79, L222",
+                               doc="stress added by a sanction at full severity")
+    stress_deficit: float = p(0.03, 0.0, 1.0, "seed 000 L224", doc="monthly stress from being in deficit")
+    stress_rating: float = p(0.02, 0.0, 1.0, "seed 000 L196", doc="monthly stress from a poor rating")
+    stress_reporting: float = p(0.04, 0.0, 1.0, "seed 000 L216", doc="monthly stress per unit reporting burden")
+    stress_inconsistency: float = p(0.03, 0.0, 1.0, "seed 000 L145, L153",
+                                    doc="stress from conflicting regulator instructions")
+    stress_support: float = p(0.1, 0.0, 1.0, "seed 000 L218", doc="stress relieved per unit support")
+    stress_autonomy: float = p(0.05, 0.0, 1.0, "seed 000 L194", doc="stress relieved per unit autonomy")
+    exit_base: float = p(0.08, 0.0, 1.0, "seed 002 L352",
+                         doc="annual leader exit rate at no stress (retirement, career moves)")
+    exit_stress: float = p(0.02, 0.0, 1.0, "seed 000 L212, L224", doc="monthly exit probability at full stress")
+    turnover_capacity_loss: float = p(0.3, 0.0, 1.0, "seed 000 L234",
+                                      doc="management capacity lost when a leader changes, recovering over months")
+    # --- STP maturity
+    maturity_rate: float = p(0.06, 0.0, 1.0, "seed 002 L240", doc="monthly speed at which STP maturity moves")
+    investment_effect: float = p(0.15, 0.0, 1.0, "seed 004 L101-102, L110",
+                                 doc="maturity gain per GBP 100m invested in an STP")
+    dashboard_cuts: list[float] = field(default_factory=lambda: [0.40, 0.50, 0.62], metadata={
+        "lo": 0.0, "hi": 1.0, "source": "seed 004 L97-98", "choices": None,
+        "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
+
+
+@dataclass
+class Config:
+    seed: int = p(0, 0, 2**31 - 1, "technical", doc="master seed of the run")
+    months: int = p(60, 1, 1200, "technical", doc="horizon in months from April 2016")
+    run_id: str = p("", source="technical", doc="label of the run; derived from the config and seed when empty")
+    write_organisations: bool = p(True, source="technical",
+                                  doc="write organisations.parquet (one row per organisation per month)")
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    regulator: RegulatorConfig = field(default_factory=RegulatorConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+
+
+def _check(path: str, value: Any, meta: dict) -> None:
+    choices, lo, hi = meta.get("choices"), meta.get("lo"), meta.get("hi")
+    if choices is not None:
+        if value not in choices:
+            raise ConfigError(f"{path}={value!r} is not allowed; choose one of: {', '.join(choices)}")
+        return
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            if lo is None and hi is None:
+                continue
+            raise ConfigError(f"{path}={value!r} must be a number in [{lo}, {hi}]")
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ConfigError(f"{path}={value!r} must be a finite number in [{lo}, {hi}]")
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise ConfigError(f"{path}={value!r} is out of range; allowed: [{lo}, {hi}]")
+
+
+def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
+    """Check every value of ``cfg`` (a dataclass instance, DictConfig or dict) against :class:`Config`."""
+    get = (lambda k: cfg[k]) if isinstance(cfg, dict) or hasattr(cfg, "keys") else (lambda k: getattr(cfg, k))
+    for f in fields(schema):
+        path = f"{prefix}{f.name}"
+        value = get(f.name)
+        if is_dataclass(f.type) or (isinstance(f.type, str) and f.type in _NESTED):
+            validate(value, _NESTED[f.type] if isinstance(f.type, str) else f.type, path + ".")
+        else:
+            _check(path, value, dict(f.metadata))
+    if schema is BehaviourConfig:
+        cuts = list(get("dashboard_cuts"))
+        if len(cuts) != 3 or sorted(cuts) != cuts:
+            raise ConfigError(f"{prefix}dashboard_cuts={cuts} must be three increasing numbers in [0, 1]")
+
+
+_NESTED = {"ScenarioConfig": ScenarioConfig, "RegulatorConfig": RegulatorConfig, "BehaviourConfig": BehaviourConfig}
+
+
+def parameter_rows() -> list[dict]:
+    """One row per parameter (group, name, default, range, source, meaning) for the ODD table."""
+    rows = []
+    for group, schema in (("", Config), ("scenario", ScenarioConfig), ("regulator", RegulatorConfig),
+                          ("behaviour", BehaviourConfig)):
+        inst = schema()
+        for f in fields(schema):
+            if f.name in ("scenario", "regulator", "behaviour"):
+                continue
+            m = f.metadata
+            rng = " / ".join(m["choices"]) if m.get("choices") else (
+                f"[{m['lo']}, {m['hi']}]" if m.get("lo") is not None else "any")
+            rows.append({"name": f"{group}.{f.name}" if group else f.name, "default": getattr(inst, f.name),
+                         "range": rng, "source": m.get("source", ""), "meaning": m.get("doc", "")})
+    return rows
+
+
+def markdown_table() -> str:
+    lines = ["| parameter | default | range | source | meaning |", "|---|---|---|---|---|"]
+    for r in parameter_rows():
+        lines.append(f"| `{r['name']}` | {r['default']} | {r['range']} | {r['source']} | {r['meaning']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

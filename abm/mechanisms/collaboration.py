@@ -1,0 +1,322 @@
+"""Mechanism 5: collaboration.
+
+CCG–CCG: joint committees, shared accountable officers (see :func:`abm.mechanisms.leadership.replace`) and mergers
+that really merge two CCGs. CCG–local authority: pooled budgets. Commissioner–provider: alliances on
+aligned-incentive contracts, tendering threats that break them. System: STP risk shares that pool members' surpluses
+and deficits. Every form needs trust and spare capacity; financial pressure pulls partners back to self-interest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from abm.scenarios import EDGE_KINDS
+
+CCG_CCG = EDGE_KINDS.index("ccg_ccg")
+CP = EDGE_KINDS.index("commissioner_provider")
+CCG_LA = EDGE_KINDS.index("ccg_la")
+SYSTEM_KINDS = [EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la", "provider_provider")]
+RISK_TRANSFER = 0.3      # share of a member's deviation from the STP mean result pooled each month (assumption)
+TENDER_THREAT_RATE = 0.05  # monthly chance that a distrusted, under-performing provider is threatened (assumption)
+
+
+def _mutual(e, idx: np.ndarray) -> np.ndarray:
+    return np.minimum(e.trust[idx], e.trust[e.rev[idx]])
+
+
+def _trust_factor(t: np.ndarray, threshold: float) -> np.ndarray:
+    """0 below 0.3, rising to 1 at the information-sharing threshold."""
+    return np.clip((t - 0.3) / max(threshold - 0.3, 1e-6), 0.0, 1.0)
+
+
+def _pullback(m, a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Financial pull back to self-interest: 0 when both partners are in balance, up to 1.
+
+    Evidence: seed 004 L116, “the NHS risks being pulled away from collaboration through pressure on financial and
+    staffing resources”; seed 002 L137, “the difficult financial situation of either or both the CCG and the local
+    authority”.
+    """
+    o = m.orgs
+    deficit = 0.5 * ((o.balance[a] < 0).astype(float) + (o.balance[c] < 0))
+    return np.clip(m.beh.financial_pullback * deficit * 0.5, 0.0, 1.0)
+
+
+def _free_capacity(m, a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Management capacity left after reporting and leader turnover (seed 002 L51: “capacity, not capability”)."""
+    o = m.orgs
+    free = np.clip(1.0 - o.reporting - o.capacity_loss, 0.0, 1.0)
+    return 0.5 * (free[a] + free[c])
+
+
+def _link(e, idx: np.ndarray, on: bool) -> None:
+    e.link[idx] = on
+    e.link[e.rev[idx]] = on
+
+
+def initialise(m) -> None:
+    """The collaboration already in place in April 2016, drawn from trust (itself built on partnership history).
+
+    Evidence: seed 002 L184, NE Hampshire and Farnham's joint strategy “started as early as 2012”; seed 002 L240,
+    Frimley and Dorset “started their system-wide collaborative working much earlier than the STP process”; seed 002
+    L125, by March 2017 70 % had joint committees and 40 % shared an accountable officer. Pooled budgets here are
+    voluntary pooling beyond the mandatory Better Care Fund (seed 003 L208), so none is assumed at the start.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
+    p = b.init_joint_committee * _trust_factor(_mutual(e, fwd), b.trust_threshold)
+    jc = fwd[m.rng.random(len(fwd)) < p]
+    _link(e, jc, True)
+    for edge in jc[m.rng.random(len(jc)) < b.init_shared_ao]:
+        a, c = e.src[edge], e.dst[edge]
+        o.leader[o.leader == o.leader[c]] = o.leader[a]
+        o.stress[o.leader == o.leader[a]] = o.stress[a]
+
+
+def joint_committees(m) -> None:
+    """Ready, trusting CCG pairs with spare capacity form joint committees; distrust dissolves them.
+
+    Evidence: seed 002 L125, “70% stated they had one or more joint committees”; seed 003 L368, each CCG “produced a
+    scheme of delegation”; seed 003 L1248, “Relationships and trust underpin increased collaborative working”.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
+    a, c = e.src[fwd], e.dst[fwd]
+    mutual = _mutual(e, fwd)
+    p = (b.collaboration_rate * 0.5 * (o.readiness[a] + o.readiness[c]) * _trust_factor(mutual, b.trust_threshold)
+         * _free_capacity(m, a, c) * (1.0 - _pullback(m, a, c)))
+    draw = m.rng.random(len(fwd))
+    _link(e, fwd[~e.link[fwd] & (draw < p)], True)
+    _link(e, fwd[e.link[fwd] & (mutual < 0.25)], False)
+
+
+def tender_threats(m) -> None:
+    """A CCG that distrusts an under-performing community or mental-health provider threatens to re-tender.
+
+    Evidence: seed 003 L1030, “Well, we'll just stop commissioning you”; seed 003 L928, “an absence of trust between
+    partners encouraged competition for services”; seed 003 L784, the prospect of procurement injects uncertainty
+    that would “delay progress”; seed 003 L718, acute hospitals “allowed to operate in a cartel”.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    cp = np.flatnonzero((e.kind == CP) & e.active & (o.kind[e.src] == "ccg")
+                        & np.isin(o.kind[e.dst], ("community", "mental_health")))
+    _c, p = e.src[cp], e.dst[cp]
+    at_risk = (e.trust[cp] < 0.3) & (o.perf_reported[p] < b.target - 0.05)
+    hit = cp[at_risk & (m.rng.random(len(cp)) < TENDER_THREAT_RATE)]
+    e.conflict[hit] = np.maximum(e.conflict[hit], b.trust_loss_threat)
+    e.conflict[e.rev[hit]] = np.maximum(e.conflict[e.rev[hit]], b.trust_loss_threat)
+    o.tender_block[e.dst[hit]] = 12.0
+    _link(e, hit, False)
+    m.month_tenders = len(hit)
+    o.tender_block = np.maximum(o.tender_block - 1.0, 0.0)
+
+
+def alliances(m) -> None:
+    """Trusting commissioner-provider pairs move to an alliance on an aligned-incentive contract; alliances drift
+    apart unless joint success renews them; NHS Improvement's tariff advice can pull a provider out.
+
+    Evidence: seed 003 L898, “a book based contract rather than a widget based contract”; seed 003 L1224, the contract
+    “was key to returning the system to financial balance”; seed 003 L948, “differences had emerged and partnership
+    working was becoming more challenging”; seed 000 L153, NHS Improvement “insisting on the use of the tariff”; seed
+    003 L858, “until we're at balance [...] there's a risk of going to a block”.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    cp = np.flatnonzero((e.kind == CP) & e.active & (o.kind[e.src] == "ccg") & (o.kind[e.dst] != "ambulance"))
+    c, p = e.src[cp], e.dst[cp]
+    load = o.demand[p] / np.maximum(o.capacity[p], 1e-12)
+    ok = (load <= 1.05) & (o.tender_block[p] == 0) & ~o.conflicted[p]
+    prob = (b.alliance_rate * _trust_factor(_mutual(e, cp), b.trust_threshold) * _free_capacity(m, c, p)
+            * (1.0 - _pullback(m, c, p)) * ok)
+    draw = m.rng.random(len(cp))
+    new = cp[~e.link[cp] & (draw < prob)]
+    lapse = cp[e.link[cp] & ((~e.success[cp] & (draw < b.alliance_decay)) | o.conflicted[p] & (draw < 0.05))]
+    _link(e, new, True)
+    _link(e, lapse, False)
+    e.form[new] = 2
+    e.form[e.rev[new]] = 2
+    default = np.where(np.isin(o.kind[e.dst[lapse]], ("mental_health", "community")), 1, 0)
+    e.form[lapse] = default
+    e.form[e.rev[lapse]] = default
+
+
+def pooled_budgets(m) -> None:
+    """Trusting CCG-LA pairs with a large shared area pool budgets; austerity and distrust unpick them.
+
+    Evidence: seed 003 L350, CCGs coterminous with their LA “formed joint committees, which oversaw pooled funding”;
+    seed 002 L139, progress slowed by “culture, trust, and fear of loss of organisational sovereignty”; seed 003 L360,
+    “any partner cuts has a massive impact on everyone else”.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    fwd = np.flatnonzero((e.kind == CCG_LA) & e.active & (o.kind[e.src] == "ccg"))
+    c, la = e.src[fwd], e.dst[fwd]
+    overlap = np.sqrt(e.share[fwd] * e.share[e.rev[fwd]])     # 1 when CCG and LA are coterminous
+    mutual = _mutual(e, fwd)
+    squeeze = np.clip(1.0 - o.budget[la] / np.maximum(m.initial_budget[la], 1e-12), 0.0, 1.0) * 5.0
+    pull = np.clip(_pullback(m, c, c) + squeeze * b.financial_pullback * 0.2, 0.0, 1.0)
+    p = b.pooling_rate * _trust_factor(mutual, b.trust_threshold) * overlap * (1.0 - pull)
+    draw = m.rng.random(len(fwd))
+    _link(e, fwd[~e.link[fwd] & (draw < p)], True)
+    _link(e, fwd[e.link[fwd] & (mutual < 0.3) & (draw < 0.1)], False)
+
+
+def stp_members(m) -> np.ndarray:
+    """Organisations that can join an STP risk share: CCGs and non-ambulance trusts."""
+    return m.mask("ccg", "acute", "mental_health", "community")
+
+
+def risk_shares(m) -> None:
+    """STPs agree system risk shares less often with more partners, more deficits and less trust; conflicting
+    regulator instructions and deficits break them.
+
+    Evidence: seed 003 L976, risk sharing is made harder by “the size of the system and the number of partner
+    organisations; the system financial challenge; the relative size of organisations; and individual interests”;
+    seed 003 L978, “a larger number of partners increased the risks of rivalries and divisions”; seed 003 L994, “a
+    reluctance [...] to take on that risk”; seed 002 L286, NHS Improvement advice “flew in the face of articulated
+    system aims”.
+    """
+    o, s, b = m.orgs, m.stps, m.beh
+    members = stp_members(m)
+    n_stp = len(s.maturity)
+    st = o.stp[members]
+    n = np.bincount(st, minlength=n_stp)
+    deficit = np.bincount(st, weights=(o.balance[members] < 0).astype(float), minlength=n_stp) / np.maximum(n, 1)
+    conflicted = np.bincount(st, weights=o.conflicted[members].astype(float), minlength=n_stp) / np.maximum(n, 1)
+    t = m.stp_trust
+    p = (b.risk_share_rate * np.exp(-n / b.risk_share_partners) * _trust_factor(t, b.trust_threshold)
+         * np.clip(1.0 - b.financial_pullback * deficit, 0.0, 1.0))
+    draw = m.rng.random(n_stp)
+    form = ~s.risk_share & (draw < p) & (n >= 2)
+    brk = s.risk_share & (draw < 0.05 * conflicted + 0.05 * b.financial_pullback * deficit * (t < b.trust_threshold))
+    s.risk_share = (s.risk_share | form) & ~brk
+
+
+def share_risk(m) -> None:
+    """Within an STP risk share, each member's monthly result moves part-way to the members' mean (money conserved).
+
+    Evidence: seed 003 L992, “CCGs drew down differential amounts of money to help each other out”; seed 000 L242,
+    the STP as “a vehicle for system-wide budgeting, risk-sharing and performance management”.
+    """
+    o, s = m.orgs, m.stps
+    members = stp_members(m) & s.risk_share[np.maximum(o.stp, 0)] & (o.stp >= 0)
+    if not members.any():
+        m.month_risk_transfer = 0.0
+        return
+    idx = np.flatnonzero(members)
+    net = o.inflow[idx] - o.outflow[idx]
+    st = o.stp[idx]
+    mean = (np.bincount(st, weights=net, minlength=len(s.maturity))
+            / np.maximum(np.bincount(st, minlength=len(s.maturity)), 1))[st]
+    transfer = RISK_TRANSFER * (mean - net)
+    o.inflow[idx] += np.maximum(transfer, 0.0)
+    o.outflow[idx] += np.maximum(-transfer, 0.0)
+    m.month_risk_transfer = float(np.abs(transfer).sum() / 2.0)
+
+
+def mergers(m) -> list[tuple[int, int]]:
+    """CCGs that have shared an accountable officer for a year, trust each other and are allowed to, merge.
+
+    Evidence: seed 002 L129, asked about merger plans, “51% stating they were not; 30% saying possibly; and 16%
+    saying yes”; seed 002 L123, “the recently lifted NHS England moratorium on CCG mergers”; seed 004 L218, mergers
+    of CCGs “or arrangements whereby several CCGs appoint a shared accountable officer”.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    ccg = m.mask("ccg")
+    shared = ccg & np.isin(o.leader, _shared_ids(o.leader[ccg]))
+    o.shared_months = np.where(shared, o.shared_months + 1.0, 0.0)
+    if m.t < b.merger_allowed_from:
+        return []
+    fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
+    a, c = e.src[fwd], e.dst[fwd]
+    cand = ((o.leader[a] == o.leader[c]) & (o.shared_months[a] >= 12) & (o.shared_months[c] >= 12)
+            & (_mutual(e, fwd) >= b.trust_threshold) & (m.rng.random(len(fwd)) < b.merger_rate))
+    done, merged = set(), []
+    for x, y in zip(a[cand], c[cand], strict=True):
+        if x in done or y in done:
+            continue
+        keep, gone = (x, y) if o.population[x] >= o.population[y] else (y, x)
+        merge(m, int(keep), int(gone))
+        done.update((x, y))
+        merged.append((int(keep), int(gone)))
+    return merged
+
+
+def _shared_ids(leaders: np.ndarray) -> np.ndarray:
+    ids, counts = np.unique(leaders, return_counts=True)
+    return ids[counts > 1]
+
+
+def merge(m, keep: int, gone: int) -> None:
+    """Merge CCG ``gone`` into ``keep``: population, money, contracts and ties move over; ``gone`` ceases to exist."""
+    o, e = m.orgs, m.edges
+    total_alloc = o.allocation[keep] + o.allocation[gone]
+    total_pop = o.population[keep] + o.population[gone]
+    # Shares seen from the CCG side become shares of the merged CCG's allocation (contracts) or area (LA ties).
+    w_keep = np.array([o.allocation[keep] / total_alloc, o.population[keep] / total_pop])
+    w_gone = 1.0 - w_keep
+    own = np.flatnonzero(e.active & (e.src == keep) & np.isin(e.kind, [CP, CCG_LA]))
+    e.share[own] *= w_keep[(e.kind[own] == CCG_LA).astype(int)]
+    e.share[e.rev[own[e.kind[own] == CP]]] = e.share[own[e.kind[own] == CP]]
+    for idx in np.flatnonzero(e.active & (e.src == gone)):
+        other, k, back = e.dst[idx], e.kind[idx], e.rev[idx]
+        if k in (CP, CCG_LA):
+            e.share[idx] *= w_gone[int(k == CCG_LA)]
+            if k == CP:
+                e.share[back] = e.share[idx]
+        if other == keep:
+            e.active[[idx, back]] = False
+            continue
+        match = np.flatnonzero(e.active & (e.src == keep) & (e.dst == other) & (e.kind == k))
+        if len(match) == 0:                   # a tie only the departing CCG had: it now belongs to `keep`
+            e.src[idx] = keep
+            e.dst[back] = keep
+            continue
+        j = match[0]
+        jb = e.rev[j]
+        if k == CP:
+            e.share[j] += e.share[idx]
+            e.share[jb] = e.share[j]
+            for arr in (e.block_value, e.last_payment, e.demand_frac):
+                arr[j] += arr[idx]
+                arr[jb] = arr[j]
+        elif k == CCG_LA:
+            e.share[j] += e.share[idx]
+            e.share[jb] += e.share[back]
+        e.trust[j] = 0.5 * (e.trust[j] + e.trust[idx])
+        e.trust[jb] = 0.5 * (e.trust[jb] + e.trust[back])
+        e.link[[j, jb]] = e.link[j] | e.link[idx]
+        e.active[[idx, back]] = False
+    for arr in (o.population, o.allocation, o.other_spend, o.balance):
+        arr[keep] += arr[gone]
+        arr[gone] = 0.0
+    o.readiness[keep] = max(o.readiness[keep], o.readiness[gone])
+    o.alive[gone] = False
+    o.merged_into[gone] = keep
+    m.on_merge(keep, gone)
+
+
+def counts(m) -> dict[str, float]:
+    """Collaboration counts for the outputs."""
+    o, e, s = m.orgs, m.edges, m.stps
+    ccg = m.mask("ccg")
+    jc = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link)
+    n = len(o.kind)
+    g = coo_matrix((np.ones(len(jc)), (e.src[jc], e.dst[jc])), shape=(n, n))
+    _, label = connected_components(g, directed=False)
+    in_jc = np.zeros(n, bool)
+    in_jc[e.src[jc]] = True
+    n_committees = len(np.unique(label[in_jc])) if in_jc.any() else 0
+    shared = ccg & np.isin(o.leader, _shared_ids(o.leader[ccg]))
+    cp = (e.kind == CP) & e.active & e.link & (o.kind[e.src] == "ccg")
+    pooled = (e.kind == CCG_LA) & e.active & e.link & (o.kind[e.src] == "ccg")
+    n_ccg = int(ccg.sum())
+    return {
+        "n_ccgs": n_ccg,
+        "n_joint_committees": n_committees,
+        "share_ccgs_in_joint_committee": float(in_jc[ccg].mean()) if n_ccg else 0.0,
+        "n_ccgs_sharing_ao": int(shared.sum()),
+        "share_ccgs_sharing_ao": float(shared.sum() / n_ccg) if n_ccg else 0.0,
+        "n_pooled_budgets": int(pooled.sum()),
+        "n_alliances": int(cp.sum()),
+        "n_risk_shares": int(s.risk_share.sum()),
+    }

@@ -1,0 +1,103 @@
+"""Mechanism 6: leadership stress and turnover.
+
+A leader's stress accumulates from deficits, sanctions, poor ratings, reporting burden and conflicting instructions,
+and eases with support, autonomy and time. Stressed leaders leave more often; some retire anyway; regulators in
+special measures may remove them. A change of leader costs management capacity for a while and part of the
+organisation's relationships; a CCG whose accountable officer leaves may share its partner's officer instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.mechanisms import monthly_prob, trust
+from abm.scenarios import EDGE_KINDS
+
+LED = ("ccg", "acute", "mental_health", "community", "ambulance", "la")
+CCG_CCG = EDGE_KINDS.index("ccg_ccg")
+CAPACITY_RECOVERY = 0.1   # share of lost management capacity recovered per month (assumption: about a year)
+
+
+def update_stress(m) -> None:
+    """Stress moves with this month's pressures and reliefs, bounded in [0, 1].
+
+    Evidence: seed 000 L79, accountability mechanisms are “the cause of stress among their leaders”; seed 000 L216,
+    “levels of bureaucracy, assurance regimes and a lack of local-level autonomy”; seed 000 L222, “It doesn't motivate
+    me”; seed 000 L218, “very little support”; seed 000 L194, earned autonomy and a “relatively good relationship”;
+    seed 002 L55, morale “higher than anticipated” (stress also eases with time).
+    """
+    o, b = m.orgs, m.beh
+    led = m.mask(*LED)
+    add = (b.stress_deficit * (o.balance < 0) + b.stress_rating * (o.rating == 0) + b.stress_reporting * o.reporting
+           + b.stress_inconsistency * o.conflicted + b.stress_sanction * o.sanctioned)
+    relief = b.stress_support * o.support + b.stress_autonomy * o.autonomy + b.stress_relax * o.stress
+    s = np.clip(o.stress + add * (1.0 - 0.5 * o.resilience) - relief, 0.0, 1.0)
+    o.stress = np.where(led, s, o.stress)
+    o.sanctioned[:] = 0.0        # a sanction is felt once, at the review that imposed it
+
+
+def turnover(m) -> int:
+    """Leaders leave (retirement, stress) or are removed; returns the number of organisations whose leader changed.
+
+    Evidence: seed 002 L352, “nearly a third said they were going to retire in the next 3-5 years” (``exit_base``);
+    seed 000 L212, “I would have no hesitation walking away”; seed 000 L224, “significant ‘churn’ in CCG leadership,
+    related to performance issues in CCGs and local systems”; seed 000 L98, special measures may force “a change in
+    leadership”.
+    """
+    o, b = m.orgs, m.beh
+    led = m.mask(*LED)
+    p = monthly_prob(b.exit_base) + b.exit_stress * o.stress ** 2 * (1.0 - 0.5 * o.resilience)
+    leaving = led & (m.rng.random(len(o.kind)) < p)
+    forced = np.zeros(len(o.kind), bool)
+    forced[[i for i in m.forced_exits if o.alive[i]]] = True
+    m.forced_exits.clear()
+    leaving |= forced & led
+    # A shared accountable officer who leaves leaves every CCG that shares them.
+    leaving |= led & np.isin(o.leader, o.leader[leaving & (o.kind == "ccg")]) & (o.kind == "ccg")
+    idx = np.flatnonzero(leaving)
+    o.tenure += 1.0
+    o.capacity_loss *= 1.0 - CAPACITY_RECOVERY
+    if len(idx) == 0:
+        return 0
+    replace(m, idx)
+    return len(idx)
+
+
+def replace(m, idx: np.ndarray) -> None:
+    """Install new leaders at ``idx``: fresh stress and tenure, lost capacity and relationships, maybe a shared AO.
+
+    Evidence: seed 000 L234, “high turnover – loss of experience and skills”; seed 004 L218, “several CCGs appoint a
+    shared accountable officer”; seed 002 L125, 40 % of CCGs shared an accountable officer in March 2017.
+    """
+    o, b = m.orgs, m.beh
+    o.tenure[idx] = 0.0
+    o.stress[idx] = 0.2
+    o.resilience[idx] = m.rng.beta(5.0, 2.0, len(idx))
+    o.capacity_loss[idx] = b.turnover_capacity_loss
+    # CCGs that lose a shared accountable officer together recruit one successor together.
+    _, group = np.unique(o.leader[idx], return_inverse=True)
+    o.leader[idx] = m.next_leader_id + group
+    m.next_leader_id += int(group.max()) + 1
+    trust.leader_change(m, idx)
+    # A vacant CCG post may go to the accountable officer of a joint-committee partner.
+    e = m.edges
+    ccgs = idx[o.kind[idx] == "ccg"]
+    if len(ccgs) == 0:
+        return
+    jc = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link & np.isin(e.src, ccgs) & ~np.isin(e.dst, idx))
+    if len(jc) == 0:
+        return
+    jc = jc[m.rng.permutation(len(jc))]
+    first = np.unique(e.src[jc], return_index=True)[1]
+    for edge in jc[first]:
+        if m.rng.random() < b.shared_ao_rate:
+            o.leader[e.src[edge]] = o.leader[e.dst[edge]]
+            o.stress[e.src[edge]] = o.stress[e.dst[edge]]
+
+
+def shared_ao(m) -> np.ndarray:
+    """Boolean per organisation: a CCG whose accountable officer also leads another CCG."""
+    o = m.orgs
+    ccg = m.mask("ccg")
+    ids, counts = np.unique(o.leader[ccg], return_counts=True)
+    return ccg & np.isin(o.leader, ids[counts > 1])

@@ -1,0 +1,199 @@
+"""Mechanism 1: demand, money and performance (true and reported).
+
+Demand for provider care grows faster than CCG allocations; social-care cuts push demand back onto the NHS;
+providers are paid by activity (PbR), by block, or by an aligned-incentive contract that splits savings and
+overspends; conditional sustainability funds reward trusts already performing; deficits accumulate into legacy debt
+that costs interest. True performance follows capacity against demand, management capacity, support, stress and
+effort; reported performance can exceed it when pressure is high-powered and trust in the regulator is low.
+
+Money is in GBP million per month. Every flow is booked as an organisation's ``inflow`` or ``outflow`` and balances
+move only through :func:`close_books`, so allocations = spending + change in balances holds by construction and is
+checked by the tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.mechanisms import monthly
+from abm.scenarios import EDGE_KINDS
+
+CP = EDGE_KINDS.index("commissioner_provider")
+CCG_LA = EDGE_KINDS.index("ccg_la")
+DEBT_INTEREST = 0.015          # annual interest on legacy debt (seed 004 L108: 1.5 %)
+SPECIAL_MEASURES_INTEREST = 0.06  # annual interest in financial special measures (seed 004 L108: 6 %)
+STF_PERF_MARGIN = 0.04         # STF trajectory: reported performance within this of the standard
+FINE_RATE = 0.02               # contract sanction, share of the month's payment
+STRESS_PENALTY = 0.03          # performance lost at full leader stress (assumption)
+CAPACITY_PENALTY = 0.02        # performance lost with no management capacity left (assumption; seed 000 L174)
+
+
+def commissioning_edges(m) -> np.ndarray:
+    """Active commissioner -> provider edges (the CCG's side of each contract)."""
+    e = m.edges
+    return np.flatnonzero((e.kind == CP) & e.active & (m.orgs.kind[e.src] == "ccg"))
+
+
+def grow(m) -> None:
+    """Demand grows faster than money; social-care cuts displace demand onto the NHS.
+
+    Evidence: seed 004 L168, actual emergency admissions “+2.2 %” a year against plans of −0.2 %; seed 004 L117, the
+    service “is currently unable to deliver three key acute care targets”; seed 004 L165, “displaced demand will
+    necessarily be absorbed by the NHS”; seed 003 L1010, integration “might save the NHS some money, but there is
+    always a cost shunt to the local authority” (pooled budgets absorb part of the displaced demand).
+    """
+    o, b = m.orgs, m.beh
+    prov, ccg, la = m.mask("provider"), m.mask("ccg"), m.mask("la")
+    gd, ga = monthly(b.demand_growth), monthly(b.allocation_growth)
+    cut = np.where(la, o.budget * (1.0 - (1.0 - b.social_care_cut) ** (1.0 / 12.0)), 0.0)
+    o.budget -= cut
+    # Displaced demand lands on the acute and community providers of the LA's STP, less what pooled budgets absorb.
+    absorbed = 0.5 * pooled_fraction(m)
+    displaced = np.bincount(o.stp[la], weights=(cut * b.displaced_demand * (1.0 - absorbed))[la],
+                            minlength=len(m.stps.maturity))
+    takers = m.mask("acute", "community")
+    weight = np.where(takers, o.demand, 0.0)
+    stp_weight = np.bincount(o.stp[takers], weights=weight[takers], minlength=len(displaced))
+    share = np.where(takers, weight / np.maximum(stp_weight[np.maximum(o.stp, 0)], 1e-12), 0.0)
+    o.demand = np.where(prov, o.demand * (1.0 + gd) + share * displaced[np.maximum(o.stp, 0)], o.demand)
+    o.allocation = np.where(ccg, o.allocation * (1.0 + ga), o.allocation)
+    o.other_spend = np.where(ccg, o.other_spend * (1.0 + gd), o.other_spend)
+
+
+def pooled_fraction(m) -> np.ndarray:
+    """Per LA: share of its area covered by CCGs it pools budgets with (0 where it pools nothing)."""
+    e = m.edges
+    pooled = (e.kind == CCG_LA) & e.active & e.link & (m.orgs.kind[e.src] == "la")
+    return np.clip(np.bincount(e.src[pooled], weights=e.share[pooled], minlength=len(m.orgs.kind)), 0.0, 1.0)
+
+
+def settle(m) -> None:
+    """Book the month's flows: contracts, fines, conditional funds, costs, interest, pooled funds, LA spending.
+
+    Evidence: seed 003 L808, PbR “encouraged hospitals to increase activity in order to increase income”; seed 003
+    L896, aligned-incentive savings shared through “the equal division of the savings between the CCG and Trust”;
+    seed 003 L832, block-funded community and MH contract money “hasn't grown anything like” demand; seed 003 L444,
+    the STF is open to acute providers “conditional on agreeing and delivering a financial control total and waiting
+    times targets”; seed 003 L460, a trust that missed A&E “did not receive much of the STF”; seed 004 L108, loans
+    in financial special measures cost 6 % instead of 1.5 %; seed 000 L168, CCGs use “the threat of sanctions”.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    n = len(o.kind)
+    o.inflow[:] = 0.0
+    o.outflow[:] = 0.0
+    prov = m.mask("provider")
+    activity = np.minimum(o.demand, o.capacity)
+    effort = np.clip(o.pressure + b.peer_weight * o.peer_pressure, 0.0, 1.0)
+    cost = np.where(prov, o.capacity * o.unit_cost * (1.0 + b.effort_cost * effort), 0.0)
+
+    cp = commissioning_edges(m)
+    c, p = e.src[cp], e.dst[cp]
+    pbr = e.demand_frac[cp] * activity[p]
+    aligned = 0.5 * (e.block_value[cp] + e.demand_frac[cp] * cost[p])
+    payment = np.select([e.form[cp] == 0, e.form[cp] == 1], [pbr, e.block_value[cp]], aligned)
+    # Contract sanctions: a CCG that does not trust a provider missing the standard fines it.
+    fined = (o.perf_reported[p] < b.target - 0.05) & (e.trust[cp] < b.trust_threshold)
+    fine = np.where(fined, FINE_RATE * payment, 0.0)
+    e.conflict[cp] = np.maximum(e.conflict[cp], np.where(fined, 0.5 * b.trust_loss_conflict, 0.0))
+    # PbR under a commissioner in deficit turns the relationship into arguments about activity (seed 003 L808).
+    dispute = (e.form[cp] == 0) & (o.balance[c] < 0.0)
+    e.conflict[cp] = np.maximum(e.conflict[cp], np.where(dispute, b.trust_loss_conflict, 0.0))
+    e.conflict[e.rev[cp]] = np.maximum(e.conflict[e.rev[cp]], e.conflict[cp])
+    e.last_payment[cp] = payment - fine
+    paid = payment - fine
+    o.inflow += np.bincount(p, weights=paid, minlength=n)
+    o.outflow += np.bincount(c, weights=paid, minlength=n)
+    m.month_fines = float(fine.sum())
+
+    # Conditional sustainability fund (acute only), paid on last quarter's eligibility.
+    stf = np.where(m.mask("acute") & m.stf_eligible, b.stf_share * np.bincount(p, weights=paid, minlength=n), 0.0)
+    interest_rate = np.where(o.escalation >= 4, SPECIAL_MEASURES_INTEREST, DEBT_INTEREST) / 12.0
+    interest = np.where(prov, np.maximum(-o.balance, 0.0) * interest_rate, 0.0)
+    capital = m.capital.copy()
+    m.capital[:] = 0.0
+    o.inflow += stf + capital
+    o.outflow += cost + interest
+
+    # CCGs: other spending, part of which pooled budgets route through the LA to integrated care.
+    ccg, la = m.mask("ccg"), m.mask("la")
+    pooled = np.flatnonzero((e.kind == CCG_LA) & e.active & e.link & (o.kind[e.src] == "ccg"))
+    to_pool = b.pooled_share * o.other_spend[e.src[pooled]] * e.share[pooled]
+    pool_in = np.bincount(e.dst[pooled], weights=to_pool, minlength=n)
+    allocation = np.where(ccg, o.allocation, 0.0)
+    budget = np.where(la, o.budget, 0.0)
+    other = np.where(ccg, o.other_spend, 0.0)
+    o.inflow += allocation + budget + pool_in
+    o.outflow += other + budget + pool_in
+    m.month_pooled = float(to_pool.sum())
+    m.ledger["external_in"] = float((allocation + budget + stf + capital).sum())
+    m.ledger["external_out"] = float((cost + interest + other + budget).sum())
+    m.month_stf = float(stf.sum())
+
+
+def close_books(m) -> None:
+    """Balances change only by the month's inflow minus outflow; a deficit becomes legacy debt."""
+    o = m.orgs
+    o.balance += np.where(o.alive, o.inflow - o.outflow, 0.0)
+
+
+def contract_round(m) -> None:
+    """Annual contract round (April): reset block values, providers invest or cut.
+
+    Evidence: seed 003 L850, a block “under current activity levels would shift most of the financial risk” to the
+    acute trust; seed 004 L135, pressure brings “cuts made to preventative and community-based services”; seed 002
+    L256, legacy debt takes capacity away to “feed” regulators.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    cp = commissioning_edges(m)
+    e.block_value[cp] = e.last_payment[cp] * (1.0 + b.allocation_growth)
+    e.block_value[e.rev[cp]] = e.block_value[cp]
+    prov = m.mask("provider")
+    load = o.demand / np.maximum(o.capacity, 1e-12)
+    surplus = o.balance >= 0.0
+    # Over-stretched providers add capacity (more if they can afford it); providers in deficit run a
+    # cost-improvement programme, deeper under regulator pressure, that also trims capacity.
+    grow_by = np.clip(load - 1.0, 0.0, np.where(surplus, 0.04, 0.02))
+    cip = np.where(surplus, 0.0, 0.01 + 0.02 * o.pressure)
+    o.capacity = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - 0.5 * cip), o.capacity)
+    o.unit_cost = np.where(prov, o.unit_cost * (1.0 - cip), o.unit_cost)
+
+
+def performance(m) -> None:
+    """True performance moves towards a level set by load, management capacity, support, stress and effort;
+    reported performance adds gaming under high-powered pressure from a regulator the body does not trust.
+
+    Evidence: Propper et al. 2008, 2010 (targets with sanctions in England raised measured waiting-time performance);
+    Bevan and Hood 2006, “What's measured is what matters” (gaming of targets); Braithwaite and Makkai 1994 (trust
+    raises compliance, stigmatising regulation lowers it); seed 003 L454, “we've played the game of that, the
+    quarterly approach”; seed 000 L174, requests consume “the resources that would be required”.
+    """
+    o, b = m.orgs, m.beh
+    prov = m.mask("provider")
+    load = o.demand / np.maximum(o.capacity, 1e-12)
+    mgmt = np.clip(1.0 - o.reporting - o.capacity_loss, 0.0, 1.0)
+    reg_trust = m.trust_in_regulators()
+    # Compliance under pressure is part fear, part legitimacy: it halves when trust in the regulator is gone.
+    effort = b.pressure_effort * (o.pressure * (0.5 + 0.5 * reg_trust) + b.peer_weight * o.peer_pressure)
+    level = (0.985 - b.load_sensitivity * np.maximum(load - 0.95, 0.0) + effort + b.support_effect * o.support
+             - STRESS_PENALTY * o.stress - CAPACITY_PENALTY * (1.0 - mgmt))
+    noise = m.rng.normal(0.0, 0.01, len(o.kind))
+    true = np.clip(o.perf_true + b.perf_adjust_rate * (level - o.perf_true) + noise, 0.0, 1.0)
+    o.perf_true = np.where(prov, true, o.perf_true)
+    gap = b.gaming * o.pressure * (1.0 - reg_trust)
+    o.perf_reported = np.where(prov, np.clip(o.perf_true + gap, 0.0, 1.0), o.perf_reported)
+    ccg_performance(m)
+
+
+def ccg_performance(m) -> None:
+    """A CCG's performance is its providers' performance, weighted by contract value.
+
+    Evidence: seed 000 L202, “Performance management for CCGs seems to be heavily skewed to provider performance”.
+    """
+    o, e = m.orgs, m.edges
+    cp = commissioning_edges(m)
+    w = e.share[cp]
+    n = len(o.kind)
+    tot = np.maximum(np.bincount(e.src[cp], weights=w, minlength=n), 1e-12)
+    ccg = m.mask("ccg")
+    for arr in (o.perf_true, o.perf_reported):
+        arr[:] = np.where(ccg, np.bincount(e.src[cp], weights=w * arr[e.dst[cp]], minlength=n) / tot, arr)

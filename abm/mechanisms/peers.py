@@ -1,0 +1,60 @@
+"""Mechanism 4: peer pressure and peer learning.
+
+Organisations compare their assessed score with their peers' (same STP and same sector; published ratings make the
+comparison public) and feel pressure when they lag; CCGs look at what other CCGs do and move their readiness to
+collaborate towards that of better-rated peers; an STP's collective maturity pulls its members along, by peer
+influence only (an STP lead has no statutory levers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.mechanisms import monthly_prob, per_org_mean
+
+SECTOR = {"ccg": 0, "acute": 1, "mental_health": 1, "community": 1, "ambulance": 1}
+
+
+def compare(m) -> None:
+    """Felt peer pressure: how far a body's score lies below the mean of its STP peers in the same sector.
+
+    Evidence: seed 003 L546, “people are more likely to listen to their peers than they are to a regulator because
+    they've walked in their shoes”; seed 003 L640, “there's a lot of implied authority and there's a lot of peer
+    pressure that can be exerted”; seed 003 L672, published benchmarks prompt “why are we so different from that
+    other locality”.
+    """
+    o = m.orgs
+    bodies = np.flatnonzero(m.mask(*SECTOR))
+    if len(bodies) == 0:
+        return
+    group = o.stp[bodies] * 2 + np.array([SECTOR[k] for k in o.kind[bodies]])
+    peer_mean = per_org_mean(group, o.score[bodies], int(group.max()) + 1)[group]
+    o.peer_pressure[:] = 0.0
+    o.peer_pressure[bodies] = np.clip(2.0 * (peer_mean - o.score[bodies]), 0.0, 1.0)
+
+
+def learn(m) -> None:
+    """CCGs that look at peers move their readiness to collaborate towards better-rated peers' and their STP's.
+
+    Evidence: seed 002 L92, “Almost everyone (93%) indicated they were finding out what other CCGs were doing”;
+    seed 002 L334, “an on-line repository of helpful documents [...] so we could borrow from each other”; seed 003
+    L94, STP Leads “relied primarily on personal relationships and peer influence”.
+    """
+    o, b = m.orgs, m.beh
+    ccg = np.flatnonzero(m.mask("ccg"))
+    if len(ccg) == 0:
+        return
+    looking = m.rng.random(len(ccg)) < monthly_prob(b.peer_look_rate)
+    # Better-rated peers: same region, higher score; their mean readiness is the example followed.
+    region, score, ready = o.region[ccg], o.score[ccg], o.readiness[ccg]
+    order = np.lexsort((-score, region))
+    target = ready.copy()
+    for r in np.unique(region):          # one pass per region (4 in England), vectorised within it
+        idx = order[region[order] == r]
+        csum = np.cumsum(ready[idx])
+        cnt = np.arange(1, len(idx) + 1)
+        better_mean = np.r_[ready[idx[0]], csum[:-1] / cnt[:-1]]  # mean readiness of those scoring higher
+        target[idx] = better_mean
+    stp_pull = m.stps.maturity[o.stp[ccg]]
+    goal = (1.0 - b.peer_weight) * target + b.peer_weight * np.maximum(target, stp_pull)
+    o.readiness[ccg] = np.where(looking, ready + b.peer_learning * (goal - ready), ready)

@@ -1,0 +1,86 @@
+"""Mechanism 7: STP maturity, the progress dashboard and investment.
+
+An STP is not a statutory body and decides nothing itself: its maturity moves towards a level set by its members'
+mutual trust, leadership stability, finances and collaboration, plus any investment it received. Coterminous
+boundaries, fewer organisations, a history of partnership and no legacy debt act *through* those inputs (pooled
+budgets, risk shares, initial trust, deficits), so their correlation with maturity is an outcome, not an input. Each
+July from 2017 the dashboard bands the STPs and the regulators share out investment by their rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.mechanisms import per_org_mean
+from abm.mechanisms.collaboration import CCG_CCG, CCG_LA, CP, SYSTEM_KINDS
+from abm.styles import investment_weights
+
+CATEGORIES = ("needs_most_improvement", "making_progress", "advanced", "outstanding")
+WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
+FIRST_DASHBOARD = 15       # July 2017 (month 0 = April 2016)
+
+
+def internal_trust(m) -> np.ndarray:
+    """Mean trust on the relationships inside each STP (both ends members)."""
+    o, e = m.orgs, m.edges
+    inside = e.active & np.isin(e.kind, SYSTEM_KINDS) & (o.stp[e.src] == o.stp[e.dst]) & (o.stp[e.src] >= 0)
+    return per_org_mean(o.stp[e.src[inside]], e.trust[inside], len(m.stps.maturity), default=0.5)
+
+
+def target(m) -> np.ndarray:
+    """The maturity an STP's current state supports, in [0, 1].
+
+    Evidence: seed 004 L70, advanced STPs “uniformly point to a history of trusted partnership working”; seed 004 L72-
+    74, “The quality of relationships between all key players”, “The quality and capacity of local leaders”; seed 002
+    L242, “Stable leadership [...] a strong predictor of success”; seed 002 L256, “Not being weighed down by historic
+    debt is a clear indicator of the likelihood of success”; seed 004 L80-85, coterminous boundaries and fewer
+    organisations (acting here through pooled budgets and risk shares).
+    """
+    o, e, s = m.orgs, m.edges, m.stps
+    n_stp = len(s.maturity)
+    members = m.mask("ccg", "acute", "mental_health", "community", "la")
+    st = o.stp[members]
+    stability = per_org_mean(st, np.minimum(o.tenure[members] / 36.0, 1.0), n_stp, 0.5)
+    money = m.mask("ccg", "acute", "mental_health", "community")
+    finance = 1.0 - per_org_mean(o.stp[money], (o.balance[money] < 0).astype(float), n_stp, 0.5)
+
+    def share_linked(kind: int) -> np.ndarray:
+        sel = e.active & (e.kind == kind) & (o.kind[e.src] == "ccg")
+        return per_org_mean(o.stp[e.src[sel]], e.link[sel].astype(float), n_stp, 0.0)
+
+    collab = (share_linked(CCG_CCG) + share_linked(CCG_LA) + share_linked(CP) + s.risk_share) / 4.0
+    invest = 1.0 - np.exp(-m.beh.investment_effect * s.invested / 100.0)
+    level = (WEIGHTS["trust"] * m.stp_trust + WEIGHTS["stability"] * stability + WEIGHTS["finance"] * finance
+             + WEIGHTS["collaboration"] * collab)
+    return np.clip(level + (1.0 - level) * invest, 0.0, 1.0)
+
+
+def update(m) -> None:
+    """Maturity moves part-way to its target each month; the dashboard band follows maturity."""
+    s = m.stps
+    s.maturity = s.maturity + m.beh.maturity_rate * (target(m) - s.maturity)
+    s.category = np.digitize(s.maturity, m.beh.dashboard_cuts)
+
+
+def invest(m) -> float:
+    """Annual investment (July, from 2017), shared by the regulator's investment rule; returns GBP m invested.
+
+    Evidence: seed 004 L102, “The Department has allocated early capital funding to those partnerships rated as the
+    most advanced”; seed 004 L110, “those STPs facing the greatest challenges will fall further behind”. The money
+    reaches the STP's trusts in proportion to their size, and adds capacity at cost.
+    """
+    o, s, reg = m.orgs, m.stps, m.reg
+    if reg.investment_budget <= 0:
+        return 0.0
+    w = investment_weights(reg.investment_rule, s.category, s.maturity)
+    amount = reg.investment_budget * w
+    s.invested += amount
+    prov = m.mask("acute", "mental_health", "community")
+    weight = np.where(prov, o.capacity, 0.0)
+    stp_total = np.bincount(o.stp[prov], weights=weight[prov], minlength=len(amount))
+    share = np.where(prov, weight / np.maximum(stp_total[np.maximum(o.stp, 0)], 1e-12), 0.0)
+    money = share * amount[np.maximum(o.stp, 0)]
+    # Capital buys capacity: spread over a year, GBP 1 of capital adds GBP 1/12 of monthly capacity (assumption).
+    o.capacity = o.capacity + money / 12.0
+    m.capital += money
+    return float(amount.sum())

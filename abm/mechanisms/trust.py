@@ -1,0 +1,111 @@
+"""Mechanism 3: trust, pairwise and asymmetric, horizontal and vertical.
+
+``edges.trust[e]`` is how far organisation ``src`` trusts ``dst``. Trust grows slowly through repeated successful
+joint work and falls fast through sanctions, conflict, imposition and threats; local authorities rebuild it more
+slowly (a long memory); part of it belongs to the leader and goes when the leader goes. Above
+``behaviour.trust_threshold`` partners share information and risk (used by :mod:`abm.mechanisms.collaboration`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.mechanisms import per_org_mean
+from abm.scenarios import EDGE_KINDS
+
+VERTICAL = np.array([EDGE_KINDS.index("ccg_regulator"), EDGE_KINDS.index("provider_regulator")])
+HORIZONTAL = np.array([EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la",
+                                                      "provider_provider")])
+ROUTINE_SUCCESS = 0.25   # chance that a month of routine contact counts as successful joint work
+LINKED_SUCCESS = 0.85    # the same for partners in a joint arrangement, before stress and money pull it down
+
+
+def joint_work(m) -> None:
+    """Decide, per relationship, whether this month's joint work succeeded (both directions share the outcome).
+
+    Evidence: seed 003 L1248, “taking sufficient time to develop trust through repeated joint working were vital”;
+    seed 004 L172, “operational and strategic pressures are liable to erode goodwill and foster increased insularity”.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    fwd = np.flatnonzero(e.active & np.isin(e.kind, HORIZONTAL) & (e.src < e.dst))
+    a, c = e.src[fwd], e.dst[fwd]
+    strain = 0.5 * (o.stress[a] + o.stress[c])
+    pullback = b.financial_pullback * 0.5 * ((o.balance[a] < 0).astype(float) + (o.balance[c] < 0))
+    base = np.where(e.link[fwd], LINKED_SUCCESS, ROUTINE_SUCCESS)
+    p = np.clip(base * (1.0 - 0.5 * strain) * (1.0 - 0.3 * pullback), 0.0, 1.0)
+    ok = (m.rng.random(len(fwd)) < p) & (e.conflict[fwd] == 0.0)
+    e.success[:] = False
+    e.success[fwd] = ok
+    e.success[e.rev[fwd]] = ok
+
+
+def update(m) -> None:
+    """Apply the month's successes and conflicts to trust, then clear the conflicts.
+
+    Evidence: seed 003 L1248 (slow build through repeated joint working); seed 003 L1024, “we've got to relearn to
+    trust one another, having had about 18 months, two years, of being in pretty much perpetual conflict”; seed 003
+    L422, “Local government has a very long memory” (LAs rebuild at ``la_memory`` of the NHS rate).
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    rate = np.where(o.kind[e.src] == "la", b.trust_build * b.la_memory, b.trust_build)
+    t = e.trust + rate * e.success * (1.0 - e.trust)
+    t = t * (1.0 - np.clip(e.conflict, 0.0, 1.0))
+    e.trust = np.where(e.active, np.clip(t, 0.0, 1.0), e.trust)
+    e.conflict[:] = 0.0
+
+
+def regulator_contact(m, bodies: np.ndarray, sanction: np.ndarray, support: np.ndarray,
+                      inconsistent: np.ndarray) -> None:
+    """A quarterly review changes the reviewed bodies' trust in their regulators.
+
+    Evidence: seed 003 L1030, “The best integration works with people trusting people” against a threat to
+    decommission; seed 000 L253, trust in NHS England “extremely low in some areas, leading to some CCG leaders feeling
+    unsupported and personally criticised”; seed 000 L188-192, leaders want assurance by people who understand the
+    area, time to build relationships, and a process “supportive of organisations when the need for improvements was
+    identified”; seed 000 L198, NHS England “making the rules up as they go along”.
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    n = len(o.kind)
+    s_org, sup_org, inc_org = np.zeros(n), np.zeros(n), np.zeros(n)
+    s_org[bodies], sup_org[bodies], inc_org[bodies] = sanction, support, inconsistent
+    vert = e.active & np.isin(e.kind, VERTICAL) & np.isin(o.kind[e.src], ("ccg", "acute", "mental_health",
+                                                                           "community", "ambulance"))
+    t = e.trust
+    t = t + 4.0 * b.trust_build * sup_org[e.src] * (1.0 - t)
+    t = t * (1.0 - b.trust_loss_sanction * s_org[e.src])
+    t = t * (1.0 - 0.5 * b.trust_loss_conflict * inc_org[e.src])
+    e.trust = np.where(vert, np.clip(t, 0.0, 1.0), e.trust)
+
+
+def leader_change(m, orgs: np.ndarray) -> None:
+    """A new leader inherits only the institutional part of the old leader's relationships.
+
+    Evidence: seed 003 L868, if an organisation failed “the head of the organisation was at risk and this could impede
+    continuity of working and relationships”; seed 004 L172, “personnel will change over time and so progress may be
+    lost”.
+    """
+    if len(orgs) == 0:
+        return
+    e, b = m.edges, m.beh
+    hit = np.isin(e.src, orgs) | np.isin(e.dst, orgs)
+    e.trust = np.where(hit & e.active, e.trust - b.personal_trust * (e.trust - 0.5), e.trust)
+
+
+def in_regulators(m) -> np.ndarray:
+    """Per organisation: mean trust in the regulators that oversee it (0.5 where none)."""
+    e = m.edges
+    vert = e.active & np.isin(e.kind, VERTICAL) & (np.isin(m.orgs.kind[e.src], ("ccg", "acute", "mental_health",
+                                                                                  "community", "ambulance")))
+    return per_org_mean(e.src[vert], e.trust[vert], len(m.orgs.kind), default=0.5)
+
+
+def mean_by_kind(m) -> dict[str, float]:
+    """Mean trust over active edges of each relationship kind (for the outputs)."""
+    e = m.edges
+    out = {}
+    for k, name in enumerate(EDGE_KINDS):
+        if name == "regulator_regulator":
+            continue
+        sel = e.active & (e.kind == k)
+        out[name] = float(e.trust[sel].mean()) if sel.any() else 0.0
+    return out

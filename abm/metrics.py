@@ -1,0 +1,113 @@
+"""What a run records: one row per month for the system, one row per organisation per month.
+
+The :class:`Recorder` is called once at month 0 and after every step; it computes each month's outcome measures once
+from the state arrays (no per-agent reporters) and builds tidy tables at the end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from abm.mechanisms import collaboration, leadership, trust
+from abm.mechanisms.stp import CATEGORIES
+from abm.state import RATINGS
+
+START = pd.Period("2016-04", freq="M")
+PROVIDERS = ("acute", "mental_health", "community", "ambulance")
+ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "rating", "escalation", "stress", "tenure",
+               "reporting", "autonomy", "support", "population", "readiness")
+
+
+def model_row(m) -> dict:
+    """The month's system-level outcomes."""
+    o, s = m.orgs, m.stps
+    prov, ccg = m.mask(*PROVIDERS), m.mask("ccg")
+    bodies = prov | ccg
+    row = {"month": m.t, "date": str(START + m.t)}
+    row["perf_true"] = float(o.perf_true[prov].mean())
+    row["perf_reported"] = float(o.perf_reported[prov].mean())
+    row["perf_gap"] = row["perf_reported"] - row["perf_true"]
+    acute = m.mask("acute")
+    row["acute_perf_true"] = float(o.perf_true[acute].mean())
+    row["acute_perf_reported"] = float(o.perf_reported[acute].mean())
+    deficit = bodies & (o.balance < 0)
+    row["aggregate_deficit"] = float(-o.balance[deficit].sum())
+    row["net_balance"] = float(o.balance[bodies].sum())
+    row["n_in_deficit"] = int(deficit.sum())
+    row["n_trusts_in_deficit"] = int((deficit & prov).sum())
+    row["n_ccgs_in_deficit"] = int((deficit & ccg).sum())
+    for k, name in enumerate(RATINGS):
+        row[f"ccg_rating_{name}"] = int((o.rating[ccg] == k).sum())
+        row[f"trust_rating_{name}"] = int((o.rating[prov] == k).sum())
+    for kind, value in trust.mean_by_kind(m).items():
+        row[f"trust_{kind}"] = value
+    row.update(collaboration.counts(m))
+    row["n_trusts"] = int(prov.sum())
+    row["n_local_authorities"] = int(m.mask("la").sum())
+    row["n_stps"] = len(s.maturity)
+    row["leader_turnover"] = int(m.month_turnover)
+    row["mean_stress"] = float(o.stress[m.mask("ccg", *PROVIDERS, "la")].mean())
+    row["reporting_burden"] = float(o.reporting[bodies].mean())
+    row["stp_maturity_mean"] = float(s.maturity.mean())
+    row["stp_maturity_sd"] = float(s.maturity.std())
+    for k, name in enumerate(CATEGORIES):
+        row[f"dashboard_{name}"] = int((s.category == k).sum())
+    row["support_spend"] = float(m.quarter_support_spend)
+    row["enforcement_actions"] = int(m.quarter_actions)
+    row["n_special_measures"] = int((o.escalation[bodies] >= 4).sum())
+    row["investment"] = float(m.month_investment)
+    row["stf_paid"] = float(m.month_stf)
+    row["contract_fines"] = float(m.month_fines)
+    row["tender_threats"] = int(m.month_tenders)
+    row["pooled_spend"] = float(m.month_pooled)
+    row["risk_share_transfers"] = float(m.month_risk_transfer)
+    row["mergers"] = int(m.merges)
+    row["money_in"] = float(m.ledger["external_in"])
+    row["money_out"] = float(m.ledger["external_out"])
+    row["total_balance"] = float(o.balance.sum())
+    row["trust_in_regulators"] = float(m.trust_in_regulators()[bodies].mean())
+    row["ccg_trust_in_nhse"] = float(m.trust_in_regulators()[ccg].mean())
+    return row
+
+
+class Recorder:
+    def __init__(self, model):
+        self.model = model
+        self.rows: list[dict] = []
+        self.org_frames: list[dict[str, np.ndarray]] = []
+
+    def collect(self) -> None:
+        m = self.model
+        self.rows.append(model_row(m))
+        o = m.orgs
+        frame = {c: getattr(o, c).copy() for c in ORG_COLUMNS}
+        frame["trust_in_regulators"] = m.trust_in_regulators()
+        frame["shared_ao"] = leadership.shared_ao(m)
+        frame["merged_into"] = o.merged_into.copy()
+        frame["month"] = np.full(len(o.kind), m.t)
+        self.org_frames.append(frame)
+
+    def model_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+    def organisation_frame(self) -> pd.DataFrame:
+        m = self.model
+        n = len(m.orgs.kind)
+        cols = {c: np.concatenate([f[c] for f in self.org_frames]) for c in self.org_frames[0]}
+        codes = m.structure.orgs.code.to_numpy()
+        stp_codes = np.r_[m.structure.stps.code.to_numpy(), [""]]
+        reps = len(self.org_frames)
+        df = pd.DataFrame({
+            "month": cols.pop("month"),
+            "org": np.tile(codes, reps),
+            "kind": np.tile(m.orgs.kind, reps),
+            "stp": np.tile(stp_codes[m.orgs.stp], reps),
+        })
+        merged = cols.pop("merged_into")
+        df["merged_into"] = np.where(merged >= 0, codes[np.maximum(merged, 0)], "")
+        for c, v in cols.items():
+            df[c] = v
+        df["rating"] = np.array(RATINGS)[df["rating"].to_numpy()]
+        assert len(df) == n * reps
+        return df

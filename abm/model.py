@@ -1,0 +1,204 @@
+"""CommissioningModel: the English commissioning system as a Mesa model.
+
+It owns the organisations (Mesa agents in AgentSets), the organisation network (``model.grid``, a
+``mesa.discrete_space.Network``), the state arrays the mechanisms work on, the clock and the step order. One step is
+one month from April 2016: contract rounds each April, oversight each quarter, ratings and the STP dashboard each
+July.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+import mesa
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import Network
+
+from abm import metrics
+from abm.agents import AGENT_CLASS, STP, Organisation
+from abm.config import BehaviourConfig, Config, RegulatorConfig, ScenarioConfig, validate
+from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
+from abm.scenarios import PROVIDER_KINDS, build
+from abm.state import build_state
+from abm.styles import make_style
+
+logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra
+
+JULY = 3          # month of year (0 = April) when ratings and the dashboard are published
+
+
+class CommissioningModel(mesa.Model):
+    """Commissioners, providers, local authorities and regulators under a configurable regulatory style.
+
+    Build it from a full :class:`abm.config.Config` (``config=``), or from flat keyword arguments naming the
+    scenario, the style and any regulator parameter (as the browser view does); ``rng`` defaults to ``config.seed``.
+    """
+
+    def __init__(self, config: Config | None = None, *, scenario: str | None = None, regulator: str | None = None,
+                 seed: int | None = None, months: int | None = None, draw_layout: bool = False, **regulator_params):
+        cfg = config if config is not None else Config()
+        cfg = _with_overrides(cfg, scenario, regulator, seed, months, regulator_params)
+        validate(cfg)
+        super().__init__(rng=int(cfg.seed))
+        self.config = cfg
+        self.beh: BehaviourConfig = cfg.behaviour
+        self.reg: RegulatorConfig = cfg.regulator
+        self.style = make_style(cfg.regulator)
+        self.months = int(cfg.months)
+        self.t = 0
+        self.structure = build(cfg.scenario)
+        self.orgs, self.edges, self.stps = build_state(self.structure, self.beh, self.rng)
+        n = len(self.orgs.kind)
+        self.initial_budget = self.orgs.budget.copy()
+        self.capital = np.zeros(n)
+        self.stf_eligible = np.zeros(n, bool)
+        self.next_leader_id = n
+        self.forced_exits: list[int] = []
+        self.ledger = {"external_in": 0.0, "external_out": 0.0}
+        self._reset_month_counters()
+        self._masks: dict[tuple, np.ndarray] = {}
+        self._build_agents(draw_layout)
+        collaboration.initialise(self)
+        self.stp_trust = stp.internal_trust(self)
+        self.stps.maturity = stp.target(self)
+        self.stps.category = np.digitize(self.stps.maturity, self.beh.dashboard_cuts)
+        oversight.initial_ratings(self)
+        self.recorder = metrics.Recorder(self)
+        self.recorder.collect()
+
+    # --- construction -------------------------------------------------------------------------------------------
+    def _build_agents(self, draw_layout: bool) -> None:
+        orgs = self.structure.orgs
+        graph = nx.Graph()
+        graph.add_nodes_from(range(len(orgs)))
+        e = self.edges
+        fwd = e.src < e.dst
+        graph.add_edges_from(zip(e.src[fwd].tolist(), e.dst[fwd].tolist(), strict=True))
+        layout = nx.spring_layout(graph, seed=int(self.rng.integers(2**31))) if draw_layout else None
+        self.grid = Network(graph, capacity=1, random=self.random, layout=layout)
+        self.agent_of: list[Organisation] = []
+        for i, row in enumerate(orgs.itertuples()):
+            agent = AGENT_CLASS[row.kind](self, i, row.code, row.name)
+            agent.cell = self.grid[i]
+            self.agent_of.append(agent)
+        self.stp_agents = [STP(self, i, r.code, r.name) for i, r in enumerate(self.structure.stps.itertuples())]
+
+    @property
+    def organisations(self) -> mesa.agent.AgentSet:
+        return self.agents.select(lambda a: isinstance(a, Organisation))
+
+    def mask(self, *kinds: str) -> np.ndarray:
+        """Alive organisations of the given kinds (``"provider"`` stands for all four provider kinds)."""
+        key = kinds
+        if key not in self._masks:
+            names = [k for kind in kinds for k in (PROVIDER_KINDS if kind == "provider" else (kind,))]
+            self._masks[key] = np.isin(self.orgs.kind, names) & self.orgs.alive
+        return self._masks[key]
+
+    def trust_in_regulators(self) -> np.ndarray:
+        return trust.in_regulators(self)
+
+    def on_merge(self, keep: int, gone: int) -> None:
+        """Keep agents and network in step with a merger: the absorbed CCG's agent and node disappear."""
+        self._masks.clear()
+        agent = self.agent_of[gone]
+        cell = agent.cell
+        agent.remove()
+        self.grid.remove_cell(cell)
+        e = self.edges
+        for other in e.dst[e.active & (e.src == keep)].tolist():
+            if not self.grid.G.has_edge(keep, other):
+                self.grid.add_connection(self.grid[keep], self.grid[other])
+        self.merges += 1
+
+    # --- time -----------------------------------------------------------------------------------------------------
+    @property
+    def month_of_year(self) -> int:
+        """0 = April."""
+        return self.t % 12
+
+    def _reset_month_counters(self) -> None:
+        self.quarter_actions = 0
+        self.quarter_support_spend = 0.0
+        self.month_investment = 0.0
+        self.month_fines = 0.0
+        self.month_stf = 0.0
+        self.month_pooled = 0.0
+        self.month_tenders = 0
+        self.month_risk_transfer = 0.0
+        self.month_turnover = 0
+        self.merges = 0
+
+    def step(self) -> None:
+        """One month, in the order: money and demand -> providers act -> commissioners act -> books close ->
+        oversight and the regulator's response -> trust, peers and collaboration -> leaders -> STP maturity."""
+        self._reset_month_counters()
+        self.t += 1
+        money.grow(self)
+        if self.month_of_year == 0:
+            money.contract_round(self)
+        if self.month_of_year == JULY and self.t >= stp.FIRST_DASHBOARD:
+            self.month_investment = stp.invest(self)
+        money.performance(self)
+        collaboration.tender_threats(self)
+        money.settle(self)
+        collaboration.share_risk(self)
+        money.close_books(self)
+        if self.month_of_year % 3 == 2:
+            oversight.review(self)
+        if self.month_of_year == JULY:
+            oversight.publish_ratings(self)
+        trust.joint_work(self)
+        trust.update(self)
+        peers.compare(self)
+        peers.learn(self)
+        self.stp_trust = stp.internal_trust(self)
+        collaboration.joint_committees(self)
+        collaboration.pooled_budgets(self)
+        collaboration.alliances(self)
+        collaboration.risk_shares(self)
+        collaboration.mergers(self)
+        leadership.update_stress(self)
+        self.month_turnover = leadership.turnover(self)
+        stp.update(self)
+        self.recorder.collect()
+        if self.t >= self.months:
+            self.running = False
+
+    def run(self) -> CommissioningModel:
+        while self.running and self.t < self.months:
+            self.step()
+        return self
+
+
+def _with_overrides(cfg, scenario, regulator, seed, months, regulator_params) -> Config:
+    """Apply flat keyword overrides to a Config; a new style name takes that style's preset from ``conf/``."""
+    if not isinstance(cfg, Config):
+        cfg = to_config(cfg)
+    if scenario is None and regulator is None and seed is None and months is None and not regulator_params:
+        return cfg
+    from abm.compose import regulator_preset
+    sc = ScenarioConfig(**{**asdict(cfg.scenario), **({"name": scenario} if scenario else {})})
+    rg = regulator_preset(regulator) if regulator and regulator != cfg.regulator.name else cfg.regulator
+    unknown = set(regulator_params) - set(asdict(rg))
+    if unknown:
+        raise ValueError(f"unknown regulator parameter(s) {', '.join(sorted(unknown))}; allowed: "
+                         f"{', '.join(asdict(rg))}")
+    rg = RegulatorConfig(**{**asdict(rg), **regulator_params})
+    return Config(seed=cfg.seed if seed is None else int(seed), months=cfg.months if months is None else int(months),
+                  run_id=cfg.run_id, write_organisations=cfg.write_organisations, scenario=sc, regulator=rg,
+                  behaviour=cfg.behaviour)
+
+
+def to_config(cfg) -> Config:
+    """Turn a Hydra DictConfig (or a plain dict) into the :class:`Config` dataclass."""
+    from omegaconf import OmegaConf
+    if isinstance(cfg, Config):
+        return cfg
+    d = OmegaConf.to_container(cfg, resolve=True) if not isinstance(cfg, dict) else cfg
+    return Config(seed=d["seed"], months=d["months"], run_id=d.get("run_id", "") or "",
+                  write_organisations=d.get("write_organisations", True),
+                  scenario=ScenarioConfig(**d["scenario"]), regulator=RegulatorConfig(**d["regulator"]),
+                  behaviour=BehaviourConfig(**d["behaviour"]))

@@ -1,0 +1,190 @@
+"""The model's state as numpy arrays: one entry per organisation, per relationship (directed edge) and per STP.
+
+Mechanisms read and write these arrays in vectorised form, so one month costs the same whatever the number of pairs
+a Python loop would visit; the Mesa agents in :mod:`abm.agents` are thin views on them. Initial values the data do not
+give are drawn here from the model's generator; each draw names its distribution and its reason (see ``docs/ODD.md``,
+"Initialisation").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from abm.config import BehaviourConfig
+from abm.scenarios import EDGE_KINDS, KINDS, PROVIDER_KINDS, Structure
+
+ALLOCATION_PER_HEAD = 1250.0   # GBP per registered patient per year, 2016/17 (NHS England CCG allocations, rounded)
+SOCIAL_CARE_PER_HEAD = 300.0   # GBP per resident per year, adult social care (NHS Digital 2016/17, rounded)
+RATINGS = ("inadequate", "requires_improvement", "good", "outstanding")
+FORMS = ("pbr", "block", "aligned")
+
+
+@dataclass
+class Orgs:
+    """Organisation arrays (length N). Money is in GBP million per month unless named otherwise."""
+    kind: np.ndarray
+    stp: np.ndarray
+    region: np.ndarray
+    population: np.ndarray
+    size: np.ndarray
+    alive: np.ndarray
+    # money
+    allocation: np.ndarray      # CCG monthly allocation
+    other_spend: np.ndarray     # CCG spending outside modelled trusts
+    budget: np.ndarray          # LA monthly social-care budget
+    demand: np.ndarray          # provider demand, GBP m per month at tariff
+    capacity: np.ndarray        # provider capacity, GBP m per month at tariff
+    unit_cost: np.ndarray       # provider cost per unit of capacity
+    balance: np.ndarray         # cumulative surplus (+) or deficit (-)
+    inflow: np.ndarray          # this month's money in
+    outflow: np.ndarray         # this month's money out
+    # performance and oversight
+    perf_true: np.ndarray
+    perf_reported: np.ndarray
+    score: np.ndarray           # last assessed score in [0, 1]
+    year_scores: np.ndarray     # sum of this rating year's quarterly scores
+    year_n: np.ndarray
+    rating: np.ndarray          # 0..3, see RATINGS
+    escalation: np.ndarray      # 0 none .. 4 special measures
+    fail_streak: np.ndarray
+    pressure: np.ndarray        # regulator sanction pressure in [0, 1]
+    peer_pressure: np.ndarray
+    support: np.ndarray         # support received this quarter in [0, 1]
+    reporting: np.ndarray       # share of management capacity on reporting, [0, 1]
+    autonomy: np.ndarray        # earned autonomy in [0, 1]
+    conflicted: np.ndarray      # received inconsistent regulator instructions this quarter
+    sanctioned: np.ndarray      # sanction intensity applied at the last review (for trust and stress)
+    # leadership
+    stress: np.ndarray
+    tenure: np.ndarray          # months in post
+    resilience: np.ndarray
+    leader: np.ndarray          # id of the leader (shared accountable officers share an id)
+    capacity_loss: np.ndarray   # management capacity lost to a recent leader change
+    # collaboration
+    readiness: np.ndarray       # CCG readiness to collaborate, [0, 1]
+    shared_months: np.ndarray   # months a CCG has shared its accountable officer
+    tender_block: np.ndarray    # months during which a tendering threat blocks alliances
+    merged_into: np.ndarray
+
+    def mask(self, *kinds: str) -> np.ndarray:
+        return np.isin(self.kind, kinds) & self.alive
+
+
+@dataclass
+class Edges:
+    """Directed relationship arrays (length E): ``trust[e]`` is how far ``src`` trusts ``dst``."""
+    src: np.ndarray
+    dst: np.ndarray
+    kind: np.ndarray
+    rev: np.ndarray        # index of the reverse edge
+    share: np.ndarray      # commissioner_provider: share of the CCG's allocation; ccg_la: share of the CCG's area
+    demand_frac: np.ndarray  # commissioner_provider: share of the provider's demand coming through this edge
+    active: np.ndarray
+    trust: np.ndarray
+    form: np.ndarray       # commissioner_provider: 0 PbR, 1 block, 2 aligned incentive (alliance)
+    block_value: np.ndarray
+    last_payment: np.ndarray  # commissioner_provider: last month's payment (sets next year's block value)
+    link: np.ndarray       # ccg_ccg: joint committee; ccg_la: pooled budget; commissioner_provider: alliance
+    success: np.ndarray    # joint work succeeded this month (both directions)
+    conflict: np.ndarray   # conflict intensity this month in [0, 1]
+
+    def of(self, kind: str) -> np.ndarray:
+        return (self.kind == kind) & self.active
+
+
+@dataclass
+class STPs:
+    coterminosity: np.ndarray
+    history: np.ndarray        # prior partnership working, [0, 1]
+    geography: np.ndarray      # natural geography / patient flow, [0, 1]
+    maturity: np.ndarray
+    category: np.ndarray       # dashboard band 0..3
+    invested: np.ndarray       # GBP m received, cumulative
+    risk_share: np.ndarray     # system risk share in force
+
+
+def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Generator):
+    """Draw the initial state for ``structure`` from the model's generator."""
+    o = structure.orgs
+    n = len(o)
+    kind = o.kind.to_numpy(copy=True)
+    stp = o.stp.to_numpy(copy=True)
+    is_ccg, is_la = kind == "ccg", kind == "la"
+    is_prov = np.isin(kind, PROVIDER_KINDS)
+    pop = o.population.to_numpy(float, copy=True)
+    z = np.zeros(n)
+
+    # STP givens: history of partnership and natural geography are not in the data (seed 002 L240, L252; seed 004
+    # L70, L85): Beta(2, 2) and Beta(3, 2), so most STPs sit in the middle with a few at either end.
+    n_stp = len(structure.stps)
+    history = rng.beta(2.0, 2.0, n_stp)
+    geography = rng.beta(3.0, 2.0, n_stp)
+
+    allocation = np.where(is_ccg, pop * ALLOCATION_PER_HEAD / 12e6 * rng.lognormal(0.0, 0.03, n), 0.0)
+    budget = np.where(is_la, pop * SOCIAL_CARE_PER_HEAD / 12e6, 0.0)
+
+    e = structure.edges
+    src, dst = e.src.to_numpy(copy=True), e.dst.to_numpy(copy=True)
+    ekind = np.array([EDGE_KINDS.index(k) for k in e.kind], dtype=int)
+    half = len(e) // 2
+    rev = np.r_[np.arange(half, 2 * half), np.arange(half)]
+    share = e.share.to_numpy(float, copy=True)
+    cp = ekind == EDGE_KINDS.index("commissioner_provider")
+    from_ccg = cp & is_ccg[src]
+    value = np.where(from_ccg, allocation[src] * share, 0.0)
+    value[rev[from_ccg]] = value[from_ccg]
+    demand = np.bincount(dst[from_ccg], weights=value[from_ccg], minlength=n)
+    demand_frac = np.where(cp, value / np.maximum(np.where(from_ccg, demand[dst], demand[src]), 1e-12), 0.0)
+    other_spend = np.where(is_ccg, allocation - np.bincount(src[from_ccg], weights=value[from_ccg], minlength=n), 0.0)
+
+    # Providers: capacity a little short of demand (seed 004 L117: targets missed); 60 % of trusts carry legacy debt
+    # (King's Fund 2016) and run at a cost above tariff; the others are in small surplus.
+    capacity = np.where(is_prov, demand * rng.normal(beh.capacity_headroom, 0.03, n), 0.0)
+    in_debt = is_prov & (rng.random(n) < beh.initial_deficit_share)
+    unit_cost = np.where(in_debt, 1.0 + rng.uniform(0.0, 0.03, n), 1.0 - rng.uniform(0.0, 0.015, n))
+    balance = np.where(in_debt, -rng.uniform(0.1, 1.2, n) * demand, rng.uniform(0.0, 0.3, n) * demand)
+    # CCGs: about one in seven started 2016/17 in deficit (assumption); the rest near balance.
+    ccg_def = is_ccg & (rng.random(n) < 0.15)
+    balance = np.where(is_ccg, np.where(ccg_def, -rng.uniform(0.1, 0.3, n), rng.uniform(0.0, 0.1, n)) * allocation,
+                       balance)
+    load = demand / np.maximum(capacity, 1e-12)
+    perf = np.where(is_prov, np.clip(0.985 - beh.load_sensitivity * np.maximum(load - 0.95, 0.0)
+                                     + rng.normal(0.0, 0.015, n), 0.5, 1.0), 0.0)
+    # Leaders: resilience differs (seed 000 L210-212); tenure uniform over the first 4 years of CCGs; some stress.
+    stress = np.clip(rng.beta(2.0, 5.0, n), 0.0, 1.0) * ~np.isin(kind, ("nhse", "nhse_region", "nhsi", "cqc"))
+    tenure = rng.integers(0, 48, n).astype(float)
+    orgs = Orgs(
+        kind=kind, stp=stp, region=o.region.to_numpy(copy=True), population=pop, size=o["size"].to_numpy(float, copy=True),
+        alive=np.ones(n, bool), allocation=allocation, other_spend=other_spend, budget=budget, demand=demand,
+        capacity=capacity, unit_cost=unit_cost, balance=balance, inflow=z.copy(), outflow=z.copy(),
+        perf_true=perf, perf_reported=perf.copy(), score=np.full(n, 0.5), year_scores=z.copy(),
+        year_n=z.copy(), rating=np.full(n, 1), escalation=np.zeros(n, int), fail_streak=np.zeros(n, int),
+        pressure=z.copy(), peer_pressure=z.copy(), support=z.copy(), reporting=z.copy(), autonomy=z.copy(),
+        conflicted=np.zeros(n, bool), sanctioned=z.copy(), stress=stress, tenure=tenure,
+        resilience=rng.beta(5.0, 2.0, n), leader=np.arange(n), capacity_loss=z.copy(),
+        readiness=np.where(is_ccg, rng.beta(2.0, 2.0, n), 0.0), shared_months=z.copy(),
+        tender_block=z.copy(), merged_into=np.full(n, -1))
+
+    # Initial trust: higher where partners have worked together before (seed 003 L1020), with a low tail towards
+    # NHS England (seed 000 L253). Regulator edges start from Beta(3, 3); others from history.
+    e_stp = np.where(stp[src] >= 0, stp[src], stp[dst])
+    hist = np.where(e_stp >= 0, history[np.maximum(e_stp, 0)], 0.5)
+    trust = np.clip(0.3 + 0.4 * hist + rng.normal(0.0, 0.08, len(src)), 0.05, 0.95)
+    vertical = np.isin(ekind, [EDGE_KINDS.index("ccg_regulator"), EDGE_KINDS.index("provider_regulator")])
+    trust = np.where(vertical, rng.beta(3.0, 3.0, len(src)), trust)
+    # Community and mental-health trusts are block-funded, acute trusts paid by activity (seed 003 L832, L878).
+    form = np.where(from_ccg & np.isin(kind[dst], ("mental_health", "community")), 1, 0)
+    form[rev[from_ccg]] = form[from_ccg]
+    edges = Edges(src=src, dst=dst, kind=ekind, rev=rev, share=share, demand_frac=demand_frac,
+                  active=np.ones(len(src), bool), trust=trust, form=form, block_value=value, last_payment=value.copy(),
+                  link=np.zeros(len(src), bool), success=np.zeros(len(src), bool), conflict=np.zeros(len(src)))
+    stps = STPs(coterminosity=structure.stps.coterminosity.to_numpy(float, copy=True), history=history, geography=geography,
+                maturity=np.zeros(n_stp), category=np.zeros(n_stp, int), invested=np.zeros(n_stp),
+                risk_share=np.zeros(n_stp, bool))
+    return orgs, edges, stps
+
+
+def kind_code(name: str) -> int:
+    return KINDS.index(name)

@@ -1,0 +1,180 @@
+"""Regulatory styles: small strategy classes, one per style, chosen by the Hydra group ``conf/regulator/``.
+
+A style only *decides*: given what the regulator sees at a quarterly review (:class:`Review`), it returns the
+escalation level of each reviewed body, who gets support, who earns autonomy and whether collaboration is forced
+(:class:`Response`). What those decisions *do* (to performance, stress, trust, collaboration) lives in the mechanisms,
+the same for every style, so differences between styles emerge from the mechanisms. Nothing outside this module refers
+to a style by name.
+
+Escalation levels follow NHS England's and NHS Improvement's tools (seed 000 L98): 0 none, 1 enhanced monitoring and
+support, 2 warning, 3 legal directions or undertakings, 4 special measures (which may remove the leader).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from abm.config import RegulatorConfig
+
+SANCTION_AT_LEVEL = np.array([0.0, 0.1, 0.35, 0.7, 1.0])   # share of `severity` felt at each level
+REPORTING_AT_LEVEL = np.array([0.0, 0.05, 0.1, 0.2, 0.3])  # extra reporting demanded at each level (seed 000 L174)
+
+
+@dataclass
+class Review:
+    """What the regulator sees at a quarterly review of the bodies it oversees (arrays over those bodies)."""
+    score: np.ndarray        # assessed score in [0, 1]
+    failing: np.ndarray      # score below the escalation threshold
+    improving: np.ndarray    # score above the previous review's
+    level: np.ndarray        # current escalation level 0..4
+    streak: np.ndarray       # consecutive failing reviews
+    rating: np.ndarray       # last published rating 0..3
+    attended: np.ndarray     # within the regulator's capacity (the worst-scoring first)
+    providers: bool          # True for NHS Improvement reviewing trusts, False for NHS England reviewing CCGs
+
+    @property
+    def share_compliant(self) -> float:
+        return float(1.0 - self.failing.mean()) if len(self.failing) else 1.0
+
+
+@dataclass
+class Response:
+    level: np.ndarray        # new escalation level 0..4
+    support: np.ndarray      # support offered, 0/1
+    autonomy: np.ndarray     # earned autonomy in [0, 1]
+    force: np.ndarray        # threat used to force collaboration, [0, 1]
+
+
+class Style:
+    """Base class: shared parameters and the translation of decisions into sanction and reporting intensities."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    evidence: ClassVar[str] = ""
+
+    def __init__(self, params: RegulatorConfig):
+        self.params = params
+
+    # --- decisions each style makes
+    def respond(self, r: Review) -> Response:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # --- shared translation (same for every style)
+    def sanction(self, level: np.ndarray) -> np.ndarray:
+        return self.params.severity * SANCTION_AT_LEVEL[level]
+
+    def reporting(self, level: np.ndarray, autonomy: np.ndarray) -> np.ndarray:
+        return np.clip(self.params.reporting_load * (1.0 - autonomy) + REPORTING_AT_LEVEL[level], 0.0, 1.0)
+
+    def _autonomy_for_good(self, r: Review, min_rating: int = 2) -> np.ndarray:
+        return np.where((r.rating >= min_rating) & ~r.failing, self.params.autonomy_reward, 0.0)
+
+    def _force(self, r: Review) -> np.ndarray:
+        return np.where(r.failing & ~np.bool_(r.providers), self.params.force_collaboration, 0.0)
+
+
+class Carrot(Style):
+    name = "carrot"
+    summary = "supportive developer: coaching for those who struggle, earned autonomy, light reporting, no sanctions"
+    evidence = ("seed 000 L188-192, leaders want assurance that is “supportive of organisations when the need for "
+                "improvements was identified”; seed 000 L194, “earned autonomy”")
+
+    def respond(self, r: Review) -> Response:
+        support = r.failing & r.attended
+        level = np.where(support, 1, 0)
+        return Response(level=level, support=support.astype(float), autonomy=self._autonomy_for_good(r, 2),
+                        force=np.zeros(len(r.score)))
+
+
+class Stick(Style):
+    name = "stick"
+    summary = "command-and-control: warnings, directions and special measures for failure, heavy reporting"
+    evidence = ("seed 000 L176, a shift “to becoming interventionist performance managers”; seed 000 L98, “legal "
+                "directions or special measures”; seed 000 L224, removal from post")
+
+    def respond(self, r: Review) -> Response:
+        act = r.failing & r.attended
+        up = np.where(r.level >= 2, np.minimum(r.level + 1, 4), 2)
+        recovered = r.score >= self.params.escalation_threshold + 0.15
+        level = np.where(act, up, np.where(recovered, 0, r.level))
+        return Response(level=level, support=np.zeros(len(r.score)), autonomy=np.zeros(len(r.score)),
+                        force=self._force(r))
+
+
+class Responsive(Style):
+    name = "responsive"
+    summary = "Ayres and Braithwaite's pyramid: start supportive, escalate one step per failed review, step down on improvement"
+    evidence = "Ayres and Braithwaite 1992, Responsive Regulation; seed 000 L269, rewards, sanctions and a support offer"
+
+    def respond(self, r: Review) -> Response:
+        act = r.failing & r.attended
+        level = np.where(act, np.minimum(r.level + 1, 4), np.where(r.improving | ~r.failing, np.maximum(r.level - 1, 0),
+                                                                   r.level))
+        support = (act & (level <= 2)).astype(float)
+        return Response(level=level, support=support, autonomy=self._autonomy_for_good(r, 2),
+                        force=np.where(level >= 3, self._force(r), 0.0))
+
+
+class CarrotThenStick(Style):
+    name = "carrot_then_stick"
+    summary = "Chen et al. 2015: reward compliance while few comply, punish non-compliance once most do"
+    evidence = "Chen, Sasaki, Brännström and Dieckmann 2015, First carrot, then stick, J R Soc Interface 12: 20140935"
+
+    def respond(self, r: Review) -> Response:
+        if r.share_compliant < self.params.switch_share:
+            return Carrot(self.params).respond(r)
+        return Stick(self.params).respond(r)
+
+
+class AsWas2016(Style):
+    name = "as_was_2016"
+    summary = ("the mix the seeds describe: hands-off for performers, heavy-handed for failing bodies, support for "
+               "failing trust leaders but not CCG leaders, threats to force collaboration")
+    evidence = ("seed 003 L614, “if CCGs were performing satisfactorily, then NHSE did not interfere” and scrutiny of "
+                "failing CCGs was “heavy-handed”; seed 000 L200, “if you don't hear from me”; seed 000 L218, support "
+                "from NHS Improvement for provider leaders, none for failing CCG leaders; seed 000 L198, a failing "
+                "category threatened to force collaboration")
+
+    def respond(self, r: Review) -> Response:
+        act = r.failing & r.attended
+        level = np.where(act, np.where(r.level >= 3, 4, 3), np.where(r.failing, r.level, 0))
+        support = (act & (level >= 4) & np.bool_(r.providers)).astype(float)
+        return Response(level=level, support=support, autonomy=self._autonomy_for_good(r, 3), force=self._force(r))
+
+
+STYLES: dict[str, type[Style]] = {cls.name: cls for cls in (Carrot, Stick, Responsive, CarrotThenStick, AsWas2016)}
+
+
+def make_style(params: RegulatorConfig) -> Style:
+    """Instantiate the style named in the config; only the project's own classes can be built."""
+    try:
+        return STYLES[params.name](params)
+    except KeyError:
+        raise ValueError(f"regulator.name={params.name!r} is not allowed; choose one of: {', '.join(STYLES)}") from None
+
+
+# --- how STP investment is shared out (a parameter of every style, not a style of its own)
+
+def investment_weights(rule: str, category: np.ndarray, maturity: np.ndarray) -> np.ndarray:
+    """Weights (summing to 1) for sharing STP investment.
+
+    Evidence: seed 004 L101, the centre has “a tendency to invest in those local areas seen to be progressing most
+    swiftly” (``preferential``: outstanding and advanced STPs only, outstanding double); seed 004 L268, “support (and
+    funding) should be offered to STPs at all stages of development” (``equal``); ``need`` favours the least mature.
+    """
+    if len(category) == 0:
+        return np.zeros(0)
+    if rule == "preferential":
+        w = np.select([category == 3, category == 2], [2.0, 1.0], 0.0)
+    elif rule == "equal":
+        w = np.ones(len(category))
+    elif rule == "need":
+        w = np.clip(1.0 - maturity, 0.05, 1.0)
+    else:
+        raise ValueError(f"regulator.investment_rule={rule!r} is not allowed; choose one of: preferential, equal, need")
+    if w.sum() == 0:
+        w = np.ones(len(category))
+    return w / w.sum()

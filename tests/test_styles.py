@@ -1,0 +1,119 @@
+"""Regulatory styles: each strategy's decisions on controlled reviews, and their registry."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from abm.compose import CONF_DIR, regulator_preset
+from abm.config import REGULATOR_STYLES
+from abm.styles import STYLES, Review, investment_weights, make_style
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def review(failing, level=None, improving=None, rating=None, providers=False, attended=None):
+    failing = np.asarray(failing, bool)
+    n = len(failing)
+    return Review(score=np.where(failing, 0.2, 0.7), failing=failing,
+                  improving=np.zeros(n, bool) if improving is None else np.asarray(improving, bool),
+                  level=np.zeros(n, int) if level is None else np.asarray(level),
+                  streak=failing.astype(int), rating=np.full(n, 2) if rating is None else np.asarray(rating),
+                  attended=np.ones(n, bool) if attended is None else np.asarray(attended, bool), providers=providers)
+
+
+def style(name, **kw):
+    params = regulator_preset(name)
+    for k, v in kw.items():
+        setattr(params, k, v)
+    return make_style(params)
+
+
+def test_every_style_has_a_preset_and_metadata():
+    assert set(STYLES) == set(REGULATOR_STYLES) == {p.stem for p in (CONF_DIR / "regulator").glob("*.yaml")}
+    for cls in STYLES.values():
+        assert cls.summary and cls.evidence
+
+
+def test_carrot_supports_the_failing_never_sanctions_and_rewards_the_good():
+    r = style("carrot").respond(review([True, False], rating=[1, 3]))
+    assert list(r.level) == [1, 0] and list(r.support) == [1, 0]
+    assert r.autonomy[1] > 0 and r.autonomy[0] == 0
+    again = style("carrot").respond(review([True], level=[1]))
+    assert again.level[0] == 1                        # never climbs the pyramid
+
+
+def test_stick_escalates_fast_gives_no_support_and_holds_until_recovery():
+    s = style("stick")
+    r1 = s.respond(review([True, False]))
+    assert list(r1.level) == [2, 0] and not r1.support.any() and not r1.autonomy.any()
+    assert s.respond(review([True], level=[2])).level[0] == 3
+    assert s.respond(review([True], level=[3])).level[0] == 4
+    held = s.respond(Review(score=np.array([0.45]), failing=np.array([False]), improving=np.array([True]),
+                            level=np.array([3]), streak=np.array([0]), rating=np.array([1]),
+                            attended=np.array([True]), providers=True))
+    assert held.level[0] == 3                         # not yet recovered enough to be let off
+    assert (s.sanction(np.array([4])) > s.sanction(np.array([2]))).all()
+
+
+def test_responsive_climbs_one_step_at_a_time_and_steps_down_on_improvement():
+    s = style("responsive")
+    assert s.respond(review([True], level=[0])).level[0] == 1
+    assert s.respond(review([True], level=[2])).level[0] == 3
+    assert s.respond(review([False], level=[3], improving=[True])).level[0] == 2
+    assert s.respond(review([True], level=[1])).support[0] == 1     # support low on the pyramid
+    assert s.respond(review([True], level=[3])).support[0] == 0
+
+
+def test_carrot_then_stick_switches_when_most_comply():
+    s = style("carrot_then_stick", switch_share=0.5)
+    few_comply = s.respond(review([True, True, True, False]))
+    most_comply = s.respond(review([True, False, False, False]))
+    assert few_comply.level[0] == 1 and few_comply.support[0] == 1
+    assert most_comply.level[0] == 2 and most_comply.support[0] == 0
+
+
+def test_as_was_2016_is_hands_off_for_performers_and_heavy_handed_for_failure():
+    s = style("as_was_2016")
+    r = s.respond(review([True, False], rating=[1, 2]))
+    assert list(r.level) == [3, 0] and not r.support.any()
+    assert r.autonomy[1] == 0                          # only outstanding bodies earn autonomy
+    ccg = s.respond(review([True], level=[3]))
+    trust = s.respond(review([True], level=[3], providers=True))
+    assert ccg.level[0] == trust.level[0] == 4
+    assert ccg.support[0] == 0 and trust.support[0] == 1   # NHSI supports provider leaders, no one CCG leaders
+
+
+def test_capacity_limits_who_is_acted_on():
+    for name in STYLES:
+        r = style(name).respond(review([True, True], attended=[True, False]))
+        assert r.level[1] == 0 and r.support[1] == 0
+
+
+def test_severity_and_reporting_move_smoothly():
+    mild, harsh = style("stick", severity=0.2), style("stick", severity=0.9)
+    levels = np.array([2, 3, 4])
+    assert np.all(harsh.sanction(levels) > mild.sanction(levels))
+    light, heavy = style("carrot", reporting_load=0.1), style("carrot", reporting_load=0.6)
+    assert np.all(heavy.reporting(levels, np.zeros(3)) > light.reporting(levels, np.zeros(3)))
+
+
+def test_investment_rules():
+    cat, mat = np.array([0, 1, 2, 3]), np.array([0.3, 0.45, 0.55, 0.7])
+    pref, equal, need = (investment_weights(r, cat, mat) for r in ("preferential", "equal", "need"))
+    assert pref[:2].sum() == 0 and pref[3] == pytest.approx(2 * pref[2])
+    assert np.allclose(equal, 0.25)
+    assert np.all(np.diff(need) < 0)
+    for w in (pref, equal, need):
+        assert w.sum() == pytest.approx(1.0)
+
+
+def test_no_code_outside_the_style_classes_refers_to_a_style():
+    names = [n for n in STYLES if n]
+    allowed = {ROOT / "abm" / "styles.py", ROOT / "abm" / "config.py"}
+    for path in (ROOT / "abm").rglob("*.py"):
+        if path in allowed:
+            continue
+        text = path.read_text()
+        for name in names:
+            assert f'"{name}"' not in text and f"'{name}'" not in text, f"{path} refers to style {name}"
