@@ -2,7 +2,8 @@
 
 The dataclasses below are Hydra *structured configs*: Hydra checks types and rejects unknown keys when it composes
 the YAML files in ``conf/``; :func:`validate` then checks every value against its range and names the offending key in
-a one-line :class:`ConfigError`. ``python -m abm.config`` prints the parameter table that ``docs/ODD.md`` embeds.
+a one-line :class:`ConfigError`. ``python -m abm.config`` prints the parameter table that ``docs/ODD.md`` embeds
+(``--update`` rewrites it there).
 
 Sources are short: ``seed 000 L176`` means line 176 of ``shared/seeds/000_*.txt`` (see ``docs/ODD.md`` for the rule
 each parameter belongs to); ``assumption`` marks a value the evidence does not give, chosen to be plausible and to be
@@ -173,7 +174,7 @@ class BehaviourConfig:
     maturity_rate: float = p(0.06, 0.0, 1.0, "seed 002 L240", doc="monthly speed at which STP maturity moves")
     investment_effect: float = p(0.15, 0.0, 1.0, "seed 004 L101-102, L110",
                                  doc="maturity gain per GBP 100m invested in an STP")
-    dashboard_cuts: list[float] = field(default_factory=lambda: [0.40, 0.50, 0.62], metadata={
+    dashboard_cuts: list[float] = field(default_factory=lambda: [0.34, 0.41, 0.50], metadata={
         "lo": 0.0, "hi": 1.0, "source": "seed 004 L97-98", "choices": None,
         "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
 
@@ -251,5 +252,21 @@ def markdown_table() -> str:
     return "\n".join(lines)
 
 
+START_MARK, END_MARK = "<!-- parameter table: generated -->", "<!-- end of parameter table -->"
+
+
+def update_odd(path: str) -> None:
+    """Replace the parameter table between the markers of ``docs/ODD.md`` with the current one."""
+    from pathlib import Path
+    text = Path(path).read_text()
+    head, _, rest = text.partition(START_MARK)
+    _, _, tail = rest.partition(END_MARK)
+    Path(path).write_text(f"{head}{START_MARK}\n{markdown_table()}\n{END_MARK}{tail}")
+
+
 if __name__ == "__main__":
-    print(markdown_table())
+    import sys
+    if sys.argv[1:2] == ["--update"]:
+        update_odd(sys.argv[2] if len(sys.argv) > 2 else "docs/ODD.md")
+    else:
+        print(markdown_table())

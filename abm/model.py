@@ -53,6 +53,7 @@ class CommissioningModel(mesa.Model):
         n = len(self.orgs.kind)
         self.initial_budget = self.orgs.budget.copy()
         self.capital = np.zeros(n)
+        self.release = np.zeros(n)      # CCG surplus released to providers, GBP m per month (money.contract_round)
         self.stf_eligible = np.zeros(n, bool)
         self.next_leader_id = n
         self.forced_exits: list[int] = []

@@ -139,12 +139,14 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     demand_frac = np.where(cp, value / np.maximum(np.where(from_ccg, demand[dst], demand[src]), 1e-12), 0.0)
     other_spend = np.where(is_ccg, allocation - np.bincount(src[from_ccg], weights=value[from_ccg], minlength=n), 0.0)
 
-    # Providers: capacity a little short of demand (seed 004 L117: targets missed); 60 % of trusts carry legacy debt
-    # (King's Fund 2016) and run at a cost above tariff; the others are in small surplus.
-    capacity = np.where(is_prov, demand * rng.normal(beh.capacity_headroom, 0.03, n), 0.0)
+    # Providers: commissioners' contracts pay for the activity providers deliver, which is their capacity; demand
+    # runs a little ahead of it (seed 004 L117: targets missed). 60 % of trusts carry legacy debt (King's Fund 2016)
+    # and run at a cost above tariff; the others are in small surplus.
+    capacity = demand.copy()
+    demand = np.where(is_prov, capacity / rng.normal(beh.capacity_headroom, 0.03, n), 0.0)
     in_debt = is_prov & (rng.random(n) < beh.initial_deficit_share)
     unit_cost = np.where(in_debt, 1.0 + rng.uniform(0.0, 0.03, n), 1.0 - rng.uniform(0.0, 0.015, n))
-    balance = np.where(in_debt, -rng.uniform(0.1, 1.2, n) * demand, rng.uniform(0.0, 0.3, n) * demand)
+    balance = np.where(in_debt, -rng.uniform(0.1, 1.2, n) * capacity, rng.uniform(0.0, 0.3, n) * capacity)
     # CCGs: about one in seven started 2016/17 in deficit (assumption); the rest near balance.
     ccg_def = is_ccg & (rng.random(n) < 0.15)
     balance = np.where(is_ccg, np.where(ccg_def, -rng.uniform(0.1, 0.3, n), rng.uniform(0.0, 0.1, n)) * allocation,

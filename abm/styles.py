@@ -161,7 +161,7 @@ def make_style(params: RegulatorConfig) -> Style:
 def investment_weights(rule: str, category: np.ndarray, maturity: np.ndarray) -> np.ndarray:
     """Weights (summing to 1) for sharing STP investment.
 
-    Evidence: seed 004 L101, the centre has “a tendency to invest in those local areas seen to be progressing most
+    Evidence: seed 004 L62, the centre has “a tendency to invest in those local areas seen to be progressing most
     swiftly” (``preferential``: outstanding and advanced STPs only, outstanding double); seed 004 L268, “support (and
     funding) should be offered to STPs at all stages of development” (``equal``); ``need`` favours the least mature.
     """

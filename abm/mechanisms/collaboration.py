@@ -77,8 +77,9 @@ def initialise(m) -> None:
 def joint_committees(m) -> None:
     """Ready, trusting CCG pairs with spare capacity form joint committees; distrust dissolves them.
 
-    Evidence: seed 002 L125, “70% stated they had one or more joint committees”; seed 003 L368, each CCG “produced a
-    scheme of delegation”; seed 003 L1248, “Relationships and trust underpin increased collaborative working”.
+    Evidence: seed 002 L125, “Just over two thirds (70%) stated they had one or more joint committees”; seed 003
+    L368, each CCG “produced a scheme of delegation”; seed 003 L1248, “Relationships and trust underpin increased
+    collaborative working”.
     """
     o, e, b = m.orgs, m.edges, m.beh
     fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))

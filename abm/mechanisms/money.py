@@ -24,6 +24,7 @@ DEBT_INTEREST = 0.015          # annual interest on legacy debt (seed 004 L108: 
 SPECIAL_MEASURES_INTEREST = 0.06  # annual interest in financial special measures (seed 004 L108: 6 %)
 STF_PERF_MARGIN = 0.04         # STF trajectory: reported performance within this of the standard
 FINE_RATE = 0.02               # contract sanction, share of the month's payment
+COST_DRIFT = 0.005             # yearly rise of cost against tariff: the tariff's efficiency factor (assumption)
 STRESS_PENALTY = 0.03          # performance lost at full leader stress (assumption)
 CAPACITY_PENALTY = 0.02        # performance lost with no management capacity left (assumption; seed 000 L174)
 
@@ -37,7 +38,8 @@ def commissioning_edges(m) -> np.ndarray:
 def grow(m) -> None:
     """Demand grows faster than money; social-care cuts displace demand onto the NHS.
 
-    Evidence: seed 004 L168, actual emergency admissions “+2.2 %” a year against plans of −0.2 %; seed 004 L117, the
+    Evidence: seed 004 L168, plans expect admissions to fall, against “actual growth between 2014-15 and 2016-17 of
+    2.2% a year”; seed 004 L117, the
     service “is currently unable to deliver three key acute care targets”; seed 004 L165, “displaced demand will
     necessarily be absorbed by the NHS”; seed 003 L1010, integration “might save the NHS some money, but there is
     always a cost shunt to the local authority” (pooled budgets absorb part of the displaced demand).
@@ -75,7 +77,8 @@ def settle(m) -> None:
     seed 003 L832, block-funded community and MH contract money “hasn't grown anything like” demand; seed 003 L444,
     the STF is open to acute providers “conditional on agreeing and delivering a financial control total and waiting
     times targets”; seed 003 L460, a trust that missed A&E “did not receive much of the STF”; seed 004 L108, loans
-    in financial special measures cost 6 % instead of 1.5 %; seed 000 L168, CCGs use “the threat of sanctions”.
+    in financial special measures cost 6 % instead of 1.5 %; seed 000 L168, CCGs are expected to use “the threat of
+    sanctions”.
     """
     o, e, b = m.orgs, m.edges, m.beh
     n = len(o.kind)
@@ -99,8 +102,10 @@ def settle(m) -> None:
     dispute = (e.form[cp] == 0) & (o.balance[c] < 0.0)
     e.conflict[cp] = np.maximum(e.conflict[cp], np.where(dispute, b.trust_loss_conflict, 0.0))
     e.conflict[e.rev[cp]] = np.maximum(e.conflict[e.rev[cp]], e.conflict[cp])
+    # Non-recurrent funding: a CCG releases surplus above its 1 % reserve to its providers over the year.
+    weight = e.share[cp] / np.maximum(np.bincount(c, weights=e.share[cp], minlength=n)[c], 1e-12)
     e.last_payment[cp] = payment - fine
-    paid = payment - fine
+    paid = payment - fine + m.release[c] * weight
     o.inflow += np.bincount(p, weights=paid, minlength=n)
     o.outflow += np.bincount(c, weights=paid, minlength=n)
     m.month_fines = float(fine.sum())
@@ -147,6 +152,10 @@ def contract_round(m) -> None:
     cp = commissioning_edges(m)
     e.block_value[cp] = e.last_payment[cp] * (1.0 + b.allocation_growth)
     e.block_value[e.rev[cp]] = e.block_value[cp]
+    # CCGs keep a 1 % reserve and spend surplus above it with their providers over the coming year (NHS England
+    # 2016/17 business rules; assumption that the rest is released as non-recurrent activity funding).
+    ccg = m.mask("ccg")
+    m.release = np.where(ccg, np.maximum(o.balance - 0.01 * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
     prov = m.mask("provider")
     load = o.demand / np.maximum(o.capacity, 1e-12)
     surplus = o.balance >= 0.0
@@ -155,7 +164,7 @@ def contract_round(m) -> None:
     grow_by = np.clip(load - 1.0, 0.0, np.where(surplus, 0.04, 0.02))
     cip = np.where(surplus, 0.0, 0.01 + 0.02 * o.pressure)
     o.capacity = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - 0.5 * cip), o.capacity)
-    o.unit_cost = np.where(prov, o.unit_cost * (1.0 - cip), o.unit_cost)
+    o.unit_cost = np.where(prov, o.unit_cost * (1.0 + COST_DRIFT - cip), o.unit_cost)
 
 
 def performance(m) -> None:

@@ -17,7 +17,7 @@ from abm.styles import Review
 
 SUPPORT_UNIT = 0.5       # GBP m per quarter that buys full-intensity support for one body (assumption)
 PERF_FLOOR = 0.80        # performance scored 0 at or below this share
-RATING_CUTS = (0.35, 0.5, 0.7)  # assessed score cut-offs: inadequate | requires improvement | good | outstanding
+RATING_CUTS = (0.4, 0.5, 0.62)  # assessed score cut-offs: inadequate | requires improvement | good | outstanding
 
 
 def scores(m) -> np.ndarray:
@@ -42,8 +42,9 @@ def review(m) -> None:
 
     Evidence: seed 000 L200, contact by exception, “if you don't hear from me [...] it's because I'm not worried about
     you”; seed 000 L139, local teams' capacity cut, raising doubts about “the ability of these teams to provide
-    adequate levels of support”; seed 000 L153 and seed 002 L286, contradictory “marching orders” from NHS England and
-    NHS Improvement (each body receives inconsistent instructions with probability 1 - consistency); seed 000 L198,
+    adequate levels of support”; contradictory instructions from NHS England and NHS Improvement (seed 000
+    L153; seed 002 L286, “marching orders”), so each body receives inconsistent instructions with probability
+    1 - consistency; seed 000 L198,
     CCGs threatened with a failing category “if they did not cooperate” with STP plans.
     """
     o, reg, b = m.orgs, m.reg, m.beh
@@ -121,6 +122,8 @@ def publish_ratings(m) -> None:
 
 def initial_ratings(m) -> None:
     """Rate everyone once at the start so that month 0 has a rating distribution."""
+    from abm.mechanisms.money import ccg_performance
     o = m.orgs
+    ccg_performance(m)
     o.score = np.where(m.mask("ccg", "acute", "mental_health", "community", "ambulance"), scores(m), o.score)
     publish_ratings(m)
