@@ -13,12 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm.config import BehaviourConfig
-from abm.scenarios import EDGE_KINDS, KINDS, PROVIDER_KINDS, Structure
+from abm.scenarios import EDGE_KINDS, PROVIDER_KINDS, Structure
 
 ALLOCATION_PER_HEAD = 1250.0   # GBP per registered patient per year, 2016/17 (NHS England CCG allocations, rounded)
 SOCIAL_CARE_PER_HEAD = 300.0   # GBP per resident per year, adult social care (NHS Digital 2016/17, rounded)
 RATINGS = ("inadequate", "requires_improvement", "good", "outstanding")
-FORMS = ("pbr", "block", "aligned")
 
 
 @dataclass
@@ -68,9 +67,6 @@ class Orgs:
     tender_block: np.ndarray    # months during which a tendering threat blocks alliances
     merged_into: np.ndarray
 
-    def mask(self, *kinds: str) -> np.ndarray:
-        return np.isin(self.kind, kinds) & self.alive
-
 
 @dataclass
 class Edges:
@@ -89,9 +85,6 @@ class Edges:
     link: np.ndarray       # ccg_ccg: joint committee; ccg_la: pooled budget; commissioner_provider: alliance
     success: np.ndarray    # joint work succeeded this month (both directions)
     conflict: np.ndarray   # conflict intensity this month in [0, 1]
-
-    def of(self, kind: str) -> np.ndarray:
-        return (self.kind == kind) & self.active
 
 
 @dataclass
@@ -186,7 +179,3 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
                 maturity=np.zeros(n_stp), category=np.zeros(n_stp, int), invested=np.zeros(n_stp),
                 risk_share=np.zeros(n_stp, bool))
     return orgs, edges, stps
-
-
-def kind_code(name: str) -> int:
-    return KINDS.index(name)

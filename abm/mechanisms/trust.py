@@ -24,7 +24,9 @@ def joint_work(m) -> None:
     """Decide, per relationship, whether this month's joint work succeeded (both directions share the outcome).
 
     Evidence: seed 003 L1248, “taking sufficient time to develop trust through repeated joint working were vital”;
-    seed 004 L172, “operational and strategic pressures are liable to erode goodwill and foster increased insularity”.
+    seed 004 L172, “operational and strategic pressures are liable to erode goodwill and foster increased insularity”;
+    seed 002 L252, with a natural geography “providers can more easily collaborate and share staff, facilities and
+    services” (joint work inside an STP succeeds more often where its geography is natural).
     """
     o, e, b = m.orgs, m.edges, m.beh
     fwd = np.flatnonzero(e.active & np.isin(e.kind, HORIZONTAL) & (e.src < e.dst))
@@ -32,7 +34,9 @@ def joint_work(m) -> None:
     strain = 0.5 * (o.stress[a] + o.stress[c])
     pullback = b.financial_pullback * 0.5 * ((o.balance[a] < 0).astype(float) + (o.balance[c] < 0))
     base = np.where(e.link[fwd], LINKED_SUCCESS, ROUTINE_SUCCESS)
-    p = np.clip(base * (1.0 - 0.5 * strain) * (1.0 - 0.3 * pullback), 0.0, 1.0)
+    same_stp = (o.stp[a] == o.stp[c]) & (o.stp[a] >= 0)
+    geography = np.where(same_stp, 0.75 + 0.5 * m.stps.geography[np.maximum(o.stp[a], 0)], 1.0)
+    p = np.clip(base * geography * (1.0 - 0.5 * strain) * (1.0 - 0.3 * pullback), 0.0, 1.0)
     ok = (m.rng.random(len(fwd)) < p) & (e.conflict[fwd] == 0.0)
     e.success[:] = False
     e.success[fwd] = ok
