@@ -6,8 +6,8 @@ VENV_PY := .venv/bin/python
 venv:
 	@bash scripts/bootstrap.sh
 
-run: venv  ## every regulatory style on the real England (3 seeds each), compared in one table
-	$(VENV_PY) -m experiments.compare_styles --seeds 3
+run: venv  ## the headline experiment: all five styles on the real England, 20 paired replications, report
+	$(VENV_PY) -m experiments.run carrot_vs_stick --jobs 2
 
 test: venv  ## the whole test suite (CI=true runs the heavier profile)
 	$(VENV_PY) -m pytest

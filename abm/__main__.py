@@ -8,7 +8,10 @@ Examples::
     python -m abm --help                            # Hydra's help: config groups and every key
 
 Outputs go to the run's Hydra output directory (printed at the end): ``model.parquet`` (one row per month),
-``organisations.parquet`` (one row per organisation per month), ``config_resolved.json`` and Hydra's ``.hydra/``.
+``organisations.parquet`` (one row per organisation per month), ``network.parquet`` (relationships and their trust at
+the end), ``config_resolved.json``, ``provenance.json``, Hydra's ``.hydra/`` and, written last, ``done.json``.
+In a multirun (``-m``) each job has its own directory named after its overrides; re-running the same sweep into the
+same ``hydra.sweep.dir`` skips the jobs that are already complete.
 A bad override is reported in one line naming the key, the value and what is allowed; the exit status is 2 and
 nothing is written.
 """
@@ -25,30 +28,55 @@ from omegaconf import DictConfig
 from abm.compose import CONF_DIR, compose, register_schema
 from abm.config import ConfigError, validate
 from abm.model import to_config
-from abm.run import simulate, summary, write
+from abm.run import run_job, summary
 
-HYDRA_FLAGS = {"-m", "--multirun", "--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--resolve",
+MULTIRUN = {"-m", "--multirun"}
+MAX_CHECKED = 40     # sweep values checked per key before a multirun starts (first and last 20)
+HYDRA_FLAGS = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--resolve",
                "--shell-completion", "-sc", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
                "--experimental-rerun", "--version"}
 
 
 def _overrides(argv: list[str]) -> list[str] | None:
-    """The plain key=value overrides of a single run, or None when Hydra flags make a pre-check inapplicable."""
+    """The key=value overrides of the job(s), or None when Hydra flags make a pre-check inapplicable."""
     if any(a in HYDRA_FLAGS or a.split("=")[0] in HYDRA_FLAGS for a in argv):
         return None
-    return [a for a in argv if not a.startswith("hydra.") and not a.startswith("hydra/")]
+    return [a for a in argv if a not in MULTIRUN and not a.startswith(("hydra.", "hydra/"))]
+
+
+def _job_variants(overrides: list[str]) -> list[list[str]]:
+    """Override lists that together try every value of every swept key (others at their first value)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    firsts, choices = [], []
+    for o in parsed:
+        key = o.get_key_element()
+        if o.is_sweep_override():
+            values = [f"{key}={v}" for v in o.sweep_string_iterator()]
+            if len(values) > MAX_CHECKED:
+                values = values[: MAX_CHECKED // 2] + values[-MAX_CHECKED // 2:]
+        else:
+            values = [o.input_line]
+        firsts.append(values[0])
+        choices.append(values)
+    variants = [firsts]
+    for i, values in enumerate(choices):
+        variants += [firsts[:i] + [v] + firsts[i + 1:] for v in values[1:]]
+    return variants
 
 
 def precheck(argv: list[str]) -> None:
-    """Compose and validate before Hydra creates any output directory; exit 2 with one line on bad input."""
+    """Compose and validate every job before Hydra creates any output directory; exit 2 with one line if bad."""
     overrides = _overrides(argv)
     if overrides is None:
         return
     try:
-        compose(overrides)
+        variants = _job_variants(overrides) if any(a in MULTIRUN for a in argv) else [overrides]
+        for variant in variants:
+            compose(variant)
     except ConfigError as exc:
         _fail(str(exc))
-    except Exception as exc:  # Hydra's composition errors: unknown keys, wrong types, unknown options
+    except Exception as exc:  # Hydra's composition and parsing errors: unknown keys, wrong types, unknown options
         _fail(_one_line(exc))
 
 
@@ -85,8 +113,10 @@ def main(cfg: DictConfig) -> None:
     config = to_config(cfg)
     validate(config)
     outdir = HydraConfig.get().runtime.output_dir
-    tables = simulate(config)
-    write(tables, outdir, config)
+    ran, tables = run_job(config, outdir)
+    if not ran:
+        print(f"complete already, skipped: {outdir}")
+        return
     print(summary(tables["model"]))
     print(f"outputs: {outdir}")
 

@@ -180,8 +180,37 @@ class BehaviourConfig:
 
 
 @dataclass
+class ExperimentConfig:
+    name: str = p("", source="technical", doc="name of the experiment preset (conf/experiment/) that set up the sweep")
+    baseline: str = p("", source="technical",
+                      doc="setting the paired differences are taken against, as key=value (e.g. regulator.name=as_was_2016)")
+
+
+@dataclass
+class SensitivityParameter:
+    name: str = ""
+    low: float = 0.0
+    high: float = 1.0
+
+
+@dataclass
+class SensitivityConfig:
+    method: str = p("morris", choices=("morris", "sobol"), source="Morris 1991; Saltelli 2002",
+                    doc="screening (Morris elementary effects) or variance-based (Sobol indices)")
+    n: int = p(10, 1, 100_000, "technical", doc="Morris trajectories, or Sobol base samples (a power of 2)")
+    parameters: list[SensitivityParameter] = field(default_factory=list, metadata={
+        "lo": None, "hi": None, "source": "technical", "choices": None,
+        "doc": "parameters to vary: list of {name: group.name, low, high}"})
+    outcomes: list[str] = field(default_factory=list, metadata={
+        "lo": None, "hi": None, "source": "technical", "choices": None,
+        "doc": "model.parquet columns (end of run) to analyse"})
+
+
+@dataclass
 class Config:
-    seed: int = p(0, 0, 2**31 - 1, "technical", doc="master seed of the run")
+    seed: int = p(0, 0, 2**31 - 1, "technical", doc="master seed: with the replicate, fixes every random stream")
+    replicate: int = p(0, 0, 1_000_000, "technical",
+                       doc="replication index; settings compared at the same seed and replicate share random streams")
     months: int = p(60, 1, 1200, "technical", doc="horizon in months from April 2016")
     run_id: str = p("", source="technical", doc="label of the run; derived from the config and seed when empty")
     write_organisations: bool = p(True, source="technical",
@@ -189,6 +218,8 @@ class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     regulator: RegulatorConfig = field(default_factory=RegulatorConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
 
 
 def _check(path: str, value: Any, meta: dict) -> None:
@@ -219,23 +250,40 @@ def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
             validate(value, _NESTED[f.type] if isinstance(f.type, str) else f.type, path + ".")
         else:
             _check(path, value, dict(f.metadata))
+    if schema is SensitivityConfig:
+        ranges = {r["name"]: r for r in parameter_rows()}
+        for item in get("parameters"):
+            name, low, high = (item[k] if isinstance(item, dict) or hasattr(item, "keys") else getattr(item, k)
+                               for k in ("name", "low", "high"))
+            declared = ranges.get(name)
+            if declared is None or "[" not in declared["range"] or name.startswith(("scenario.", "seed")):
+                raise ConfigError(f"{prefix}parameters: {name!r} is not a numeric model parameter")
+            lo, hi = (float(x) for x in declared["range"].strip("[]").split(", "))
+            if not lo <= low < high <= hi:
+                raise ConfigError(f"{prefix}parameters: {name} low={low}, high={high} must satisfy "
+                                  f"{lo} <= low < high <= {hi}")
     if schema is BehaviourConfig:
         cuts = list(get("dashboard_cuts"))
         if len(cuts) != 3 or sorted(cuts) != cuts:
             raise ConfigError(f"{prefix}dashboard_cuts={cuts} must be three increasing numbers in [0, 1]")
 
 
-_NESTED = {"ScenarioConfig": ScenarioConfig, "RegulatorConfig": RegulatorConfig, "BehaviourConfig": BehaviourConfig}
+_NESTED = {"ScenarioConfig": ScenarioConfig, "RegulatorConfig": RegulatorConfig, "BehaviourConfig": BehaviourConfig,
+           "ExperimentConfig": ExperimentConfig, "SensitivityConfig": SensitivityConfig}
+
+
+_GROUPS = ("scenario", "regulator", "behaviour", "experiment", "sensitivity")
 
 
 def parameter_rows() -> list[dict]:
     """One row per parameter (group, name, default, range, source, meaning) for the ODD table."""
     rows = []
     for group, schema in (("", Config), ("scenario", ScenarioConfig), ("regulator", RegulatorConfig),
-                          ("behaviour", BehaviourConfig)):
+                          ("behaviour", BehaviourConfig), ("experiment", ExperimentConfig),
+                          ("sensitivity", SensitivityConfig)):
         inst = schema()
         for f in fields(schema):
-            if f.name in ("scenario", "regulator", "behaviour"):
+            if f.name in _GROUPS:
                 continue
             m = f.metadata
             rng = " / ".join(m["choices"]) if m.get("choices") else (

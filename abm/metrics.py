@@ -11,6 +11,7 @@ import pandas as pd
 
 from abm.mechanisms import collaboration, leadership, trust
 from abm.mechanisms.stp import CATEGORIES
+from abm.scenarios import EDGE_KINDS
 from abm.state import RATINGS
 
 START = pd.Period("2016-04", freq="M")
@@ -87,6 +88,20 @@ class Recorder:
         frame["merged_into"] = o.merged_into.copy()
         frame["month"] = np.full(len(o.kind), m.t)
         self.org_frames.append(frame)
+
+    def network_frame(self) -> pd.DataFrame:
+        """The relationships as they stand at the end of the run: one row per active directed edge."""
+        m = self.model
+        e = m.edges
+        codes = m.structure.orgs.code.to_numpy()
+        sel = e.active
+        pos = m.layout
+        return pd.DataFrame({"month": m.t, "src": codes[e.src[sel]], "dst": codes[e.dst[sel]],
+                             "src_kind": m.orgs.kind[e.src[sel]], "dst_kind": m.orgs.kind[e.dst[sel]],
+                             "src_x": pos[e.src[sel], 0], "src_y": pos[e.src[sel], 1],
+                             "dst_x": pos[e.dst[sel], 0], "dst_y": pos[e.dst[sel], 1],
+                             "kind": np.array(EDGE_KINDS)[e.kind[sel]], "trust": e.trust[sel],
+                             "linked": e.link[sel]})
 
     def model_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)

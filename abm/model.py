@@ -18,7 +18,17 @@ from mesa.discrete_space import Network
 
 from abm import metrics
 from abm.agents import AGENT_CLASS, STP, Organisation
-from abm.config import BehaviourConfig, Config, RegulatorConfig, ScenarioConfig, validate
+from abm.config import (
+    BehaviourConfig,
+    Config,
+    ExperimentConfig,
+    RegulatorConfig,
+    ScenarioConfig,
+    SensitivityConfig,
+    SensitivityParameter,
+    validate,
+)
+from abm.layout import grouped_layout
 from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
 from abm.scenarios import PROVIDER_KINDS, build
 from abm.state import build_state
@@ -27,13 +37,18 @@ from abm.styles import make_style
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra
 
 JULY = 3          # month of year (0 = April) when ratings and the dashboard are published
+# Independent random streams, one per purpose, all derived from (seed, replicate). Each mechanism draws a fixed number
+# of numbers per call from its own stream, so runs that differ only in style use the same random numbers for the same
+# purpose (common random numbers) and their differences can be read as paired differences.
+STREAMS = ("money", "assessment", "oversight", "trust", "peers", "collaboration", "exits", "succession")
 
 
 class CommissioningModel(mesa.Model):
     """Commissioners, providers, local authorities and regulators under a configurable regulatory style.
 
     Build it from a full :class:`abm.config.Config` (``config=``), or from flat keyword arguments naming the
-    scenario, the style and any regulator parameter (as the browser view does); ``rng`` defaults to ``config.seed``.
+    scenario, the style and any regulator parameter (as the browser view does). All randomness comes from streams
+    derived from ``config.seed`` and ``config.replicate``.
     """
 
     def __init__(self, config: Config | None = None, *, scenario: str | None = None, regulator: str | None = None,
@@ -41,7 +56,10 @@ class CommissioningModel(mesa.Model):
         cfg = config if config is not None else Config()
         cfg = _with_overrides(cfg, scenario, regulator, seed, months, regulator_params)
         validate(cfg)
-        super().__init__(rng=int(cfg.seed))
+        root = np.random.SeedSequence(int(cfg.seed), spawn_key=(int(cfg.replicate),))
+        children = root.spawn(len(STREAMS) + 1)
+        super().__init__(rng=int(children[0].generate_state(1)[0]))
+        self.streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children[1:], strict=True)}
         self.config = cfg
         self.beh: BehaviourConfig = cfg.behaviour
         self.reg: RegulatorConfig = cfg.regulator
@@ -77,7 +95,9 @@ class CommissioningModel(mesa.Model):
         e = self.edges
         fwd = e.src < e.dst
         graph.add_edges_from(zip(e.src[fwd].tolist(), e.dst[fwd].tolist(), strict=True))
-        layout = nx.spring_layout(graph, seed=int(self.rng.integers(2**31))) if draw_layout else None
+        # Positions are fixed by the structure (abm/layout.py); handed to the Network only when it will be drawn.
+        self.layout = grouped_layout(self.orgs.stp, self.orgs.region, self.orgs.kind)
+        layout = {i: tuple(p) for i, p in enumerate(self.layout)} if draw_layout else None
         self.grid = Network(graph, capacity=1, random=self.random, layout=layout)
         self.agent_of: list[Organisation] = []
         for i, row in enumerate(orgs.itertuples()):
@@ -97,6 +117,10 @@ class CommissioningModel(mesa.Model):
             names = [k for kind in kinds for k in (PROVIDER_KINDS if kind == "provider" else (kind,))]
             self._masks[key] = np.isin(self.orgs.kind, names) & self.orgs.alive
         return self._masks[key]
+
+    def draw(self, stream: str, n: int) -> np.ndarray:
+        """``n`` uniform numbers from the named random stream."""
+        return self.streams[stream].random(n)
 
     def trust_in_regulators(self) -> np.ndarray:
         return trust.in_regulators(self)
@@ -188,9 +212,10 @@ def _with_overrides(cfg, scenario, regulator, seed, months, regulator_params) ->
         raise ValueError(f"unknown regulator parameter(s) {', '.join(sorted(unknown))}; allowed: "
                          f"{', '.join(asdict(rg))}")
     rg = RegulatorConfig(**{**asdict(rg), **regulator_params})
-    return Config(seed=cfg.seed if seed is None else int(seed), months=cfg.months if months is None else int(months),
+    return Config(seed=cfg.seed if seed is None else int(seed), replicate=cfg.replicate,
+                  months=cfg.months if months is None else int(months),
                   run_id=cfg.run_id, write_organisations=cfg.write_organisations, scenario=sc, regulator=rg,
-                  behaviour=cfg.behaviour)
+                  behaviour=cfg.behaviour, experiment=cfg.experiment, sensitivity=cfg.sensitivity)
 
 
 def to_config(cfg) -> Config:
@@ -199,7 +224,14 @@ def to_config(cfg) -> Config:
     if isinstance(cfg, Config):
         return cfg
     d = OmegaConf.to_container(cfg, resolve=True) if not isinstance(cfg, dict) else cfg
-    return Config(seed=d["seed"], months=d["months"], run_id=d.get("run_id", "") or "",
+    return Config(seed=d["seed"], replicate=d.get("replicate", 0), months=d["months"], run_id=d.get("run_id", "") or "",
                   write_organisations=d.get("write_organisations", True),
                   scenario=ScenarioConfig(**d["scenario"]), regulator=RegulatorConfig(**d["regulator"]),
-                  behaviour=BehaviourConfig(**d["behaviour"]))
+                  behaviour=BehaviourConfig(**d["behaviour"]),
+                  experiment=ExperimentConfig(**d.get("experiment", {})),
+                  sensitivity=_sensitivity(d.get("sensitivity", {})))
+
+
+def _sensitivity(d: dict) -> SensitivityConfig:
+    params = [SensitivityParameter(**p) for p in d.get("parameters", [])]
+    return SensitivityConfig(**{**d, "parameters": params})

@@ -1,8 +1,10 @@
 """Run one simulation and write its tidy outputs.
 
-``simulate(config)`` returns the model's two tables, each with the run id, the seed and every parameter as columns;
+``simulate(config)`` returns the model's tables, each with the run id, the seed and every parameter as columns;
 ``write(tables, outdir, config)`` writes them as Parquet beside the resolved config, atomically: files appear under
-their final names only once complete.
+their final names only once complete. ``run_job(config, outdir)`` is one Hydra job: it skips the work when the
+directory already holds a complete result for the same configuration, and otherwise writes the tables, the
+provenance (package versions, git revision) and, last, ``done.json``: a job without it never counts as finished.
 """
 
 from __future__ import annotations
@@ -10,7 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
+import subprocess
+import sys
 from dataclasses import asdict
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +30,8 @@ def flat_params(config: Config) -> dict:
     """Every parameter as ``group.name`` -> value (lists as text), for the parameter columns."""
     out = {}
     for key, value in asdict(config).items():
+        if key == "sensitivity":
+            continue
         if isinstance(value, dict):
             for k, v in value.items():
                 out[f"{key}.{k}"] = json.dumps(v) if isinstance(v, list) else v
@@ -35,15 +44,15 @@ def run_id(config: Config) -> str:
     """The config's own label if given, else scenario, style, seed and a hash of every other parameter."""
     if config.run_id:
         return config.run_id
-    params = {k: v for k, v in flat_params(config).items() if k != "seed"}
+    params = {k: v for k, v in flat_params(config).items() if k not in ("seed", "replicate")}
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:8]
-    return f"{config.scenario.name}-{config.regulator.name}-s{config.seed}-{digest}"
+    return f"{config.scenario.name}-{config.regulator.name}-s{config.seed}r{config.replicate}-{digest}"
 
 
 def simulate(config: Config) -> dict[str, pd.DataFrame]:
     model = CommissioningModel(config).run()
     rid = run_id(config)
-    tables = {"model": model.recorder.model_frame()}
+    tables = {"model": model.recorder.model_frame(), "network": model.recorder.network_frame()}
     if config.write_organisations:
         tables["organisations"] = model.recorder.organisation_frame()
     for df in tables.values():
@@ -67,11 +76,71 @@ def write(tables: dict[str, pd.DataFrame], outdir: Path, config: Config) -> list
         os.replace(tmp, path)
         written.append(path)
     path = outdir / "config_resolved.json"
-    tmp = outdir / ".config_resolved.json.tmp"
-    tmp.write_text(json.dumps(asdict(config), indent=2, sort_keys=True))
-    os.replace(tmp, path)
+    _write_json(path, asdict(config))
     written.append(path)
     return written
+
+
+def config_key(config: Config) -> str:
+    """Identity of a job's result: a hash of its whole resolved configuration (seed and replicate included)."""
+    return hashlib.sha256(json.dumps(asdict(config), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def is_complete(outdir: Path, config: Config | None = None) -> bool:
+    """True when ``outdir`` holds a finished result (for ``config``, when given)."""
+    done = Path(outdir) / "done.json"
+    if not done.is_file():
+        return False
+    try:
+        record = json.loads(done.read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    if not all((Path(outdir) / f).is_file() for f in record.get("files", [])):
+        return False
+    return config is None or record.get("key") == config_key(config)
+
+
+@cache
+def provenance() -> dict:
+    """Package versions, Python, platform and the git revision of this checkout (when there is one)."""
+    packages = {}
+    for name in ("mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core", "omegaconf", "SALib",
+                 "matplotlib", "nhs-commissioning-abm"):
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = None
+    root = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10)
+        git = {"revision": rev.stdout.strip() or None, "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        git = {"revision": None, "dirty": None}
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": packages, "git": git}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str))
+    os.replace(tmp, path)
+
+
+def run_job(config: Config, outdir: Path) -> tuple[bool, dict[str, pd.DataFrame] | None]:
+    """One job: (False, None) if ``outdir`` already has this configuration's complete result, else run and write."""
+    outdir = Path(outdir)
+    if is_complete(outdir, config):
+        return False, None
+    stale = outdir / "done.json"
+    if stale.exists():
+        stale.unlink()                       # a result for another configuration: no longer valid
+    tables = simulate(config)
+    files = [p.name for p in write(tables, outdir, config)]
+    _write_json(outdir / "provenance.json", provenance())
+    _write_json(outdir / "done.json", {"key": config_key(config), "run_id": run_id(config),
+                                       "files": [*files, "provenance.json"]})
+    return True, tables
 
 
 def summary(model_df: pd.DataFrame) -> str:

@@ -66,9 +66,11 @@ def initialise(m) -> None:
     o, e, b = m.orgs, m.edges, m.beh
     fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
     p = b.init_joint_committee * _trust_factor(_mutual(e, fwd), b.trust_threshold)
-    jc = fwd[m.rng.random(len(fwd)) < p]
+    draw = m.draw("collaboration", len(e.src))
+    jc = fwd[draw[fwd] < p]
     _link(e, jc, True)
-    for edge in jc[m.rng.random(len(jc)) < b.init_shared_ao]:
+    share_draw = m.draw("collaboration", len(e.src))
+    for edge in jc[share_draw[jc] < b.init_shared_ao]:
         a, c = e.src[edge], e.dst[edge]
         o.leader[o.leader == o.leader[c]] = o.leader[a]
         o.stress[o.leader == o.leader[a]] = o.stress[a]
@@ -87,7 +89,7 @@ def joint_committees(m) -> None:
     mutual = _mutual(e, fwd)
     p = (b.collaboration_rate * 0.5 * (o.readiness[a] + o.readiness[c]) * _trust_factor(mutual, b.trust_threshold)
          * _free_capacity(m, a, c) * (1.0 - _pullback(m, a, c)))
-    draw = m.rng.random(len(fwd))
+    draw = m.draw("collaboration", len(e.src))[fwd]
     _link(e, fwd[~e.link[fwd] & (draw < p)], True)
     _link(e, fwd[e.link[fwd] & (mutual < 0.25)], False)
 
@@ -104,7 +106,7 @@ def tender_threats(m) -> None:
                         & np.isin(o.kind[e.dst], ("community", "mental_health")))
     _c, p = e.src[cp], e.dst[cp]
     at_risk = (e.trust[cp] < 0.3) & (o.perf_reported[p] < b.target - 0.05)
-    hit = cp[at_risk & (m.rng.random(len(cp)) < TENDER_THREAT_RATE)]
+    hit = cp[at_risk & (m.draw("collaboration", len(e.src))[cp] < TENDER_THREAT_RATE)]
     e.conflict[hit] = np.maximum(e.conflict[hit], b.trust_loss_threat)
     e.conflict[e.rev[hit]] = np.maximum(e.conflict[e.rev[hit]], b.trust_loss_threat)
     o.tender_block[e.dst[hit]] = 12.0
@@ -129,7 +131,7 @@ def alliances(m) -> None:
     ok = (load <= 1.05) & (o.tender_block[p] == 0) & ~o.conflicted[p]
     prob = (b.alliance_rate * _trust_factor(_mutual(e, cp), b.trust_threshold) * _free_capacity(m, c, p)
             * (1.0 - _pullback(m, c, p)) * ok)
-    draw = m.rng.random(len(cp))
+    draw = m.draw("collaboration", len(e.src))[cp]
     new = cp[~e.link[cp] & (draw < prob)]
     lapse = cp[e.link[cp] & ((~e.success[cp] & (draw < b.alliance_decay)) | o.conflicted[p] & (draw < 0.05))]
     _link(e, new, True)
@@ -156,7 +158,7 @@ def pooled_budgets(m) -> None:
     squeeze = np.clip(1.0 - o.budget[la] / np.maximum(m.initial_budget[la], 1e-12), 0.0, 1.0) * 5.0
     pull = np.clip(_pullback(m, c, c) + squeeze * b.financial_pullback * 0.2, 0.0, 1.0)
     p = b.pooling_rate * _trust_factor(mutual, b.trust_threshold) * overlap * (1.0 - pull)
-    draw = m.rng.random(len(fwd))
+    draw = m.draw("collaboration", len(e.src))[fwd]
     _link(e, fwd[~e.link[fwd] & (draw < p)], True)
     _link(e, fwd[e.link[fwd] & (mutual < 0.3) & (draw < 0.1)], False)
 
@@ -186,7 +188,7 @@ def risk_shares(m) -> None:
     t = m.stp_trust
     p = (b.risk_share_rate * np.exp(-n / b.risk_share_partners) * _trust_factor(t, b.trust_threshold)
          * np.clip(1.0 - b.financial_pullback * deficit, 0.0, 1.0))
-    draw = m.rng.random(n_stp)
+    draw = m.draw("collaboration", n_stp)
     form = ~s.risk_share & (draw < p) & (n >= 2)
     brk = s.risk_share & (draw < 0.05 * conflicted + 0.05 * b.financial_pullback * deficit * (t < b.trust_threshold))
     s.risk_share = (s.risk_share | form) & ~brk
@@ -230,7 +232,7 @@ def mergers(m) -> list[tuple[int, int]]:
     fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
     a, c = e.src[fwd], e.dst[fwd]
     cand = ((o.leader[a] == o.leader[c]) & (o.shared_months[a] >= 12) & (o.shared_months[c] >= 12)
-            & (_mutual(e, fwd) >= b.trust_threshold) & (m.rng.random(len(fwd)) < b.merger_rate))
+            & (_mutual(e, fwd) >= b.trust_threshold) & (m.draw("collaboration", len(e.src))[fwd] < b.merger_rate))
     done, merged = set(), []
     for x, y in zip(a[cand], c[cand], strict=True):
         if x in done or y in done:

@@ -47,7 +47,7 @@ def turnover(m) -> int:
     o, b = m.orgs, m.beh
     led = m.mask(*LED)
     p = monthly_prob(b.exit_base) + b.exit_stress * o.stress ** 2 * (1.0 - 0.5 * o.resilience)
-    leaving = led & (m.rng.random(len(o.kind)) < p)
+    leaving = led & (m.draw("exits", len(o.kind)) < p)
     forced = np.zeros(len(o.kind), bool)
     forced[[i for i in m.forced_exits if o.alive[i]]] = True
     m.forced_exits.clear()
@@ -72,7 +72,7 @@ def replace(m, idx: np.ndarray) -> None:
     o, b = m.orgs, m.beh
     o.tenure[idx] = 0.0
     o.stress[idx] = 0.2
-    o.resilience[idx] = m.rng.beta(5.0, 2.0, len(idx))
+    o.resilience[idx] = m.streams["succession"].beta(5.0, 2.0, len(idx))
     o.capacity_loss[idx] = b.turnover_capacity_loss
     # CCGs that lose a shared accountable officer together recruit one successor together.
     _, group = np.unique(o.leader[idx], return_inverse=True)
@@ -87,10 +87,10 @@ def replace(m, idx: np.ndarray) -> None:
     jc = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link & np.isin(e.src, ccgs) & ~np.isin(e.dst, idx))
     if len(jc) == 0:
         return
-    jc = jc[m.rng.permutation(len(jc))]
+    jc = jc[m.streams["succession"].permutation(len(jc))]
     first = np.unique(e.src[jc], return_index=True)[1]
     for edge in jc[first]:
-        if m.rng.random() < b.shared_ao_rate:
+        if m.streams["succession"].random() < b.shared_ao_rate:
             o.leader[e.src[edge]] = o.leader[e.dst[edge]]
             o.stress[e.src[edge]] = o.stress[e.dst[edge]]
 

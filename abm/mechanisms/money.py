@@ -185,7 +185,7 @@ def performance(m) -> None:
     effort = b.pressure_effort * (o.pressure * (0.5 + 0.5 * reg_trust) + b.peer_weight * o.peer_pressure)
     level = (0.985 - b.load_sensitivity * np.maximum(load - 0.95, 0.0) + effort + b.support_effect * o.support
              - STRESS_PENALTY * o.stress - CAPACITY_PENALTY * (1.0 - mgmt))
-    noise = m.rng.normal(0.0, 0.01, len(o.kind))
+    noise = m.streams["money"].normal(0.0, 0.01, len(o.kind))
     true = np.clip(o.perf_true + b.perf_adjust_rate * (level - o.perf_true) + noise, 0.0, 1.0)
     o.perf_true = np.where(prov, true, o.perf_true)
     gap = b.gaming * o.pressure * (1.0 - reg_trust)

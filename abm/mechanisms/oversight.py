@@ -33,7 +33,7 @@ def scores(m) -> np.ndarray:
     size = np.where(o.kind == "ccg", o.allocation, o.capacity)
     fin = np.clip(0.5 + 5.0 * o.balance / np.maximum(12.0 * size, 1e-9), 0.0, 1.0)
     w = np.where(o.kind == "ccg", b.provider_weight, 0.5)
-    noise = m.rng.normal(0.0, b.indicator_noise, len(o.kind))
+    noise = m.streams["assessment"].normal(0.0, b.indicator_noise, len(o.kind))
     return np.clip(w * perf + (1.0 - w) * fin + noise, 0.0, 1.0)
 
 
@@ -50,6 +50,8 @@ def review(m) -> None:
     o, reg, b = m.orgs, m.reg, m.beh
     new = scores(m)
     supported_total = 0
+    inconsistency_draw = m.draw("oversight", len(o.kind))
+    removal_draw = m.draw("oversight", len(o.kind))
     for kinds, providers in ((("ccg",), False), (("acute", "mental_health", "community", "ambulance"), True)):
         bodies = np.flatnonzero(m.mask(*kinds))
         if len(bodies) == 0:
@@ -66,7 +68,7 @@ def review(m) -> None:
         level = np.clip(resp.level, 0, 4).astype(int)
         sanction = m.style.sanction(level)
         m.quarter_actions += int(np.sum((level >= 2) & (level > old)))
-        inconsistent = m.rng.random(len(bodies)) > reg.consistency
+        inconsistent = inconsistency_draw[bodies] > reg.consistency
         supported = resp.support > 0
         supported_total += int(supported.sum())
         o.escalation[bodies] = level
@@ -85,7 +87,7 @@ def review(m) -> None:
             o.readiness[bodies] = np.clip(o.readiness[bodies] + 0.2 * force * (1.0 - b.peer_weight), 0.0, 1.0)
             trust.regulator_contact(m, bodies, b.trust_loss_threat * force, np.zeros(len(bodies)),
                                     np.zeros(len(bodies)))
-        removal = (level >= 4) & (m.rng.random(len(bodies)) < reg.leader_removal)
+        removal = (level >= 4) & (removal_draw[bodies] < reg.leader_removal)
         m.forced_exits.extend(bodies[removal].tolist())
     # Support: the quarter's budget buys support for the supported bodies, up to one unit each.
     budget = reg.support_budget / 4.0
@@ -113,7 +115,7 @@ def publish_ratings(m) -> None:
     ccg = m.mask("ccg")
     prov = m.mask("acute", "mental_health", "community", "ambulance")
     quality = (0.7 * np.clip((o.perf_true - PERF_FLOOR) / (b.target - PERF_FLOOR), 0.0, 1.0)
-               + 0.3 * (1.0 - o.stress) + m.rng.normal(0.0, b.indicator_noise, len(o.kind)))
+               + 0.3 * (1.0 - o.stress) + m.streams["assessment"].normal(0.0, b.indicator_noise, len(o.kind)))
     o.rating = np.where(ccg, np.digitize(year, RATING_CUTS), o.rating)
     o.rating = np.where(prov, np.digitize(quality, RATING_CUTS), o.rating)
     o.year_scores[:] = 0.0

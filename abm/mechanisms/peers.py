@@ -44,7 +44,7 @@ def learn(m) -> None:
     ccg = np.flatnonzero(m.mask("ccg"))
     if len(ccg) == 0:
         return
-    looking = m.rng.random(len(ccg)) < monthly_prob(b.peer_look_rate)
+    looking = m.draw("peers", len(o.kind))[ccg] < monthly_prob(b.peer_look_rate)
     # Better-rated peers: same region, higher score; their mean readiness is the example followed.
     region, score, ready = o.region[ccg], o.score[ccg], o.readiness[ccg]
     order = np.lexsort((-score, region))

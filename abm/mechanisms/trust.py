@@ -37,7 +37,7 @@ def joint_work(m) -> None:
     same_stp = (o.stp[a] == o.stp[c]) & (o.stp[a] >= 0)
     geography = np.where(same_stp, 0.75 + 0.5 * m.stps.geography[np.maximum(o.stp[a], 0)], 1.0)
     p = np.clip(base * geography * (1.0 - 0.5 * strain) * (1.0 - 0.3 * pullback), 0.0, 1.0)
-    ok = (m.rng.random(len(fwd)) < p) & (e.conflict[fwd] == 0.0)
+    ok = (m.draw("trust", len(e.src))[fwd] < p) & (e.conflict[fwd] == 0.0)
     e.success[:] = False
     e.success[fwd] = ok
     e.success[e.rev[fwd]] = ok

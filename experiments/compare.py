@@ -1,0 +1,387 @@
+"""Gather a sweep into one tidy table and write the figures, summary and report a researcher would use.
+
+    python -m experiments.compare SWEEP_DIR [--baseline key=value[,key=value]] [--out DIR]
+
+Reads every *finished* job under SWEEP_DIR (a job counts only when its ``done.json`` matches its files), and writes to
+``--out`` (default ``SWEEP_DIR/report``):
+
+- ``results.parquet``: every job's monthly table stacked (one row per run x month, with run id, seed, replicate,
+  every parameter and a ``setting`` label made of the parameters that vary across the sweep);
+- ``summary.csv``: per setting and outcome, the mean, 95 % confidence interval and n (end-of-run values; totals over
+  the run for event counts);
+- ``paired_differences.csv``: per setting and outcome, the mean difference from the baseline setting over runs
+  paired by seed and replicate (common random numbers), with its 95 % interval;
+- figures: ``timeseries.png`` (mean and 95 % band per setting), ``endpoints.png`` (distributions at the end),
+  ``paired_differences.png``, ``dashboard.png`` (STP dashboard bands at the end), ``network.png`` (the organisation
+  network at the end of one run per setting, relationships coloured by trust);
+- ``report.md`` embedding the figures and the main numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from abm.mechanisms.stp import CATEGORIES  # noqa: E402
+from abm.run import is_complete  # noqa: E402
+
+END = {"perf_true": "true performance", "perf_reported": "reported performance",
+       "perf_gap": "reported minus true performance", "aggregate_deficit": "aggregate deficit (GBP m)",
+       "n_in_deficit": "bodies in deficit", "ccg_trust_in_nhse": "CCG trust in NHS England",
+       "trust_commissioner_provider": "commissioner-provider trust",
+       "share_ccgs_in_joint_committee": "share of CCGs in joint committees", "n_alliances": "alliances",
+       "n_pooled_budgets": "pooled budgets", "n_risk_shares": "risk shares", "n_ccgs": "CCGs",
+       "mean_stress": "mean leader stress", "stp_maturity_mean": "STP maturity (mean)",
+       "stp_maturity_sd": "STP maturity (spread)"}
+TOTAL = {"leader_turnover": "leader changes (total)", "enforcement_actions": "enforcement actions (total)",
+         "support_spend": "support spend (GBP m, total)"}
+TIMESERIES = ["perf_true", "perf_reported", "aggregate_deficit", "ccg_trust_in_nhse", "trust_commissioner_provider",
+              "n_alliances", "mean_stress", "leader_turnover", "stp_maturity_mean"]
+NOT_SETTINGS = {"run_id", "seed", "replicate", "month", "date"}
+
+
+# --- gathering ------------------------------------------------------------------------------------------------------
+def finished_jobs(sweep: Path) -> list[Path]:
+    """Job directories under ``sweep`` whose ``done.json`` vouches for their files."""
+    return sorted(d.parent for d in Path(sweep).rglob("done.json") if is_complete(d.parent))
+
+
+def gather(sweep: Path) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], list[str], dict]:
+    """Stack the finished jobs' monthly tables; return them, the networks by run, the setting keys and a config."""
+    jobs = finished_jobs(sweep)
+    if not jobs:
+        raise SystemExit(f"error: no finished job under {sweep} (a finished job has a done.json)")
+    frames, networks, config = [], {}, {}
+    for job in jobs:
+        df = pd.read_parquet(job / "model.parquet")
+        frames.append(df)
+        if (job / "network.parquet").is_file():
+            networks[df.run_id.iloc[0]] = pd.read_parquet(job / "network.parquet")
+        config = json.loads((job / "config_resolved.json").read_text())
+    results = pd.concat(frames, ignore_index=True)
+    params = [c for c in results.columns if "." in c or c in ("months",)]
+    varying = [c for c in params if c not in NOT_SETTINGS and results[c].astype(str).nunique() > 1]
+    keys = setting_keys(results, varying)
+    results["setting"] = label(results, keys)
+    return results, networks, keys, config
+
+
+def setting_keys(df: pd.DataFrame, varying: list[str]) -> list[str]:
+    """The varying parameters that name a setting: a style's name stands for the preset values that come with it."""
+    ordered = sorted(varying, key=lambda k: (not k.endswith(".name"), varying.index(k)))
+    keys: list[str] = []
+    for k in ordered:
+        if keys and (df.groupby(keys)[k].nunique() <= 1).all():
+            continue                          # fixed by the keys already chosen (e.g. a preset of regulator.name)
+        keys.append(k)
+    return keys
+
+
+def label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
+    if not keys:
+        return pd.Series("all runs", index=df.index)
+    return df[keys].astype(str).apply(lambda r: ", ".join(f"{k.split('.')[-1]}={v}" for k, v in r.items()), axis=1)
+
+
+def baseline_setting(results: pd.DataFrame, keys: list[str], spec: str) -> str:
+    """The setting label matching ``key=value[,key=value]`` (keys may be given in full or by their last part)."""
+    settings = list(dict.fromkeys(results.setting))
+    if not spec:
+        return settings[0]
+    wanted = dict(part.split("=", 1) for part in spec.split(",") if "=" in part)
+    for s in settings:
+        row = results[results.setting == s].iloc[0]
+        if all(str(row[k]) == v or _num_equal(row[k], v) for k, v in wanted.items() if k in row.index):
+            return s
+    raise SystemExit(f"error: --baseline={spec!r} matches no setting; settings are: {'; '.join(settings)}")
+
+
+def _num_equal(a, b: str) -> bool:
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return False
+
+
+# --- statistics -----------------------------------------------------------------------------------------------------
+def per_run(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per run: end-of-run values and totals over the run."""
+    last = results[results.month == results.groupby("run_id").month.transform("max")]
+    ends = last.set_index("run_id")[["setting", "seed", "replicate", *END]]
+    totals = results.groupby("run_id")[list(TOTAL)].sum()
+    return ends.join(totals).reset_index()
+
+
+def mean_ci(values: np.ndarray) -> tuple[float, float, float, int]:
+    values = np.asarray(values, float)
+    n = len(values)
+    mean = float(values.mean()) if n else float("nan")
+    if n < 2:
+        return mean, mean, mean, n
+    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half, n
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for setting, group in runs.groupby("setting", sort=False):
+        for col, name in {**END, **TOTAL}.items():
+            mean, lo, hi, n = mean_ci(group[col])
+            rows.append({"setting": setting, "outcome": col, "label": name, "mean": mean, "ci_low": lo,
+                         "ci_high": hi, "n": n})
+    return pd.DataFrame(rows)
+
+
+def paired_differences(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    base = runs[runs.setting == baseline].set_index(["seed", "replicate"])
+    rows = []
+    for setting, group in runs.groupby("setting", sort=False):
+        if setting == baseline:
+            continue
+        g = group.set_index(["seed", "replicate"])
+        common = g.index.intersection(base.index)
+        for col, name in {**END, **TOTAL}.items():
+            diff = (g.loc[common, col] - base.loc[common, col]).to_numpy(float)
+            mean, lo, hi, n = mean_ci(diff)
+            rows.append({"setting": setting, "baseline": baseline, "outcome": col, "label": name, "difference": mean,
+                         "ci_low": lo, "ci_high": hi, "n_pairs": n})
+    return pd.DataFrame(rows)
+
+
+# --- figures --------------------------------------------------------------------------------------------------------
+def _colours(settings: list[str]) -> dict[str, tuple]:
+    cmap = plt.get_cmap("tab10" if len(settings) <= 10 else "tab20")
+    return {s: cmap(i % cmap.N) for i, s in enumerate(settings)}
+
+
+def plot_timeseries(results: pd.DataFrame, settings: list[str], path: Path) -> None:
+    colours = _colours(settings)
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True)
+    for ax, col in zip(axes.flat, TIMESERIES, strict=True):
+        for s in settings:
+            g = results[results.setting == s].groupby("month")[col]
+            mean, sd, n = g.mean(), g.std(ddof=1).fillna(0.0), g.count()
+            half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+            ax.plot(mean.index, mean, color=colours[s], label=s, lw=1.6)
+            ax.fill_between(mean.index, mean - half, mean + half, color=colours[s], alpha=0.2, lw=0)
+        ax.set_title({**END, **TOTAL, "leader_turnover": "leader changes per month"}.get(col, col), fontsize=10)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("months from April 2016")
+    axes[0, 0].legend(fontsize=8, loc="best")
+    fig.suptitle("Key outcomes over time: mean and 95 % confidence band per setting")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_endpoints(runs: pd.DataFrame, settings: list[str], path: Path) -> None:
+    cols = ["perf_true", "perf_gap", "aggregate_deficit", "ccg_trust_in_nhse", "n_alliances", "mean_stress",
+            "leader_turnover", "stp_maturity_mean", "n_ccgs"]
+    colours = _colours(settings)
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11))
+    for ax, col in zip(axes.flat, cols, strict=True):
+        data = [runs.loc[runs.setting == s, col].to_numpy(float) for s in settings]
+        box = ax.boxplot(data, patch_artist=True, widths=0.6)
+        for patch, s in zip(box["boxes"], settings, strict=True):
+            patch.set_facecolor(colours[s])
+            patch.set_alpha(0.5)
+        for i, d in enumerate(data, start=1):
+            ax.scatter(np.full(len(d), i) + np.linspace(-0.15, 0.15, len(d)), d, s=8, color="k", alpha=0.5, zorder=3)
+        ax.set_xticks(range(1, len(settings) + 1), [s.replace(", ", "\n") for s in settings], fontsize=7,
+                      rotation=30 if len(settings) > 4 else 0)
+        ax.set_title({**END, **TOTAL}[col], fontsize=10)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle("End of run (or total over the run): one point per run")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_differences(diffs: pd.DataFrame, baseline: str, path: Path) -> None:
+    cols = ["perf_true", "perf_reported", "perf_gap", "aggregate_deficit", "ccg_trust_in_nhse", "n_alliances",
+            "mean_stress", "leader_turnover", "stp_maturity_mean"]
+    settings = list(dict.fromkeys(diffs.setting))
+    colours = _colours(settings)
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11))
+    for ax, col in zip(axes.flat, cols, strict=True):
+        d = diffs[diffs.outcome == col].set_index("setting").loc[settings]
+        y = np.arange(len(settings))
+        ax.errorbar(d.difference, y, xerr=[d.difference - d.ci_low, d.ci_high - d.difference], fmt="none",
+                    ecolor="k", capsize=3)
+        ax.scatter(d.difference, y, c=[colours[s] for s in settings], s=40, zorder=3)
+        ax.axvline(0.0, color="grey", lw=1, ls="--")
+        ax.set_yticks(y, settings, fontsize=7)
+        ax.set_title({**END, **TOTAL}[col], fontsize=10)
+        ax.grid(alpha=0.3, axis="x")
+    fig.suptitle(f"Paired differences from the baseline ({baseline}): mean and 95 % interval")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_dashboard(results: pd.DataFrame, settings: list[str], path: Path) -> None:
+    last = results[results.month == results.groupby("run_id").month.transform("max")]
+    cols = [f"dashboard_{c}" for c in CATEGORIES]
+    means = last.groupby("setting")[cols].mean().loc[settings]
+    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(settings) + 2), 5))
+    bottom = np.zeros(len(settings))
+    colours = ["#d7301f", "#fdae61", "#a6d96a", "#1a9641"]
+    for col, colour, name in zip(cols, colours, CATEGORIES, strict=True):
+        ax.bar(range(len(settings)), means[col], bottom=bottom, color=colour, label=name.replace("_", " "))
+        bottom += means[col].to_numpy()
+    ax.set_xticks(range(len(settings)), [s.replace(", ", "\n") for s in settings], fontsize=8,
+                  rotation=30 if len(settings) > 4 else 0)
+    ax.set_ylabel("STPs (mean over runs)")
+    ax.set_title("STP progress dashboard at the end of the run")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+KIND_MARKER = {"ccg": "o", "acute": "s", "mental_health": "D", "community": "^", "ambulance": "v", "la": "p",
+               "nhse": "*", "nhse_region": "*", "nhsi": "*", "cqc": "*"}
+
+
+def plot_network(results: pd.DataFrame, networks: dict[str, pd.DataFrame], settings: list[str], path: Path) -> bool:
+    """One panel per setting (up to five): the network at the end of its first run, edges coloured by trust."""
+    chosen = []
+    for s in settings[:5]:
+        runs = results[results.setting == s].sort_values(["seed", "replicate"]).run_id.unique()
+        run = next((r for r in runs if r in networks), None)
+        if run is not None:
+            chosen.append((s, networks[run]))
+    if not chosen:
+        return False
+    union = nx.Graph()
+    pos = {}
+    for _, net in chosen:                          # positions come with the run (abm/layout.py: STPs as clusters)
+        union.add_nodes_from(pd.concat([net.src, net.dst]).unique())
+        pos.update(zip(net.src, zip(net.src_x, net.src_y, strict=True), strict=True))
+        pos.update(zip(net.dst, zip(net.dst_x, net.dst_y, strict=True), strict=True))
+    fig, axes = plt.subplots(1, len(chosen), figsize=(7 * len(chosen), 7), squeeze=False)
+    cmap = plt.get_cmap("RdYlGn")
+    for ax, (s, net) in zip(axes[0], chosen, strict=True):
+        # Ties inside the system (ambulance contracts span whole regions and are left out of the drawing).
+        local = net[~net.kind.isin(["ccg_regulator", "provider_regulator", "regulator_regulator"])
+                    & (net.src_kind != "ambulance") & (net.dst_kind != "ambulance")]
+        undirected = local.assign(a=np.minimum(local.src, local.dst),
+                                  b=np.maximum(local.src, local.dst)).groupby(["a", "b"]).trust.mean()
+        g = nx.Graph()
+        g.add_edges_from((a, b, {"trust": t}) for (a, b), t in undirected.items())
+        nx.draw_networkx_edges(g, pos, ax=ax, edge_color=[d["trust"] for *_, d in g.edges(data=True)],
+                               edge_cmap=cmap, edge_vmin=0.0, edge_vmax=1.0, width=0.5, alpha=0.5)
+        # Each organisation coloured by the mean trust its partners place in it.
+        received = net.groupby("dst").trust.mean()
+        kinds = dict(zip(net.src, net.src_kind, strict=True)) | dict(zip(net.dst, net.dst_kind, strict=True))
+        for kind, marker in KIND_MARKER.items():
+            nodes = [n for n in union.nodes if kinds.get(n) == kind and n in pos]
+            nx.draw_networkx_nodes(union, pos, nodelist=nodes, node_shape=marker, node_size=22, ax=ax,
+                                   node_color=[received.get(n, 0.5) for n in nodes], cmap=cmap, vmin=0.0,
+                                   vmax=1.0, edgecolors="#333333", linewidths=0.3, label=kind)
+        ax.set_title(s, fontsize=10)
+        ax.axis("off")
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
+    fig.colorbar(sm, ax=axes[0].tolist(), shrink=0.6, label="trust (ties: both directions; organisations: received)")
+    axes[0, 0].legend(fontsize=7, loc="lower left", markerscale=1.5)
+    fig.suptitle("Organisation network at the end of the run (one run per setting)")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+# --- report ---------------------------------------------------------------------------------------------------------
+def write_report(out: Path, sweep: Path, summary: pd.DataFrame, diffs: pd.DataFrame, baseline: str,
+                 settings: list[str], n_runs: int, keys: list[str], figures: list[str]) -> Path:
+    lines = [f"# Sweep report: {sweep.name}", "",
+             f"{n_runs} finished runs from `{sweep}`; {len(settings)} setting(s) varying "
+             f"{', '.join(f'`{k}`' for k in keys) or 'nothing'}. Values are at the end of the run (totals over the run "
+             "for event counts), as mean [95 % confidence interval] over runs.", ""]
+    main = ["perf_true", "perf_reported", "perf_gap", "aggregate_deficit", "ccg_trust_in_nhse", "n_alliances",
+            "mean_stress", "leader_turnover", "stp_maturity_mean"]
+    table = summary[summary.outcome.isin(main)]
+    lines.append("| outcome | " + " | ".join(settings) + " |")
+    lines.append("|---|" + "---|" * len(settings))
+    for col in main:
+        row = table[table.outcome == col].set_index("setting")
+        cells = [f"{row.loc[s, 'mean']:.3g} [{row.loc[s, 'ci_low']:.3g}, {row.loc[s, 'ci_high']:.3g}]" for s in settings]
+        lines.append(f"| {({**END, **TOTAL})[col]} | " + " | ".join(cells) + " |")
+    lines += ["", f"n per setting: {', '.join(str(int(x)) for x in summary.groupby('setting', sort=False).n.max())}", ""]
+    if not diffs.empty:
+        lines += [f"Paired differences from the baseline **{baseline}** (runs paired by seed and replicate; an interval "
+                  "that excludes 0 marks a difference the replications resolve):", ""]
+        d = diffs[diffs.outcome.isin(main)]
+        others = [s for s in settings if s != baseline]
+        lines.append("| outcome | " + " | ".join(others) + " |")
+        lines.append("|---|" + "---|" * len(others))
+        for col in main:
+            row = d[d.outcome == col].set_index("setting")
+            cells = []
+            for s in others:
+                mark = "" if row.loc[s, "ci_low"] <= 0 <= row.loc[s, "ci_high"] else " *"
+                cells.append(f"{row.loc[s, 'difference']:+.3g} [{row.loc[s, 'ci_low']:+.3g}, "
+                             f"{row.loc[s, 'ci_high']:+.3g}]{mark}")
+            lines.append(f"| {({**END, **TOTAL})[col]} | " + " | ".join(cells) + " |")
+        lines += ["", "`*`: the 95 % interval excludes zero.", ""]
+    for fig in figures:
+        lines += [f"![{fig}]({fig})", ""]
+    lines += ["Files: `results.parquet` (every run x month), `summary.csv`, `paired_differences.csv`."]
+    path = out / "report.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def compare(sweep: Path, out: Path | None = None, baseline: str = "") -> Path:
+    sweep = Path(sweep)
+    out = Path(out) if out else sweep / "report"
+    results, networks, keys, config = gather(sweep)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = list(dict.fromkeys(results.sort_values(keys or ["run_id"]).setting))
+    base = baseline_setting(results, keys, baseline or config.get("experiment", {}).get("baseline", ""))
+    results.to_parquet(out / "results.parquet", index=False)
+    runs = per_run(results)
+    summary = summarise(runs)
+    summary.to_csv(out / "summary.csv", index=False)
+    diffs = paired_differences(runs, base) if len(settings) > 1 else pd.DataFrame()
+    diffs.to_csv(out / "paired_differences.csv", index=False)
+    figures = ["timeseries.png", "endpoints.png"]
+    plot_timeseries(results, settings, out / "timeseries.png")
+    plot_endpoints(runs, settings, out / "endpoints.png")
+    if not diffs.empty:
+        plot_differences(diffs, base, out / "paired_differences.png")
+        figures.append("paired_differences.png")
+    plot_dashboard(results, settings, out / "dashboard.png")
+    figures.append("dashboard.png")
+    if plot_network(results, networks, settings, out / "network.png"):
+        figures.append("network.png")
+    return write_report(out, sweep, summary, diffs, base, settings, runs.run_id.nunique(), keys, figures)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("sweep", type=Path, help="a Hydra sweep directory (hydra.sweep.dir)")
+    ap.add_argument("--baseline", default="", help="setting for paired differences, e.g. regulator.name=as_was_2016")
+    ap.add_argument("--out", type=Path, default=None, help="output directory (default SWEEP/report)")
+    args = ap.parse_args(argv)
+    if not args.sweep.is_dir():
+        print(f"error: sweep directory {args.sweep} does not exist", file=sys.stderr)
+        return 2
+    report = compare(args.sweep, args.out, args.baseline)
+    print(f"report: {report.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

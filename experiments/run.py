@@ -1,0 +1,108 @@
+"""Run an experiment preset end to end: the Hydra sweep in parallel with a progress bar, then the report.
+
+    python -m experiments.run NAME [--jobs N] [--launcher joblib|basic] [Hydra overrides ...]
+
+NAME is a file of ``conf/experiment/`` (``carrot_vs_stick``, ``severity``, ``investment``, ``consistency``;
+``sensitivity`` is handed to ``experiments.sensitivity``). The sweep goes to the preset's ``hydra.sweep.dir``
+(``outputs/experiments/NAME``): re-running resumes it, skipping finished jobs. Extra overrides apply to every job,
+e.g. ``months=120`` or ``scenario=small`` (then give ``hydra.sweep.dir=...`` to keep the results apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import product
+from pathlib import Path
+
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
+
+from abm.__main__ import precheck
+from abm.compose import CONF_DIR, register_schema
+from abm.run import is_complete
+from experiments.compare import compare
+
+
+def plan(name: str, overrides: list[str]) -> tuple[Path, list[list[str]]]:
+    """The sweep directory and the list of jobs (as override lists) the preset will run."""
+    parser = OverridesParser.create()
+    parsed = parser.parse_overrides(overrides)
+    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+    register_schema()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = hydra_compose("config", overrides=[f"+experiment={name}", *fixed], return_hydra_config=True)
+    sweep_dir = Path(str(cfg.hydra.sweep.dir))
+    params = {k: str(v) for k, v in (cfg.hydra.sweeper.params or {}).items()}
+    for o in parsed:                              # a command-line value replaces the preset's sweep of that key
+        if not o.get_key_element().startswith("hydra"):
+            params[o.get_key_element()] = o.input_line.split("=", 1)[1]
+    axes = []
+    for key, value in params.items():
+        o = parser.parse_override(f"{key}={value}")
+        axes.append([f"{key}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override() else [f"{key}={value}"])
+    return sweep_dir, [list(job) for job in product(*axes)]
+
+
+def progress(done: int, total: int, started: float) -> str:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    elapsed = time.time() - started
+    eta = elapsed / done * (total - done) if done else float("nan")
+    eta_text = f"~{eta:4.0f}s left" if done else "         "
+    return f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} jobs  {elapsed:4.0f}s  {eta_text}"
+
+
+def count_done(sweep_dir: Path) -> int:
+    return sum(1 for d in sweep_dir.glob("*/done.json") if is_complete(d.parent)) if sweep_dir.is_dir() else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("name", help="experiment preset in conf/experiment/")
+    ap.add_argument("--jobs", type=int, default=2, help="parallel jobs for the joblib launcher (default 2)")
+    ap.add_argument("--launcher", choices=("joblib", "basic"), default="joblib")
+    args, overrides = ap.parse_known_args(argv)
+    presets = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml"))
+    if args.name not in presets:
+        print(f"error: experiment={args.name!r} is not allowed; choose one of: {', '.join(presets)}", file=sys.stderr)
+        return 2
+    if args.name == "sensitivity":
+        from experiments import sensitivity
+        return sensitivity.main(overrides + ([f"--jobs={args.jobs}"] if args.jobs else []))
+    if args.jobs < 1:
+        print(f"error: --jobs={args.jobs} must be at least 1", file=sys.stderr)
+        return 2
+    precheck(["-m", f"+experiment={args.name}", *overrides])   # bad input: one line, exit 2, nothing written
+    sweep_dir, jobs = plan(args.name, overrides)
+    before = count_done(sweep_dir)
+    cmd = [sys.executable, "-m", "abm", "-m", f"+experiment={args.name}", *overrides]
+    if args.launcher == "joblib":
+        cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={args.jobs}"]
+    print(f"{args.name}: {len(jobs)} jobs ({before} already finished) into {sweep_dir}", file=sys.stderr)
+    started = time.time()
+    with tempfile.TemporaryFile("w+") as log:      # the jobs' printout, kept out of the way of the progress bar
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.PIPE, text=True)
+        while proc.poll() is None:
+            print(progress(min(count_done(sweep_dir), len(jobs)), len(jobs), started), end="", file=sys.stderr)
+            time.sleep(0.5)
+        err = proc.stderr.read()
+        if sweep_dir.is_dir():
+            log.seek(0)
+            (sweep_dir / "sweep.log").write_text(log.read() + err)
+    print(progress(min(count_done(sweep_dir), len(jobs)), len(jobs), started), file=sys.stderr)
+    if proc.returncode != 0:
+        print(err.strip().splitlines()[-1] if err.strip() else f"error: the sweep failed ({proc.returncode})",
+              file=sys.stderr)
+        return proc.returncode
+    report = compare(sweep_dir)
+    print(f"report: {report.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

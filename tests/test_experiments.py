@@ -1,0 +1,174 @@
+"""Sweeps: every config option composes, launchers run, results are complete or absent, resume, aggregation."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from abm.compose import CONF_DIR, compose
+from abm.config import ConfigError, validate
+from abm.run import is_complete, simulate
+from experiments.compare import compare, finished_jobs, gather
+from experiments.run import plan
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ["scenario=small", "months=6"]
+PRESETS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml"))
+
+
+def abm(args, cwd, timeout=600):
+    return subprocess.run([sys.executable, "-m", "abm", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "HYDRA_FULL_ERROR": "1"})
+
+
+@pytest.mark.parametrize("group", ["regulator", "scenario"])
+def test_every_option_of_every_group_composes(group):
+    for option in sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml")):
+        cfg = compose([f"{group}={option}"])
+        assert getattr(cfg, group).name == option
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_experiment_preset_and_every_job_it_plans_is_valid(preset):
+    cfg = compose([f"+experiment={preset}"])
+    assert cfg.experiment.name == preset
+    sweep_dir, jobs = plan(preset, [])
+    assert sweep_dir == Path("outputs/experiments") / preset
+    if preset == "sensitivity":
+        assert cfg.sensitivity.parameters and cfg.sensitivity.outcomes
+        return
+    assert len(jobs) >= 20
+    for job in jobs[:: max(1, len(jobs) // 15)]:
+        validate(compose([f"+experiment={preset}", *job]))
+    assert {j[0] for j in jobs} or True
+
+
+def test_sensitivity_ranges_are_checked():
+    with pytest.raises(ConfigError, match="behaviour.gaming low=0.2, high=0.1"):
+        compose(["+experiment=sensitivity", "sensitivity.parameters=[{name:behaviour.gaming,low:0.2,high:0.1}]"])
+    with pytest.raises(ConfigError, match="'behaviour.nothing' is not a numeric model parameter"):
+        compose(["+experiment=sensitivity", "sensitivity.parameters=[{name:behaviour.nothing,low:0,high:1}]"])
+
+
+def test_common_random_numbers_pair_settings_and_replicates_differ():
+    a = simulate(compose([*SMALL, "regulator=carrot", "replicate=3"]))["model"]
+    b = simulate(compose([*SMALL, "regulator=stick", "replicate=3"]))["model"]
+    c = simulate(compose([*SMALL, "regulator=stick", "replicate=4"]))["model"]
+    cols = ["perf_true", "perf_reported", "total_balance", "mean_stress", "trust_commissioner_provider"]
+    pd.testing.assert_frame_equal(a.loc[:1, cols], b.loc[:1, cols])     # same draws until the styles act
+    assert not a[cols].equals(b[cols])
+    assert not b.loc[:1, cols].equals(c.loc[:1, cols])
+
+
+def test_joblib_multirun_writes_complete_jobs_with_provenance(tmp_path):
+    res = abm(["-m", *SMALL, "regulator=carrot,stick", "replicate=0,1", f"hydra.sweep.dir={tmp_path}",
+               "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], ROOT)
+    assert res.returncode == 0, res.stderr
+    jobs = finished_jobs(tmp_path)
+    assert len(jobs) == 4
+    for job in jobs:
+        prov = json.loads((job / "provenance.json").read_text())
+        assert prov["packages"]["mesa"] and "revision" in prov["git"]
+        assert json.loads((job / "config_resolved.json").read_text())["scenario"]["name"] == "small"
+        assert not list(job.glob(".*.tmp"))
+
+
+def test_submitit_local_launcher_runs_jobs(tmp_path):
+    res = abm(["-m", *SMALL, "regulator=responsive", "replicate=0,1", f"hydra.sweep.dir={tmp_path}",
+               "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"], ROOT)
+    assert res.returncode == 0, res.stderr
+    assert len(finished_jobs(tmp_path)) == 2
+
+
+def test_the_cluster_launcher_example_composes():
+    res = abm([*SMALL, "hydra/launcher=cluster", "--cfg", "hydra", "-p", "hydra.launcher"], ROOT)
+    assert res.returncode == 0, res.stderr
+    assert "SlurmLauncher" in res.stdout and "array_parallelism: 100" in res.stdout
+
+
+def test_resume_skips_finished_jobs_and_redoes_partial_ones(tmp_path):
+    args = ["-m", *SMALL, "regulator=carrot,stick", "replicate=0,1", f"hydra.sweep.dir={tmp_path}"]
+    assert abm(args, ROOT).returncode == 0
+    jobs = finished_jobs(tmp_path)
+    assert len(jobs) == 4
+    partial = jobs[0]
+    (partial / "done.json").unlink()                     # as if the job had been killed before finishing
+    (partial / "model.parquet").write_bytes(b"half a file")
+    stamps = {j: (j / "model.parquet").stat().st_mtime_ns for j in jobs[1:]}
+    assert len(finished_jobs(tmp_path)) == 3             # a partial job never counts
+    res = abm(args, ROOT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.count("complete already, skipped") == 3
+    assert len(finished_jobs(tmp_path)) == 4
+    assert all((j / "model.parquet").stat().st_mtime_ns == t for j, t in stamps.items())
+    assert len(pd.read_parquet(partial / "model.parquet")) == 7
+    assert is_complete(partial)
+
+
+def test_basic_and_joblib_launchers_give_identical_results(tmp_path):
+    tables = []
+    for launcher, extra in (("basic", []), ("joblib", ["hydra.launcher.n_jobs=2"])):
+        out = tmp_path / launcher
+        res = abm(["-m", *SMALL, "regulator=carrot,as_was_2016", "replicate=0,1", f"hydra.sweep.dir={out}",
+                   f"hydra/launcher={launcher}", *extra], ROOT)
+        assert res.returncode == 0, res.stderr
+        results = gather(out)[0].sort_values(["run_id", "month"]).reset_index(drop=True)
+        tables.append(results)
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_aggregation_writes_table_summary_figures_and_report(tmp_path):
+    res = abm(["-m", "scenario=small", "months=12", "regulator=carrot,stick", "replicate=0,1,2",
+               f"hydra.sweep.dir={tmp_path}", "hydra/launcher=joblib"], ROOT)
+    assert res.returncode == 0, res.stderr
+    report = compare(tmp_path, baseline="regulator.name=stick")
+    out = report.parent
+    results = pd.read_parquet(out / "results.parquet")
+    assert len(results) == 6 * 13 and set(results.setting) == {"name=carrot", "name=stick"}
+    summary = pd.read_csv(out / "summary.csv")
+    assert (summary.n == 3).all() and (summary.ci_low <= summary["mean"]).all()
+    diffs = pd.read_csv(out / "paired_differences.csv")
+    assert set(diffs.setting) == {"name=carrot"} and (diffs.n_pairs == 3).all()
+    text = report.read_text()
+    for fig in ("timeseries.png", "endpoints.png", "paired_differences.png", "dashboard.png", "network.png"):
+        assert (out / fig).stat().st_size > 10_000 and f"]({fig})" in text
+
+
+@pytest.mark.parametrize("args", [
+    ["-m", "regulator=carrot,bogus"],
+    ["-m", "regulator.severity=0.2,3"],
+    ["-m", "replicate=0,1", "months=x"],
+    ["-m", "foo=1,2"],
+    ["-m", "+experiment=nope"],
+])
+def test_bad_sweeps_exit_2_with_one_line_and_no_output(tmp_path, args):
+    res = abm([*args, "scenario=small"], tmp_path)
+    assert res.returncode == 2, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and res.stderr.startswith("error:")
+    assert not (tmp_path / "outputs").exists() and not (tmp_path / "multirun").exists()
+
+
+def test_morris_screening_finds_the_parameters_that_drive_an_outcome(tmp_path):
+    from experiments import sensitivity
+    rc = sensitivity.main(["--jobs=2", f"--out={tmp_path}", "scenario=small", "months=12", "sensitivity.n=4",
+                           "sensitivity.parameters=[{name:behaviour.gaming,low:0.0,high:0.2},"
+                           "{name:behaviour.la_memory,low:0.1,high:0.9},{name:regulator.severity,low:0.1,high:1.0}]",
+                           "sensitivity.outcomes=[perf_gap,mean_stress]"])
+    assert rc == 0
+    idx = pd.read_csv(tmp_path / "indices.csv")
+    mu = idx[idx["index"] == "mu_star"].set_index(["outcome", "parameter"]).value
+    assert mu["perf_gap", "behaviour.gaming"] > mu["perf_gap", "behaviour.la_memory"]
+    assert mu["mean_stress", "regulator.severity"] > mu["mean_stress", "behaviour.la_memory"]
+    assert len(pd.read_parquet(tmp_path / "samples.parquet")) == 4 * 4
+    assert (tmp_path / "indices.png").stat().st_size > 10_000
+
+
+def test_sensitivity_rejects_unknown_outcomes(tmp_path, capsys):
+    from experiments import sensitivity
+    rc = sensitivity.main([f"--out={tmp_path}", "scenario=small", "sensitivity.outcomes=[nonsense]"])
+    assert rc == 2 and "nonsense" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
