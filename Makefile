@@ -1,7 +1,10 @@
 # The two commands of the quick start. Both create .venv (with a Python >= 3.12) and install the project first.
 VENV_PY := .venv/bin/python
 
-.PHONY: run test lint venv clean
+HOST ?= 127.0.0.1
+PORT ?= 8765
+
+.PHONY: run test viz bench lint venv clean
 
 venv:
 	@bash scripts/bootstrap.sh
@@ -11,6 +14,10 @@ run: venv  ## the headline experiment: all five styles on the real England, 20 p
 
 test: venv  ## the whole test suite (CI=true runs the heavier profile)
 	$(VENV_PY) -m pytest
+
+viz: venv  ## the browser view on http://$(HOST):$(PORT) (loopback only unless HOST is changed)
+	@echo "serving the model at http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(VENV_PY) -m solara run abm/viz/app.py --host $(HOST) --port $(PORT) --no-open --production
 
 lint: venv
 	.venv/bin/ruff check .

@@ -42,17 +42,19 @@ class ScenarioConfig:
 
 @dataclass
 class RegulatorConfig:
+    """Defaults are those of the default style, ``conf/regulator/as_was_2016.yaml`` (a test keeps them equal)."""
+
     name: str = p("as_was_2016", choices=REGULATOR_STYLES, source="model brief",
                   doc="regulatory style (strategy class in abm/styles.py)")
-    severity: float = p(0.6, 0.0, 1.0, "seed 000 L98",
+    severity: float = p(0.7, 0.0, 1.0, "seed 000 L98",
                         doc="strength of sanctions at full escalation (warnings, directions, special measures)")
     escalation_threshold: float = p(0.4, 0.0, 1.0, "seed 000 L200; seed 003 L614",
                                     doc="assessed score below which a body counts as failing")
-    support_budget: float = p(40.0, 0.0, 1000.0, "seed 000 L218, L269",
+    support_budget: float = p(20.0, 0.0, 1000.0, "seed 000 L218, L269",
                               doc="national support offer, GBP m per year, shared among supported bodies")
-    reporting_load: float = p(0.3, 0.0, 1.0, "seed 000 L174",
+    reporting_load: float = p(0.35, 0.0, 1.0, "seed 000 L174",
                               doc="baseline share of management capacity taken by information requests")
-    consistency: float = p(0.5, 0.0, 1.0, "seed 000 L153; seed 002 L286",
+    consistency: float = p(0.4, 0.0, 1.0, "seed 000 L153; seed 002 L286",
                            doc="probability that NHS England and NHS Improvement send consistent instructions")
     investment_rule: str = p("preferential", choices=INVESTMENT_RULES, source="seed 004 L101-102, L268",
                              doc="how STP transformation capital is shared out")
@@ -64,9 +66,9 @@ class RegulatorConfig:
                         doc="share of overseen bodies the regulator can actively attend to each quarter")
     switch_share: float = p(0.5, 0.0, 1.0, "Chen et al. 2015",
                             doc="carrot_then_stick: share of compliant bodies at which rewards give way to punishment")
-    leader_removal: float = p(0.3, 0.0, 1.0, "seed 000 L98, L224",
+    leader_removal: float = p(0.15, 0.0, 1.0, "seed 000 L98, L224",
                               doc="probability per quarter that special measures remove the leader")
-    force_collaboration: float = p(0.0, 0.0, 1.0, "seed 000 L198",
+    force_collaboration: float = p(0.4, 0.0, 1.0, "seed 000 L198",
                                    doc="intensity of threats used to force CCGs to collaborate with their STP")
 
 

@@ -53,8 +53,10 @@ class CommissioningModel(mesa.Model):
 
     def __init__(self, config: Config | None = None, *, scenario: str | None = None, regulator: str | None = None,
                  seed: int | None = None, months: int | None = None, draw_layout: bool = False, **regulator_params):
-        cfg = config if config is not None else Config()
-        cfg = _with_overrides(cfg, scenario, regulator, seed, months, regulator_params)
+        if config is None:                     # the same defaults as the command line (conf/config.yaml)
+            from abm.compose import compose
+            config = compose([])
+        cfg = _with_overrides(config, scenario, regulator, seed, months, regulator_params)
         validate(cfg)
         root = np.random.SeedSequence(int(cfg.seed), spawn_key=(int(cfg.replicate),))
         children = root.spawn(len(STREAMS) + 1)

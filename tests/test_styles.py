@@ -117,3 +117,10 @@ def test_no_code_outside_the_style_classes_refers_to_a_style():
         text = path.read_text()
         for name in names:
             assert f'"{name}"' not in text and f"'{name}'" not in text, f"{path} refers to style {name}"
+
+
+def test_schema_defaults_are_the_default_styles_preset():
+    from dataclasses import asdict
+
+    from abm.config import RegulatorConfig
+    assert asdict(RegulatorConfig()) == asdict(regulator_preset(RegulatorConfig().name))

@@ -1,0 +1,136 @@
+"""Matplotlib drawings for the browser view (rendered on the server, so the page needs no CDN).
+
+``network_figure`` draws ``model.grid`` at the fixed positions of ``abm/layout.py`` (regions, STP clusters); only
+organisations still on the grid are drawn, so a merged CCG disappears and the merged body grows (CCG markers are
+sized by registered population). ``outcome_figure`` plots the key outcomes month by month, for one or two models.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
+
+from abm.mechanisms.stp import CATEGORIES
+from abm.state import RATINGS
+
+COLOUR_BY = ("trust", "stress", "rating", "finance")
+MARKERS = {"ccg": "o", "acute": "s", "mental_health": "D", "community": "^", "ambulance": "v", "la": "p",
+           "nhse": "*", "nhse_region": "*", "nhsi": "*", "cqc": "*"}
+RATING_CMAP = ListedColormap(["#d7301f", "#fdae61", "#a6d96a", "#1a9641"])
+
+
+def node_values(model, colour_by: str) -> tuple[np.ndarray, str, object, float, float]:
+    """Per organisation: the value to colour by, its label, colour map and range."""
+    o = model.orgs
+    if colour_by == "trust":
+        e = model.edges
+        sel = e.active
+        total = np.bincount(e.dst[sel], weights=e.trust[sel], minlength=len(o.kind))
+        count = np.bincount(e.dst[sel], minlength=len(o.kind))
+        return np.where(count > 0, total / np.maximum(count, 1), 0.5), "trust received", "RdYlGn", 0.0, 1.0
+    if colour_by == "stress":
+        return o.stress, "leader stress", "magma_r", 0.0, 1.0
+    if colour_by == "rating":
+        return o.rating.astype(float), "rating: " + " / ".join(RATINGS), RATING_CMAP, -0.5, 3.5
+    if colour_by == "finance":
+        size = np.where(o.kind == "ccg", o.allocation, np.where(o.capacity > 0, o.capacity, o.budget))
+        share = np.where(size > 0, o.balance / np.maximum(12.0 * size, 1e-9), 0.0)
+        return np.clip(share, -0.1, 0.1), "balance / annual income", "RdBu", -0.1, 0.1
+    raise ValueError(f"colour_by={colour_by!r}; choose one of: {', '.join(COLOUR_BY)}")
+
+
+def draw_network(ax, model, colour_by: str, title: str) -> object:
+    o = model.orgs
+    pos = model.layout
+    nodes = np.array(sorted(model.grid.G.nodes))
+    edges = np.array(list(model.grid.G.edges)) if model.grid.G.number_of_edges() else np.zeros((0, 2), int)
+    regulator = np.isin(o.kind, ("nhse", "nhse_region", "nhsi", "cqc"))
+    local = edges[~regulator[edges[:, 0]] & ~regulator[edges[:, 1]]
+                  & (o.kind[edges[:, 0]] != "ambulance") & (o.kind[edges[:, 1]] != "ambulance")]
+    ax.add_collection(LineCollection(pos[local], colors="#9e9e9e", linewidths=0.3, alpha=0.35, zorder=1))
+    for s in range(len(model.stps.maturity)):
+        members = nodes[(o.stp[nodes] == s)]
+        if len(members):
+            centre = pos[members].mean(axis=0)
+            ax.add_patch(Circle(centre, 1.25, fill=True, alpha=0.06, color="#3b6ea5", zorder=0))
+    values, label, cmap, vmin, vmax = node_values(model, colour_by)
+    mappable = None
+    pop = o.population
+    for kind, marker in MARKERS.items():
+        sel = nodes[o.kind[nodes] == kind]
+        if not len(sel):
+            continue
+        size = 14.0 if kind != "ccg" else 8.0 + 40.0 * np.sqrt(pop[sel] / 300_000.0)
+        if kind in ("nhse", "nhse_region", "nhsi", "cqc"):
+            size = 60.0
+        mappable = ax.scatter(pos[sel, 0], pos[sel, 1], c=values[sel], cmap=cmap, vmin=vmin, vmax=vmax, s=size,
+                              marker=marker, edgecolors="#333333", linewidths=0.3, zorder=2, label=kind)
+    ax.set_title(title, fontsize=10)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.autoscale_view()
+    return mappable, label
+
+
+def network_figure(models: list, colour_by: str = "trust", titles: list[str] | None = None) -> Figure:
+    fig = Figure(figsize=(6.0 * len(models) + 1.0, 6.0))
+    axes = fig.subplots(1, len(models), squeeze=False)[0]
+    fig.subplots_adjust(left=0.01, right=0.9, bottom=0.01, top=0.95, wspace=0.02)
+    titles = titles or [m.reg.name for m in models]
+    mappable = label = None
+    for ax, m, title in zip(axes, models, titles, strict=True):
+        n_ccg = int(m.mask("ccg").sum())
+        mappable, label = draw_network(ax, m, colour_by, f"{title}: month {m.t}, {n_ccg} CCGs")
+    handles = [Line2D([], [], marker=mk, ls="", color="#777777", markersize=5, label=k.replace("_", " "))
+               for k, mk in MARKERS.items() if k not in ("nhse", "nhse_region", "nhsi")]
+    handles[-1].set_label("regulators")
+    axes[0].legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.6)
+    if mappable is not None:
+        fig.colorbar(mappable, cax=fig.add_axes((0.92, 0.2, 0.015, 0.6)), label=label)
+    return fig
+
+
+PANELS = [
+    ("performance", [("perf_true", "true"), ("perf_reported", "reported")]),
+    ("deficit (GBP m)", [("aggregate_deficit", "aggregate deficit")]),
+    ("mean trust", [("trust_ccg_ccg", "CCG-CCG"), ("trust_commissioner_provider", "commissioner-provider"),
+                    ("trust_ccg_la", "CCG-LA"), ("ccg_trust_in_nhse", "CCG in NHSE")]),
+    ("collaboration", [("n_joint_committees", "joint committees"), ("n_ccgs_sharing_ao", "CCGs sharing AO"),
+                       ("n_pooled_budgets", "pooled budgets"), ("n_alliances", "alliances"), ("n_ccgs", "CCGs")]),
+    ("leaders", [("leader_turnover", "changes per month"), ("mean_stress", "mean stress x 100")]),
+    ("STP dashboard", [(f"dashboard_{c}", c.replace("_", " ")) for c in CATEGORIES]),
+]
+
+
+def series(model, key: str) -> tuple[np.ndarray, np.ndarray]:
+    rows = model.recorder.rows
+    x = np.array([r["month"] for r in rows])
+    y = np.array([r[key] for r in rows], float)
+    return x, (y * 100.0 if key == "mean_stress" else y)
+
+
+def outcome_figure(models: list, titles: list[str] | None = None) -> Figure:
+    fig = Figure(figsize=(12, 7.0))           # fixed margins: a layout engine would double the drawing time
+    axes = fig.subplots(2, 3).flat
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.92 if len(models) > 1 else 0.95, wspace=0.22,
+                        hspace=0.28)
+    titles = titles or [m.reg.name for m in models]
+    styles = ["-", "--"]
+    for ax, (panel, keys) in zip(axes, PANELS, strict=True):
+        for k, (key, name) in enumerate(keys):
+            for j, (m, ls) in enumerate(zip(models, styles, strict=False)):
+                x, y = series(m, key)
+                ax.plot(x, y, ls, color=f"C{k}", lw=1.4, label=name if j == 0 else None)
+        ax.set_title(panel, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6, loc="upper left", framealpha=0.6)   # "best" placement is slow at every redraw
+    for ax in list(fig.axes)[3:]:
+        ax.set_xlabel("months from April 2016", fontsize=8)
+    if len(models) > 1:
+        fig.suptitle(f"solid: {titles[0]}    dashed: {titles[1]}", fontsize=10)
+    return fig

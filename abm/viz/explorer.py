@@ -1,0 +1,42 @@
+"""The model the browser view drives: one CommissioningModel, or two side by side under different styles.
+
+SolaraViz builds its model from flat keyword parameters that match the sidebar controls (``structure`` is the
+scenario: Mesa reserves the name ``scenario`` for its own Scenario objects); this class takes them,
+builds the simulation(s) and steps them together, so a viewer sees where two styles part on the same England
+(same scenario, seed and replicate: common random numbers).
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from abm.config import REGULATOR_STYLES, RegulatorConfig
+from abm.model import CommissioningModel
+
+DEFAULT = RegulatorConfig()             # the default style and its parameters (conf/regulator/<default>.yaml)
+SECOND_STYLE = REGULATOR_STYLES[0]      # offered first for the side-by-side comparison
+
+
+class ExplorerModel(mesa.Model):
+    def __init__(self, structure: str = "england", regulator: str = DEFAULT.name, seed: int = 0,
+                 tune_style: bool = False, severity: float = DEFAULT.severity,
+                 support_budget: float = DEFAULT.support_budget, reporting_load: float = DEFAULT.reporting_load,
+                 consistency: float = DEFAULT.consistency, investment_rule: str = DEFAULT.investment_rule,
+                 side_by_side: bool = False, regulator_b: str = SECOND_STYLE, months: int = 60):
+        super().__init__(rng=int(seed))
+        tuned = dict(severity=severity, support_budget=support_budget, reporting_load=reporting_load,
+                     consistency=consistency, investment_rule=investment_rule) if tune_style else {}
+        self.left = CommissioningModel(scenario=structure, regulator=regulator, seed=int(seed), months=months, **tuned)
+        self.right = (CommissioningModel(scenario=structure, regulator=regulator_b, seed=int(seed), months=months,
+                                         **tuned) if side_by_side else None)
+        self.grid = self.left.grid            # where Mesa's renderers look for the space
+
+    @property
+    def simulations(self) -> list[CommissioningModel]:
+        return [m for m in (self.left, self.right) if m is not None]
+
+    def step(self) -> None:
+        for m in self.simulations:
+            if m.running:
+                m.step()
+        self.running = any(m.running for m in self.simulations)

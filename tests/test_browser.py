@@ -1,0 +1,103 @@
+"""The browser view in a real browser: Debian's Chromium driven by Playwright, with every non-loopback request
+blocked (as on a network without CDNs). Starts `solara run` on a free loopback port and always stops it."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+if CHROMIUM is None and os.environ.get("CI") != "true":
+    pytest.skip("no chromium on this machine (CI installs Debian's chromium)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "solara", "run", "abm/viz/app.py", "--host", "127.0.0.1",
+                             "--port", str(port), "--no-open", "--production"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("the solara server did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.poll() is not None
+
+
+def test_the_page_renders_offline_steps_and_compares_styles(server):
+    from playwright.sync_api import sync_playwright
+    assert CHROMIUM, "CI must provide chromium"
+    outside = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1400})
+
+            def only_loopback(route):
+                if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+            page.route("**/*", only_loopback)
+            page.goto(server, wait_until="domcontentloaded", timeout=120_000)
+            step = page.get_by_role("button", name="Step")
+            step.wait_for(timeout=120_000)
+            page.get_by_text("Time: 0").wait_for(timeout=60_000)
+            images = page.locator("img")
+            page.wait_for_function("document.querySelectorAll('img').length >= 2", timeout=120_000)
+            widths = images.evaluate_all("els => els.map(e => e.naturalWidth)")
+            assert len(widths) >= 2 and min(widths) > 300          # the network and the charts are drawn
+            first = images.nth(1).get_attribute("src")
+            step.click()
+            page.get_by_text("Time: 1").wait_for(timeout=60_000)
+            page.wait_for_function("src => document.querySelectorAll('img')[1].getAttribute('src') !== src", arg=first,
+                                   timeout=60_000)
+            page.get_by_text("Side by side with a second style").click()
+            page.get_by_role("button", name="Reset").click()
+            page.get_by_text("Time: 0").wait_for(timeout=120_000)
+            step.click()
+            page.get_by_text("Time: 1").wait_for(timeout=60_000)
+            page.wait_for_function(f"document.querySelectorAll('img')[0].naturalWidth > {1.5 * widths[0]}",
+                                   timeout=60_000)              # the network now shows two Englands side by side
+            time.sleep(1.0)
+            out = ROOT / "outputs"
+            out.mkdir(exist_ok=True)
+            page.screenshot(path=str(out / "viz_screenshot.png"), full_page=True)
+        finally:
+            browser.close()
+    assert (ROOT / "outputs" / "viz_screenshot.png").stat().st_size > 50_000
+    assert not outside, f"the page asked for outside resources: {outside[:3]}"
