@@ -19,6 +19,9 @@ viz: venv  ## the browser view on http://$(HOST):$(PORT) (loopback only unless H
 	@echo "serving the model at http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(VENV_PY) -m solara run abm/viz/app.py --host $(HOST) --port $(PORT) --no-open --production
 
+bench: venv  ## benchmarks (not tests): cost per agent-step vs Mesa's VirusOnNetwork, scaling, sweep launchers
+	$(VENV_PY) -m experiments.bench
+
 lint: venv
 	.venv/bin/ruff check .
 

@@ -38,6 +38,8 @@ class ScenarioConfig:
     n_stps: int = p(3, 1, 12, "technical", doc="small scenario only: number of synthetic STPs")
     ccgs_per_stp: int = p(3, 1, 12, "technical", doc="small scenario only: CCGs per STP")
     acute_per_stp: int = p(2, 1, 6, "technical", doc="small scenario only: acute trusts per STP")
+    copies: int = p(1, 1, 64, "technical",
+                    doc="england only: k copies of the whole structure side by side (scaling benchmarks)")
 
 
 @dataclass

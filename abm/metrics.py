@@ -67,9 +67,10 @@ def model_row(m) -> dict:
     row["money_in"] = float(m.ledger["external_in"])
     row["money_out"] = float(m.ledger["external_out"])
     row["total_balance"] = float(o.balance.sum())
-    row["trust_in_regulators"] = float(m.trust_in_regulators()[bodies].mean())
-    row["ccg_trust_in_nhse"] = float(m.trust_in_regulators()[ccg].mean())
-    return row
+    reg_trust = m.trust_in_regulators()
+    row["trust_in_regulators"] = float(reg_trust[bodies].mean())
+    row["ccg_trust_in_nhse"] = float(reg_trust[ccg].mean())
+    return row, reg_trust
 
 
 class Recorder:
@@ -80,10 +81,11 @@ class Recorder:
 
     def collect(self) -> None:
         m = self.model
-        self.rows.append(model_row(m))
+        row, reg_trust = model_row(m)
+        self.rows.append(row)
         o = m.orgs
         frame = {c: getattr(o, c).copy() for c in ORG_COLUMNS}
-        frame["trust_in_regulators"] = m.trust_in_regulators()
+        frame["trust_in_regulators"] = reg_trust
         frame["shared_ao"] = leadership.shared_ao(m)
         frame["merged_into"] = o.merged_into.copy()
         frame["month"] = np.full(len(o.kind), m.t)

@@ -20,6 +20,16 @@ PROVIDER_KINDS = ("acute", "mental_health", "community", "ambulance")
 REGULATOR_KINDS = ("nhse", "nhse_region", "nhsi", "cqc")
 KINDS = ("ccg", *PROVIDER_KINDS, "la", *REGULATOR_KINDS)
 
+KIND_ID = {k: i for i, k in enumerate(KINDS)}
+
+
+def kind_lut(*names: str) -> np.ndarray:
+    """Lookup table over kind ids: ``kind_lut("ccg", "la")[ids]`` is True where the id is one of those kinds."""
+    lut = np.zeros(len(KINDS), bool)
+    lut[[KIND_ID[n] for n in names]] = True
+    return lut
+
+
 # Relationship kinds; trust is tracked on every directed edge of these kinds.
 EDGE_KINDS = ("ccg_ccg", "commissioner_provider", "ccg_la", "provider_provider", "ccg_regulator",
               "provider_regulator", "regulator_regulator")
@@ -119,6 +129,16 @@ def england(cfg: ScenarioConfig | None = None) -> Structure:
     stps = pd.DataFrame({"code": stp.stp17cd, "name": stp.stp17nm,
                          "region": [region_ix[r] for r in stp.nhse_region_ods]})
     la_pairs = [(r.ccg16cd, r.utla_cd, r.share_of_ccg_lsoas, r.share_of_la_lsoas) for r in la_ccg.itertuples()]
+    copies = cfg.copies if cfg is not None else 1
+    if copies > 1:       # k Englands side by side, each with its own regions: k times the STPs, same structure
+        nr = len(regions)
+        orgs = pd.concat([orgs.assign(code=orgs.code + (f"~{k}" if k else ""), stp=orgs.stp + k * len(stps),
+                                      region=orgs.region + k * nr) for k in range(copies)], ignore_index=True)
+        stps = pd.concat([stps.assign(code=stps.code + (f"~{k}" if k else ""), region=stps.region + k * nr)
+                          for k in range(copies)], ignore_index=True)
+        regions = [r + (f"~{k}" if k else "") for k in range(copies) for r in regions]
+        la_pairs = [(c + (f"~{k}" if k else ""), la + (f"~{k}" if k else ""), a, b)
+                    for k in range(copies) for c, la, a, b in la_pairs]
     return _finish(orgs, stps, regions, la_pairs)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm.config import BehaviourConfig
-from abm.scenarios import EDGE_KINDS, PROVIDER_KINDS, Structure
+from abm.scenarios import EDGE_KINDS, KIND_ID, PROVIDER_KINDS, Structure
 
 ALLOCATION_PER_HEAD = 1250.0   # GBP per registered patient per year, 2016/17 (NHS England CCG allocations, rounded)
 SOCIAL_CARE_PER_HEAD = 300.0   # GBP per resident per year, adult social care (NHS Digital 2016/17, rounded)
@@ -73,6 +73,8 @@ class Edges:
     """Directed relationship arrays (length E): ``trust[e]`` is how far ``src`` trusts ``dst``."""
     src: np.ndarray
     dst: np.ndarray
+    src_k: np.ndarray      # kind id of src / dst (abm.scenarios.KIND_ID); mergers re-point CCG to CCG, so static
+    dst_k: np.ndarray
     kind: np.ndarray
     rev: np.ndarray        # index of the reverse edge
     share: np.ndarray      # commissioner_provider: share of the CCG's allocation; ccg_la: share of the CCG's area
@@ -172,7 +174,9 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     # Community and mental-health trusts are block-funded, acute trusts paid by activity (seed 003 L832, L878).
     form = np.where(from_ccg & np.isin(kind[dst], ("mental_health", "community")), 1, 0)
     form[rev[from_ccg]] = form[from_ccg]
-    edges = Edges(src=src, dst=dst, kind=ekind, rev=rev, share=share, demand_frac=demand_frac,
+    kind_id = np.array([KIND_ID[k] for k in kind])
+    edges = Edges(src=src, dst=dst, src_k=kind_id[src], dst_k=kind_id[dst], kind=ekind, rev=rev, share=share,
+                  demand_frac=demand_frac,
                   active=np.ones(len(src), bool), trust=trust, form=form, block_value=value, last_payment=value.copy(),
                   link=np.zeros(len(src), bool), success=np.zeros(len(src), bool), conflict=np.zeros(len(src)))
     stps = STPs(coterminosity=structure.stps.coterminosity.to_numpy(float, copy=True), history=history, geography=geography,

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from abm.scenarios import EDGE_KINDS
+from abm.scenarios import EDGE_KINDS, KIND_ID, kind_lut
 
 CCG_CCG = EDGE_KINDS.index("ccg_ccg")
 CP = EDGE_KINDS.index("commissioner_provider")
@@ -102,8 +102,8 @@ def tender_threats(m) -> None:
     that would “delay progress”; seed 003 L718, acute hospitals “allowed to operate in a cartel”.
     """
     o, e, b = m.orgs, m.edges, m.beh
-    cp = np.flatnonzero((e.kind == CP) & e.active & (o.kind[e.src] == "ccg")
-                        & np.isin(o.kind[e.dst], ("community", "mental_health")))
+    cp = np.flatnonzero((e.kind == CP) & e.active & (e.src_k == KIND_ID["ccg"])
+                        & kind_lut("community", "mental_health")[e.dst_k])
     _c, p = e.src[cp], e.dst[cp]
     at_risk = (e.trust[cp] < 0.3) & (o.perf_reported[p] < b.target - 0.05)
     hit = cp[at_risk & (m.draw("collaboration", len(e.src))[cp] < TENDER_THREAT_RATE)]
@@ -125,7 +125,7 @@ def alliances(m) -> None:
     003 L858, “until we're at balance [...] there's a risk of going to a block”.
     """
     o, e, b = m.orgs, m.edges, m.beh
-    cp = np.flatnonzero((e.kind == CP) & e.active & (o.kind[e.src] == "ccg") & (o.kind[e.dst] != "ambulance"))
+    cp = np.flatnonzero((e.kind == CP) & e.active & (e.src_k == KIND_ID["ccg"]) & (e.dst_k != KIND_ID["ambulance"]))
     c, p = e.src[cp], e.dst[cp]
     load = o.demand[p] / np.maximum(o.capacity[p], 1e-12)
     ok = (load <= 1.05) & (o.tender_block[p] == 0) & ~o.conflicted[p]
@@ -138,7 +138,7 @@ def alliances(m) -> None:
     _link(e, lapse, False)
     e.form[new] = 2
     e.form[e.rev[new]] = 2
-    default = np.where(np.isin(o.kind[e.dst[lapse]], ("mental_health", "community")), 1, 0)
+    default = np.where(kind_lut("mental_health", "community")[e.dst_k[lapse]], 1, 0)
     e.form[lapse] = default
     e.form[e.rev[lapse]] = default
 
@@ -151,7 +151,7 @@ def pooled_budgets(m) -> None:
     “any partner cuts has a massive impact on everyone else”.
     """
     o, e, b = m.orgs, m.edges, m.beh
-    fwd = np.flatnonzero((e.kind == CCG_LA) & e.active & (o.kind[e.src] == "ccg"))
+    fwd = np.flatnonzero((e.kind == CCG_LA) & e.active & (e.src_k == KIND_ID["ccg"]))
     c, la = e.src[fwd], e.dst[fwd]
     overlap = np.sqrt(e.share[fwd] * e.share[e.rev[fwd]])     # 1 when CCG and LA are coterminous
     mutual = _mutual(e, fwd)
@@ -310,8 +310,8 @@ def counts(m) -> dict[str, float]:
     in_jc[e.src[jc]] = True
     n_committees = len(np.unique(label[in_jc])) if in_jc.any() else 0
     shared = ccg & np.isin(o.leader, _shared_ids(o.leader[ccg]))
-    cp = (e.kind == CP) & e.active & e.link & (o.kind[e.src] == "ccg")
-    pooled = (e.kind == CCG_LA) & e.active & e.link & (o.kind[e.src] == "ccg")
+    cp = (e.kind == CP) & e.active & e.link & (e.src_k == KIND_ID["ccg"])
+    pooled = (e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["ccg"])
     n_ccg = int(ccg.sum())
     return {
         "n_ccgs": n_ccg,

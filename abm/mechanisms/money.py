@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from abm.mechanisms import monthly
-from abm.scenarios import EDGE_KINDS
+from abm.scenarios import EDGE_KINDS, KIND_ID
 
 CP = EDGE_KINDS.index("commissioner_provider")
 CCG_LA = EDGE_KINDS.index("ccg_la")
@@ -32,7 +32,7 @@ CAPACITY_PENALTY = 0.02        # performance lost with no management capacity le
 def commissioning_edges(m) -> np.ndarray:
     """Active commissioner -> provider edges (the CCG's side of each contract)."""
     e = m.edges
-    return np.flatnonzero((e.kind == CP) & e.active & (m.orgs.kind[e.src] == "ccg"))
+    return np.flatnonzero((e.kind == CP) & e.active & (e.src_k == KIND_ID["ccg"]))
 
 
 def grow(m) -> None:
@@ -65,7 +65,7 @@ def grow(m) -> None:
 def pooled_fraction(m) -> np.ndarray:
     """Per LA: share of its area covered by CCGs it pools budgets with (0 where it pools nothing)."""
     e = m.edges
-    pooled = (e.kind == CCG_LA) & e.active & e.link & (m.orgs.kind[e.src] == "la")
+    pooled = (e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["la"])
     return np.clip(np.bincount(e.src[pooled], weights=e.share[pooled], minlength=len(m.orgs.kind)), 0.0, 1.0)
 
 
@@ -121,7 +121,7 @@ def settle(m) -> None:
 
     # CCGs: other spending, part of which pooled budgets route through the LA to integrated care.
     ccg, la = m.mask("ccg"), m.mask("la")
-    pooled = np.flatnonzero((e.kind == CCG_LA) & e.active & e.link & (o.kind[e.src] == "ccg"))
+    pooled = np.flatnonzero((e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["ccg"]))
     to_pool = b.pooled_share * o.other_spend[e.src[pooled]] * e.share[pooled]
     pool_in = np.bincount(e.dst[pooled], weights=to_pool, minlength=n)
     allocation = np.where(ccg, o.allocation, 0.0)

@@ -13,6 +13,7 @@ import numpy as np
 
 from abm.mechanisms import per_org_mean
 from abm.mechanisms.collaboration import CCG_CCG, CCG_LA, CP, SYSTEM_KINDS
+from abm.scenarios import KIND_ID
 from abm.styles import investment_weights
 
 CATEGORIES = ("needs_most_improvement", "making_progress", "advanced", "outstanding")
@@ -45,7 +46,7 @@ def target(m) -> np.ndarray:
     finance = 1.0 - per_org_mean(o.stp[money], (o.balance[money] < 0).astype(float), n_stp, 0.5)
 
     def share_linked(kind: int) -> np.ndarray:
-        sel = e.active & (e.kind == kind) & (o.kind[e.src] == "ccg")
+        sel = e.active & (e.kind == kind) & (e.src_k == KIND_ID["ccg"])
         return per_org_mean(o.stp[e.src[sel]], e.link[sel].astype(float), n_stp, 0.0)
 
     collab = (share_linked(CCG_CCG) + share_linked(CCG_LA) + share_linked(CP) + s.risk_share) / 4.0

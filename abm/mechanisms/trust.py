@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from abm.mechanisms import per_org_mean
-from abm.scenarios import EDGE_KINDS
+from abm.scenarios import EDGE_KINDS, KIND_ID, kind_lut
 
 VERTICAL = np.array([EDGE_KINDS.index("ccg_regulator"), EDGE_KINDS.index("provider_regulator")])
 HORIZONTAL = np.array([EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la",
                                                       "provider_provider")])
+BODIES = kind_lut("ccg", "acute", "mental_health", "community", "ambulance")
 ROUTINE_SUCCESS = 0.25   # chance that a month of routine contact counts as successful joint work
 LINKED_SUCCESS = 0.85    # the same for partners in a joint arrangement, before stress and money pull it down
 
@@ -50,8 +51,8 @@ def update(m) -> None:
     trust one another, having had about 18 months, two years, of being in pretty much perpetual conflict”; seed 003
     L422, “Local government has a very long memory” (LAs rebuild at ``la_memory`` of the NHS rate).
     """
-    o, e, b = m.orgs, m.edges, m.beh
-    rate = np.where(o.kind[e.src] == "la", b.trust_build * b.la_memory, b.trust_build)
+    e, b = m.edges, m.beh
+    rate = np.where(e.src_k == KIND_ID["la"], b.trust_build * b.la_memory, b.trust_build)
     t = e.trust + rate * e.success * (1.0 - e.trust)
     t = t * (1.0 - np.clip(e.conflict, 0.0, 1.0))
     e.trust = np.where(e.active, np.clip(t, 0.0, 1.0), e.trust)
@@ -72,8 +73,7 @@ def regulator_contact(m, bodies: np.ndarray, sanction: np.ndarray, support: np.n
     n = len(o.kind)
     s_org, sup_org, inc_org = np.zeros(n), np.zeros(n), np.zeros(n)
     s_org[bodies], sup_org[bodies], inc_org[bodies] = sanction, support, inconsistent
-    vert = e.active & np.isin(e.kind, VERTICAL) & np.isin(o.kind[e.src], ("ccg", "acute", "mental_health",
-                                                                           "community", "ambulance"))
+    vert = upward(m)
     t = e.trust
     t = t + 4.0 * b.trust_build * sup_org[e.src] * (1.0 - t)
     t = t * (1.0 - b.trust_loss_sanction * s_org[e.src])
@@ -95,11 +95,16 @@ def leader_change(m, orgs: np.ndarray) -> None:
     e.trust = np.where(hit & e.active, e.trust - b.personal_trust * (e.trust - 0.5), e.trust)
 
 
+def upward(m) -> np.ndarray:
+    """Active edges from an overseen body (CCG or trust) to a regulator that oversees it."""
+    e = m.edges
+    return e.active & np.isin(e.kind, VERTICAL) & BODIES[e.src_k]
+
+
 def in_regulators(m) -> np.ndarray:
     """Per organisation: mean trust in the regulators that oversee it (0.5 where none)."""
     e = m.edges
-    vert = e.active & np.isin(e.kind, VERTICAL) & (np.isin(m.orgs.kind[e.src], ("ccg", "acute", "mental_health",
-                                                                                  "community", "ambulance")))
+    vert = upward(m)
     return per_org_mean(e.src[vert], e.trust[vert], len(m.orgs.kind), default=0.5)
 
 

@@ -1,0 +1,161 @@
+"""Benchmarks (not tests): cost per agent-step against Mesa's VirusOnNetwork, scaling, and sweep launchers.
+
+    python -m experiments.bench [--repeats 5] [--out outputs/bench]
+
+Measured in one process and side by side, so that machine noise cancels in the ratios:
+
+1. England: model construction, and seconds per agent-step over a 60-month run (median of ``--repeats`` runs after a
+   warm-up), against Mesa's own ``VirusOnNetwork`` example with the same number of nodes and mean degree;
+2. scaling: 1x, 4x and 16x England (``scenario.copies``: the same structure per STP, more STPs and regions), seconds
+   per step, the fitted exponent of cost against size, and peak memory (each size in a fresh process);
+3. sweeps: 16 small-scenario runs with Hydra's basic launcher and with the joblib launcher on 2 workers: speed-up,
+   and Hydra's per-job overhead as a share of the run time.
+
+Prints a table and writes it to ``--out/bench.csv``. ``docs/performance.md`` records the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from abm.compose import compose
+from abm.model import CommissioningModel
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def england(repeats: int) -> dict:
+    cfg = compose(["months=60", "write_organisations=false"])
+    CommissioningModel(cfg).run()                                   # warm-up
+    build = float(np.median([timed(lambda: CommissioningModel(cfg)) for _ in range(3)]))
+    runs, agents, degree = [], 0, 0.0
+    for _ in range(repeats):
+        m = CommissioningModel(cfg)
+        agents = len(m.orgs.kind)
+        degree = 2.0 * m.grid.G.number_of_edges() / len(m.grid.G)
+        runs.append(timed(m.run) / m.months)
+    step = float(np.median(runs))
+    return {"organisations": agents, "mean_degree": degree, "build_s": build, "step_s": step,
+            "agent_step_s": step / agents}
+
+
+def virus(nodes: int, degree: float, repeats: int, steps: int = 60) -> dict:
+    from mesa.examples import VirusOnNetwork
+
+    def make():
+        # An outbreak in 5 % of the nodes keeps the epidemic (the example's work) going for the whole run.
+        return VirusOnNetwork(num_nodes=nodes, avg_node_degree=int(round(degree)),
+                              initial_outbreak_size=max(1, nodes // 20), rng=1)
+    warm = make()
+    for _ in range(steps):
+        warm.step()
+    runs = []
+    for _ in range(repeats):
+        m = make()
+        runs.append(timed(lambda m=m: [m.step() for _ in range(steps)]) / steps)
+    step = float(np.median(runs))
+    return {"nodes": nodes, "step_s": step, "agent_step_s": step / nodes}
+
+
+def scaling_child(copies: int) -> None:
+    """Run in a fresh process: print per-step time and peak memory for ``copies`` Englands."""
+    import resource
+    cfg = compose([f"scenario.copies={copies}", "months=24", "write_organisations=false"])
+    m = CommissioningModel(cfg)
+    n = len(m.orgs.kind)
+    t = timed(m.run) / m.months
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"copies": copies, "organisations": n, "edges": int(len(m.edges.src)), "step_s": t,
+                      "peak_mb": peak_mb}))
+
+
+def scaling(sizes=(1, 4, 16)) -> tuple[list[dict], float]:
+    rows = []
+    for k in sizes:
+        out = subprocess.run([sys.executable, "-m", "experiments.bench", "--scaling-child", str(k)], cwd=ROOT,
+                             capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    x = np.log([r["organisations"] for r in rows])
+    y = np.log([r["step_s"] for r in rows])
+    exponent = float(np.polyfit(x, y, 1)[0])
+    return rows, exponent
+
+
+def sweeps(n_jobs: int = 16) -> dict:
+    cfg = compose(["scenario=small", "write_organisations=false"])
+    CommissioningModel(cfg).run()
+    run = float(np.median([timed(lambda: CommissioningModel(cfg).run()) for _ in range(5)]))
+    walls = {}
+    for launcher, extra in (("basic", []), ("joblib", ["hydra.launcher.n_jobs=2"])):
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "abm", "-m", "scenario=small", f"replicate=range(0,{n_jobs})",
+                   "write_organisations=false", f"hydra.sweep.dir={tmp}/sweep", f"hydra/launcher={launcher}", *extra]
+            walls[launcher] = timed(lambda cmd=cmd: subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True))
+    overhead = (walls["basic"] - n_jobs * run) / n_jobs
+    return {"jobs": n_jobs, "run_s": run, "basic_s": walls["basic"], "joblib_s": walls["joblib"],
+            "speedup": walls["basic"] / walls["joblib"], "overhead_per_job_s": overhead,
+            "overhead_share": overhead / run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench")
+    ap.add_argument("--scaling-child", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.scaling_child is not None:
+        scaling_child(args.scaling_child)
+        return 0
+    ours = england(args.repeats)
+    theirs = virus(ours["organisations"], ours["mean_degree"], args.repeats)
+    sizes, exponent = scaling()
+    sweep = sweeps()
+    rows = [
+        ("england: organisations", ours["organisations"], ""),
+        ("england: mean degree of the network", round(ours["mean_degree"], 1), ""),
+        ("england: model construction (s)", round(ours["build_s"], 3), ""),
+        ("england: seconds per step", f"{ours['step_s']:.4f}", ""),
+        ("england: seconds per agent-step", f"{ours['agent_step_s']:.2e}", ""),
+        ("VirusOnNetwork (same nodes, degree): seconds per agent-step", f"{theirs['agent_step_s']:.2e}", ""),
+        ("ratio ours / VirusOnNetwork", round(ours["agent_step_s"] / theirs["agent_step_s"], 2), "goal <= 1.0"),
+        *[(f"scaling {r['copies']}x: organisations / edges", f"{r['organisations']} / {r['edges']}", "")
+          for r in sizes],
+        *[(f"scaling {r['copies']}x: seconds per step", f"{r['step_s']:.4f}", "") for r in sizes],
+        *[(f"scaling {r['copies']}x: peak memory (MB)", round(r["peak_mb"]), "") for r in sizes],
+        ("scaling: fitted exponent of cost against size", round(exponent, 2), "goal <= 1.1"),
+        ("sweep: one small run in-process (s)", round(sweep["run_s"], 3), ""),
+        (f"sweep: {sweep['jobs']} jobs, basic launcher (s)", round(sweep["basic_s"], 2), ""),
+        (f"sweep: {sweep['jobs']} jobs, joblib on 2 workers (s)", round(sweep["joblib_s"], 2), ""),
+        ("sweep: joblib speed-up", round(sweep["speedup"], 2), "goal >= 1.8"),
+        ("sweep: Hydra overhead per job (s)", round(sweep["overhead_per_job_s"], 3), ""),
+        ("sweep: overhead as a share of a run", f"{sweep['overhead_share']:.0%}", "goal <= 5%"),
+    ]
+    table = pd.DataFrame(rows, columns=["measure", "value", "goal"])
+    table["machine"] = f"{platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores"
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "bench.csv", index=False)
+    width = max(len(r[0]) for r in rows)
+    for measure, value, goal in rows:
+        print(f"{measure:<{width}}  {value!s:>16}  {goal}")
+    print(f"written: {(args.out / 'bench.csv').resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
