@@ -52,9 +52,14 @@ def _job_variants(overrides: list[str]) -> list[list[str]]:
     for o in parsed:
         key = o.get_key_element()
         if o.is_sweep_override():
-            values = [f"{key}={v}" for v in o.sweep_string_iterator()]
-            if len(values) > MAX_CHECKED:
-                values = values[: MAX_CHECKED // 2] + values[-MAX_CHECKED // 2:]
+            raw = list(o.sweep_string_iterator())
+            numbers = [_number(v) for v in raw]
+            if all(x is not None and float(x).is_integer() and "." not in v for x, v in zip(numbers, raw, strict=True)):
+                # an integer sweep (seeds, replicates): the range check needs only its extremes
+                raw = [raw[numbers.index(min(numbers))], raw[numbers.index(max(numbers))]]
+            elif len(raw) > MAX_CHECKED:
+                raw = raw[: MAX_CHECKED // 2] + raw[-MAX_CHECKED // 2:]
+            values = [f"{key}={v}" for v in dict.fromkeys(raw)]
         else:
             values = [o.input_line]
         firsts.append(values[0])
@@ -63,6 +68,13 @@ def _job_variants(overrides: list[str]) -> list[list[str]]:
     for i, values in enumerate(choices):
         variants += [firsts[:i] + [v] + firsts[i + 1:] for v in values[1:]]
     return variants
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def precheck(argv: list[str]) -> None:
