@@ -29,6 +29,7 @@ from abm.compose import CONF_DIR, compose, register_schema
 from abm.config import ConfigError, validate
 from abm.model import to_config
 from abm.run import run_job, summary
+from abm.scenarios import build
 
 MULTIRUN = {"-m", "--multirun"}
 MAX_CHECKED = 40     # sweep values checked per key before a multirun starts (first and last 20)
@@ -84,8 +85,12 @@ def precheck(argv: list[str]) -> None:
         return
     try:
         variants = _job_variants(overrides) if any(a in MULTIRUN for a in argv) else [overrides]
+        scenarios = {}
         for variant in variants:
-            compose(variant)
+            config = compose(variant)
+            scenarios[repr(config.scenario)] = config.scenario
+        for scenario in scenarios.values():       # data files: missing, empty or malformed ones fail here
+            build(scenario)
     except ConfigError as exc:
         _fail(str(exc))
     except Exception as exc:  # Hydra's composition and parsing errors: unknown keys, wrong types, unknown options

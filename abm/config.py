@@ -266,6 +266,9 @@ def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
             if not lo <= low < high <= hi:
                 raise ConfigError(f"{prefix}parameters: {name} low={low}, high={high} must satisfy "
                                   f"{lo} <= low < high <= {hi}")
+    if schema is ScenarioConfig and get("copies") > 1 and get("name") != "england":
+        raise ConfigError(f"{prefix}copies={get('copies')} contradicts {prefix}name={get('name')!r}: "
+                          "copies applies to the england scenario only")
     if schema is BehaviourConfig:
         cuts = list(get("dashboard_cuts"))
         if len(cuts) != 3 or sorted(cuts) != cuts:

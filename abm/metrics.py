@@ -59,6 +59,7 @@ def model_row(m) -> dict:
     row["n_special_measures"] = int((o.escalation[bodies] >= 4).sum())
     row["investment"] = float(m.month_investment)
     row["stf_paid"] = float(m.month_stf)
+    row["distress_funding"] = float(m.month_distress)
     row["contract_fines"] = float(m.month_fines)
     row["tender_threats"] = int(m.month_tenders)
     row["pooled_spend"] = float(m.month_pooled)

@@ -74,6 +74,7 @@ class CommissioningModel(mesa.Model):
         self.initial_budget = self.orgs.budget.copy()
         self.capital = np.zeros(n)
         self.release = np.zeros(n)      # CCG surplus released to providers, GBP m per month (money.contract_round)
+        self.distress = np.zeros(n)     # central distress funding to indebted trusts, GBP m per month
         self.stf_eligible = np.zeros(n, bool)
         self.next_leader_id = n
         self.forced_exits: list[int] = []
@@ -152,6 +153,7 @@ class CommissioningModel(mesa.Model):
         self.month_investment = 0.0
         self.month_fines = 0.0
         self.month_stf = 0.0
+        self.month_distress = 0.0
         self.month_pooled = 0.0
         self.month_tenders = 0
         self.month_risk_transfer = 0.0

@@ -8,8 +8,10 @@ history of partnership, leadership) are drawn by :mod:`abm.initial` from the mod
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,7 +56,8 @@ class Structure:
     regions: list[str]
 
 
-DATA_DIR = resources.files("abm.data")
+# The shipped reference data, or a directory of the same files named by ABM_DATA_DIR (e.g. updated lookups).
+DATA_DIR = Path(os.environ["ABM_DATA_DIR"]) if os.environ.get("ABM_DATA_DIR") else resources.files("abm.data")
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -62,18 +65,18 @@ def _read(name: str) -> pd.DataFrame:
         with DATA_DIR.joinpath(name).open("rb") as fh:
             df = pd.read_csv(fh)
     except FileNotFoundError as exc:
-        raise ConfigError(f"data file abm/data/{name} is missing; reinstall the package or restore it") from exc
+        raise ConfigError(f"data file {DATA_DIR.joinpath(name)} is missing; restore it (or unset ABM_DATA_DIR)") from exc
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"data file abm/data/{name} is empty or malformed: {exc}".splitlines()[0]) from exc
+        raise ConfigError(f"data file {DATA_DIR.joinpath(name)} is empty or malformed: {exc}".splitlines()[0]) from exc
     if df.empty:
-        raise ConfigError(f"data file abm/data/{name} has no rows")
+        raise ConfigError(f"data file {DATA_DIR.joinpath(name)} has no rows")
     return df
 
 
 def _require(df: pd.DataFrame, name: str, columns: list[str]) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise ConfigError(f"data file abm/data/{name} lacks column(s) {', '.join(missing)}")
+        raise ConfigError(f"data file {DATA_DIR.joinpath(name)} lacks column(s) {', '.join(missing)}")
 
 
 def build(cfg: ScenarioConfig) -> Structure:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         ("sweep: overhead as a share of a run", f"{sweep['overhead_share']:.0%}", "goal <= 5%"),
     ]
     table = pd.DataFrame(rows, columns=["measure", "value", "goal"])
-    table["machine"] = f"{platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores"
+    table["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "bench.csv", index=False)
     width = max(len(r[0]) for r in rows)

@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,24 +26,4 @@ def test_single_run_writes_model_and_organisation_tables(tmp_path):
     assert not list(out.glob(".*.tmp"))
 
 
-@pytest.mark.parametrize("override, names", [
-    ("regulator=bogus", ["regulator", "bogus", "carrot"]),
-    ("scenario=mars", ["scenario", "mars", "england"]),
-    ("regulator.severity=1.5", ["regulator.severity", "1.5", "[0.0, 1.0]"]),
-    ("months=0", ["months", "0", "[1, 1200]"]),
-    ("months=abc", ["months", "abc"]),
-    ("behaviour.trust_build=-0.1", ["behaviour.trust_build", "-0.1"]),
-    ("regulator.consistency=2", ["regulator.consistency", "2"]),
-    ("regulator.investment_rule=random", ["investment_rule", "random", "preferential"]),
-    ("nonsense=1", ["nonsense"]),
-    ("behaviour.dashboard_cuts=[0.6,0.5,0.7]", ["dashboard_cuts", "increasing"]),
-])
-def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, override, names):
-    extra = [a for a in ("scenario=small", "months=2") if a.split("=")[0] != override.split("=")[0]]
-    res = run([*extra, override], tmp_path)
-    assert res.returncode == 2, (res.stdout, res.stderr)
-    lines = [line for line in res.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, res.stderr
-    for name in names:
-        assert name in lines[0], lines[0]
-    assert not (tmp_path / "outputs").exists()
+# The full bad-input catalogue (one line, exit 2, nothing written) is in tests/test_reliability.py.

@@ -116,7 +116,8 @@ def settle(m) -> None:
     interest = np.where(prov, np.maximum(-o.balance, 0.0) * interest_rate, 0.0)
     capital = m.capital.copy()
     m.capital[:] = 0.0
-    o.inflow += stf + capital
+    distress = np.where(o.alive, m.distress, 0.0)
+    o.inflow += stf + capital + distress
     o.outflow += cost + interest
 
     # CCGs: other spending, part of which pooled budgets route through the LA to integrated care.
@@ -130,7 +131,8 @@ def settle(m) -> None:
     o.inflow += allocation + budget + pool_in
     o.outflow += other + budget + pool_in
     m.month_pooled = float(to_pool.sum())
-    m.ledger["external_in"] = float((allocation + budget + stf + capital).sum())
+    m.ledger["external_in"] = float((allocation + budget + stf + capital + distress).sum())
+    m.month_distress = float(distress.sum())
     m.ledger["external_out"] = float((cost + interest + other + budget).sum())
     m.month_stf = float(stf.sum())
 
@@ -142,11 +144,15 @@ def close_books(m) -> None:
 
 
 def contract_round(m) -> None:
-    """Annual contract round (April): reset block values, providers invest or cut.
+    """Annual contract round (April): reset block values; commissioners and providers invest or cut.
 
     Evidence: seed 003 L850, a block “under current activity levels would shift most of the financial risk” to the
-    acute trust; seed 004 L135, pressure brings “cuts made to preventative and community-based services”; seed 002
-    L256, legacy debt takes capacity away to “feed” regulators.
+    acute trust; seed 003 L832, block-funded contract money “hasn't grown anything like” demand (so block-funded
+    providers cannot add capacity they are not paid for); seed 004 L135, pressure brings “cuts made to preventative
+    and community-based services”; seed 002 L256, legacy debt takes capacity away to “feed” regulators; seed 003
+    L322, “system recovery was identified as a major focus” (a CCG in deficit cuts its other spending); seed 004
+    L271, of the sustainability fund “£1.8bn was allocated to covering NHS deficits” (distress funding for the most
+    indebted trusts).
     """
     o, e, b = m.orgs, m.edges, m.beh
     cp = commissioning_edges(m)
@@ -156,15 +162,22 @@ def contract_round(m) -> None:
     # 2016/17 business rules; assumption that the rest is released as non-recurrent activity funding).
     ccg = m.mask("ccg")
     m.release = np.where(ccg, np.maximum(o.balance - 0.01 * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
+    # A CCG in deficit cuts its other spending (rationing, savings programmes) by up to 3 % a year.
+    deficit_share = np.maximum(-o.balance, 0.0) / np.maximum(12.0 * o.allocation, 1e-12)
+    o.other_spend = np.where(ccg, o.other_spend * (1.0 - np.minimum(0.03, deficit_share)), o.other_spend)
     prov = m.mask("provider")
     load = o.demand / np.maximum(o.capacity, 1e-12)
     surplus = o.balance >= 0.0
-    # Over-stretched providers add capacity (more if they can afford it); providers in deficit run a
-    # cost-improvement programme, deeper under regulator pressure, that also trims capacity.
-    grow_by = np.clip(load - 1.0, 0.0, np.where(surplus, 0.04, 0.02))
+    # Over-stretched providers add capacity (more if they can afford it, and in deficit only as far as activity is
+    # paid for); providers in deficit run a cost-improvement programme, deeper under pressure, that trims capacity.
+    paid_by_activity = np.bincount(e.dst[cp], weights=e.demand_frac[cp] * (e.form[cp] == 0), minlength=len(o.kind))
+    grow_by = np.clip(load - 1.0, 0.0, np.where(surplus, 0.04, 0.02 * paid_by_activity))
     cip = np.where(surplus, 0.0, 0.01 + 0.02 * o.pressure)
     o.capacity = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - 0.5 * cip), o.capacity)
     o.unit_cost = np.where(prov, o.unit_cost * (1.0 + COST_DRIFT - cip), o.unit_cost)
+    # Distress funding: a third of any debt beyond six months of income is covered centrally over the year.
+    income = 12.0 * o.capacity
+    m.distress = np.where(prov, np.maximum(-o.balance - 0.5 * income, 0.0) / 3.0 / 12.0, 0.0)
 
 
 def performance(m) -> None:

@@ -19,6 +19,7 @@ from abm.styles import investment_weights
 CATEGORIES = ("needs_most_improvement", "making_progress", "advanced", "outstanding")
 WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
 FIRST_DASHBOARD = 15       # July 2017 (month 0 = April 2016)
+INVESTMENT_DEPRECIATION = 0.1   # yearly
 
 
 def internal_trust(m) -> np.ndarray:
@@ -57,8 +58,10 @@ def target(m) -> np.ndarray:
 
 
 def update(m) -> None:
-    """Maturity moves part-way to its target each month; the dashboard band follows maturity."""
+    """Maturity moves part-way to its target each month; the dashboard band follows maturity. The effect of past
+    investment wears off (10 % a year, an assumption), so that capital received long ago does not hold an STP up."""
     s = m.stps
+    s.invested *= 1.0 - INVESTMENT_DEPRECIATION / 12.0
     s.maturity = s.maturity + m.beh.maturity_rate * (target(m) - s.maturity)
     s.category = np.digitize(s.maturity, m.beh.dashboard_cuts)
 
