@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 REGULATOR_STYLES = ("carrot", "stick", "responsive", "carrot_then_stick", "as_was_2016")
-SCENARIOS = ("england", "small")
+SCENARIOS = ("england", "small", "england_2013")
 INVESTMENT_RULES = ("preferential", "equal", "need")
 
 
@@ -34,7 +34,7 @@ def p(default: Any, lo: float | None = None, hi: float | None = None, source: st
 @dataclass
 class ScenarioConfig:
     name: str = p("england", choices=SCENARIOS, source="abm/data (ONS, NHS Digital, NHSBSA)",
-                  doc="organisation structure: real England 2016/17 or a small synthetic one")
+                  doc="organisation structure: real England 2016/17, a small synthetic one, or England 2013 (211 CCGs)")
     n_stps: int = p(3, 1, 12, "technical", doc="small scenario only: number of synthetic STPs")
     ccgs_per_stp: int = p(3, 1, 12, "technical", doc="small scenario only: CCGs per STP")
     acute_per_stp: int = p(2, 1, 6, "technical", doc="small scenario only: acute trusts per STP")
@@ -132,17 +132,20 @@ class BehaviourConfig:
     peer_weight: float = p(0.6, 0.0, 1.0, "seed 003 L546",
                            doc="weight of peer comparison in felt pressure (peers heard more than regulators)")
     # --- collaboration
-    init_joint_committee: float = p(0.6, 0.0, 1.0, "seed 002 L125, L184, L240",
+    init_joint_committee: float = p(0.5, 0.0, 1.0, "seed 002 L125, L184, L240",
                                     doc="April 2016: chance that a trusting CCG pair already has a joint committee")
-    init_shared_ao: float = p(0.3, 0.0, 1.0, "seed 002 L125; seed 004 L218",
+    init_shared_ao: float = p(0.4, 0.0, 1.0, "seed 002 L125; seed 004 L218",
                               doc="April 2016: chance that a joint-committee pair already shares an AO")
+    tender_rate: float = p(0.05, 0.0, 1.0, "seed 003 L1030, L928",
+                           doc="monthly chance that a distrusted, under-performing community or MH provider is "
+                               "threatened with re-tendering")
     collaboration_rate: float = p(0.08, 0.0, 1.0, "seed 002 L49, L125",
                                   doc="monthly propensity of a ready, trusting CCG pair to form a joint committee")
     shared_ao_rate: float = p(0.3, 0.0, 1.0, "seed 002 L125; seed 004 L218",
                               doc="chance that a vacant AO post is filled by a joint-committee partner's AO")
     merger_rate: float = p(0.01, 0.0, 1.0, "seed 002 L129",
                            doc="monthly propensity of CCGs sharing an AO for a year to merge, when allowed")
-    merger_allowed_from: int = p(10, 0, 600, "seed 002 L123",
+    merger_allowed_from: int = p(10, 0, 1200, "seed 002 L123",
                                  doc="month (0 = April 2016) when NHS England lifts its merger moratorium")
     pooling_rate: float = p(0.02, 0.0, 1.0, "seed 002 L137-141; seed 003 L350",
                             doc="monthly propensity of a trusting CCG-LA pair to pool budgets")
@@ -178,7 +181,7 @@ class BehaviourConfig:
     maturity_rate: float = p(0.06, 0.0, 1.0, "seed 002 L240", doc="monthly speed at which STP maturity moves")
     investment_effect: float = p(0.15, 0.0, 1.0, "seed 004 L101-102, L110",
                                  doc="maturity gain per GBP 100m invested in an STP")
-    dashboard_cuts: list[float] = field(default_factory=lambda: [0.34, 0.41, 0.50], metadata={
+    dashboard_cuts: list[float] = field(default_factory=lambda: [0.33, 0.39, 0.48], metadata={
         "lo": 0.0, "hi": 1.0, "source": "seed 004 L97-98", "choices": None,
         "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
 
@@ -211,8 +214,25 @@ class SensitivityConfig:
 
 
 @dataclass
+class PolicyEvent:
+    """A dated change of parameters: ``changes`` are ``group.name=value`` strings (regulator.* or behaviour.*)."""
+    date: str = ""
+    changes: list[str] = field(default_factory=list)
+    note: str = ""
+    source: str = ""
+
+
+@dataclass
+class CounterfactualConfig:
+    style: str = p("", choices=("", *REGULATOR_STYLES), source="technical",
+                   doc="swap in this regulatory style (its preset) from `start`, ignoring later regulator events")
+    start: str = p("", source="technical", doc="YYYY-MM from which the counterfactual style applies")
+
+
+@dataclass
 class Config:
     seed: int = p(0, 0, 2**31 - 1, "technical", doc="master seed: with the replicate, fixes every random stream")
+    start: str = p("2016-04", source="technical", doc="calendar month (YYYY-MM) of month 0")
     replicate: int = p(0, 0, 1_000_000, "technical",
                        doc="replication index; settings compared at the same seed and replicate share random streams")
     months: int = p(60, 1, 1200, "technical", doc="horizon in months from April 2016")
@@ -223,6 +243,10 @@ class Config:
     regulator: RegulatorConfig = field(default_factory=RegulatorConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
+    timeline: list[PolicyEvent] = field(default_factory=list, metadata={
+        "lo": None, "hi": None, "source": "conf/scenario/england_2013.yaml", "choices": None,
+        "doc": "dated policy events that change regulator or behaviour parameters"})
+    counterfactual: CounterfactualConfig = field(default_factory=CounterfactualConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
 
 
@@ -254,6 +278,15 @@ def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
             validate(value, _NESTED[f.type] if isinstance(f.type, str) else f.type, path + ".")
         else:
             _check(path, value, dict(f.metadata))
+    if schema is Config:
+        _check_month(f"{prefix}start", get("start"), required=True)
+        for i, event in enumerate(get("timeline")):
+            ev = event if isinstance(event, PolicyEvent) else PolicyEvent(**dict(event))
+            _check_month(f"{prefix}timeline[{i}].date", ev.date, required=True)
+            for change in ev.changes:
+                parse_change(change, f"{prefix}timeline[{i}]")
+    if schema is CounterfactualConfig and get("style"):
+        _check_month(f"{prefix}start", get("start"), required=True)
     if schema is SensitivityConfig:
         ranges = {r["name"]: r for r in parameter_rows()}
         for item in get("parameters"):
@@ -266,7 +299,7 @@ def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
             if not lo <= low < high <= hi:
                 raise ConfigError(f"{prefix}parameters: {name} low={low}, high={high} must satisfy "
                                   f"{lo} <= low < high <= {hi}")
-    if schema is ScenarioConfig and get("copies") > 1 and get("name") != "england":
+    if schema is ScenarioConfig and get("copies") > 1 and get("name") not in ("england", "england_2013"):
         raise ConfigError(f"{prefix}copies={get('copies')} contradicts {prefix}name={get('name')!r}: "
                           "copies applies to the england scenario only")
     if schema is BehaviourConfig:
@@ -276,10 +309,32 @@ def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
 
 
 _NESTED = {"ScenarioConfig": ScenarioConfig, "RegulatorConfig": RegulatorConfig, "BehaviourConfig": BehaviourConfig,
-           "ExperimentConfig": ExperimentConfig, "SensitivityConfig": SensitivityConfig}
+           "ExperimentConfig": ExperimentConfig, "SensitivityConfig": SensitivityConfig,
+           "CounterfactualConfig": CounterfactualConfig}
 
 
-_GROUPS = ("scenario", "regulator", "behaviour", "experiment", "sensitivity")
+def _check_month(path: str, value: str, required: bool = False) -> None:
+    import re
+    if (value or required) and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(value)):
+        raise ConfigError(f"{path}={value!r} must be a month written YYYY-MM")
+
+
+def parse_change(change: str, where: str = "timeline") -> tuple[str, str, Any]:
+    """``"regulator.severity=0.5"`` -> (``"regulator"``, ``"severity"``, 0.5), checked against the parameter's range."""
+    import yaml
+    key, sep, raw = str(change).partition("=")
+    group, _, name = key.strip().partition(".")
+    schema = {"regulator": RegulatorConfig, "behaviour": BehaviourConfig}.get(group)
+    declared = {f.name: f for f in fields(schema)} if schema else {}
+    if not sep or name not in declared:
+        raise ConfigError(f"{where}: change {change!r} must be regulator.NAME=VALUE or behaviour.NAME=VALUE "
+                          "with a known NAME")
+    value = yaml.safe_load(raw)
+    _check(key.strip(), value, dict(declared[name].metadata))
+    return group, name, value
+
+
+_GROUPS = ("scenario", "regulator", "behaviour", "experiment", "sensitivity", "timeline", "counterfactual")
 
 
 def parameter_rows() -> list[dict]:

@@ -14,7 +14,6 @@ from abm.mechanisms.stp import CATEGORIES
 from abm.scenarios import EDGE_KINDS
 from abm.state import RATINGS
 
-START = pd.Period("2016-04", freq="M")
 PROVIDERS = ("acute", "mental_health", "community", "ambulance")
 ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "rating", "escalation", "stress", "tenure",
                "reporting", "autonomy", "support", "population", "readiness")
@@ -25,7 +24,7 @@ def model_row(m) -> dict:
     o, s = m.orgs, m.stps
     prov, ccg = m.mask(*PROVIDERS), m.mask("ccg")
     bodies = prov | ccg
-    row = {"month": m.t, "date": str(START + m.t)}
+    row = {"month": m.t, "date": str(m.date), "regulator_active": m.reg.name}
     row["perf_true"] = float(o.perf_true[prov].mean())
     row["perf_reported"] = float(o.perf_reported[prov].mean())
     row["perf_gap"] = row["perf_reported"] - row["perf_true"]
@@ -57,6 +56,7 @@ def model_row(m) -> dict:
     row["support_spend"] = float(m.quarter_support_spend)
     row["enforcement_actions"] = int(m.quarter_actions)
     row["n_special_measures"] = int((o.escalation[bodies] >= 4).sum())
+    row["n_ccgs_under_directions"] = int((o.escalation[ccg] >= 3).sum())
     row["investment"] = float(m.month_investment)
     row["stf_paid"] = float(m.month_stf)
     row["distress_funding"] = float(m.month_distress)

@@ -8,12 +8,14 @@ July.
 
 from __future__ import annotations
 
+import copy
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import mesa
 import networkx as nx
 import numpy as np
+import pandas as pd
 from mesa.discrete_space import Network
 
 from abm import metrics
@@ -21,11 +23,14 @@ from abm.agents import AGENT_CLASS, STP, Organisation
 from abm.config import (
     BehaviourConfig,
     Config,
+    CounterfactualConfig,
     ExperimentConfig,
+    PolicyEvent,
     RegulatorConfig,
     ScenarioConfig,
     SensitivityConfig,
     SensitivityParameter,
+    parse_change,
     validate,
 )
 from abm.layout import grouped_layout
@@ -58,6 +63,7 @@ class CommissioningModel(mesa.Model):
             config = compose([])
         cfg = _with_overrides(config, scenario, regulator, seed, months, regulator_params)
         validate(cfg)
+        cfg = copy.deepcopy(cfg)              # the policy timeline changes parameters during the run
         root = np.random.SeedSequence(int(cfg.seed), spawn_key=(int(cfg.replicate),))
         children = root.spawn(len(STREAMS) + 1)
         super().__init__(rng=int(children[0].generate_state(1)[0]))
@@ -68,6 +74,11 @@ class CommissioningModel(mesa.Model):
         self.style = make_style(cfg.regulator)
         self.months = int(cfg.months)
         self.t = 0
+        self.start = pd.Period(cfg.start, freq="M")
+        self.first_dashboard = (pd.Period("2017-07", freq="M") - self.start).n
+        self.events = sorted(cfg.timeline, key=lambda ev: ev.date)
+        self.applied: list[str] = []
+        self._apply_policy(upto=self.start)
         self.structure = build(cfg.scenario)
         self.orgs, self.edges, self.stps = build_state(self.structure, self.beh, self.rng)
         n = len(self.orgs.kind)
@@ -143,6 +154,36 @@ class CommissioningModel(mesa.Model):
 
     # --- time -----------------------------------------------------------------------------------------------------
     @property
+    def date(self) -> pd.Period:
+        return self.start + self.t
+
+    def _apply_policy(self, upto: pd.Period) -> None:
+        """Apply the policy timeline's events dated up to ``upto`` (once each), and the counterfactual style.
+
+        The timeline is data (``conf/scenario/england_2013.yaml``): each event changes regulator or behaviour
+        parameters, or the regulatory style itself (``regulator.name``), from its date on.
+        """
+        cf = self.config.counterfactual
+        cf_from = pd.Period(cf.start, freq="M") if cf.style else None
+        while self.events and pd.Period(self.events[0].date, freq="M") <= upto:
+            event = self.events.pop(0)
+            when = pd.Period(event.date, freq="M")
+            for change in event.changes:
+                group, name, value = parse_change(change)
+                if group == "regulator" and cf_from is not None and when >= cf_from:
+                    continue                      # the counterfactual regulator ignores later regulator events
+                setattr(getattr(self.config, group), name, value)
+            self.applied.append(f"{event.date}: {event.note}")
+        if cf_from is not None and cf_from <= upto and self.config.regulator.name != cf.style:
+            from abm.compose import regulator_preset
+            self.config.regulator = regulator_preset(cf.style)
+            self.applied.append(f"{cf.start}: counterfactual style {cf.style}")
+        self.reg = self.config.regulator
+        self.beh = self.config.behaviour
+        if self.reg.name != getattr(self.style, "name", None):
+            self.style = make_style(self.reg)
+
+    @property
     def month_of_year(self) -> int:
         """0 = April."""
         return self.t % 12
@@ -168,7 +209,8 @@ class CommissioningModel(mesa.Model):
         money.grow(self)
         if self.month_of_year == 0:
             money.contract_round(self)
-        if self.month_of_year == JULY and self.t >= stp.FIRST_DASHBOARD:
+        self._apply_policy(upto=self.date)
+        if self.month_of_year == JULY and self.t >= self.first_dashboard:
             self.month_investment = stp.invest(self)
         money.performance(self)
         collaboration.tender_threats(self)
@@ -216,10 +258,8 @@ def _with_overrides(cfg, scenario, regulator, seed, months, regulator_params) ->
         raise ValueError(f"unknown regulator parameter(s) {', '.join(sorted(unknown))}; allowed: "
                          f"{', '.join(asdict(rg))}")
     rg = RegulatorConfig(**{**asdict(rg), **regulator_params})
-    return Config(seed=cfg.seed if seed is None else int(seed), replicate=cfg.replicate,
-                  months=cfg.months if months is None else int(months),
-                  run_id=cfg.run_id, write_organisations=cfg.write_organisations, scenario=sc, regulator=rg,
-                  behaviour=cfg.behaviour, experiment=cfg.experiment, sensitivity=cfg.sensitivity)
+    return replace(cfg, seed=cfg.seed if seed is None else int(seed),
+                   months=cfg.months if months is None else int(months), scenario=sc, regulator=rg)
 
 
 def to_config(cfg) -> Config:
@@ -228,12 +268,15 @@ def to_config(cfg) -> Config:
     if isinstance(cfg, Config):
         return cfg
     d = OmegaConf.to_container(cfg, resolve=True) if not isinstance(cfg, dict) else cfg
-    return Config(seed=d["seed"], replicate=d.get("replicate", 0), months=d["months"], run_id=d.get("run_id", "") or "",
+    return Config(seed=d["seed"], replicate=d.get("replicate", 0), months=d["months"],
+                  run_id=d.get("run_id", "") or "", start=d.get("start", "2016-04"),
                   write_organisations=d.get("write_organisations", True),
                   scenario=ScenarioConfig(**d["scenario"]), regulator=RegulatorConfig(**d["regulator"]),
                   behaviour=BehaviourConfig(**d["behaviour"]),
                   experiment=ExperimentConfig(**d.get("experiment", {})),
-                  sensitivity=_sensitivity(d.get("sensitivity", {})))
+                  sensitivity=_sensitivity(d.get("sensitivity", {})),
+                  timeline=[PolicyEvent(**e) for e in d.get("timeline", [])],
+                  counterfactual=CounterfactualConfig(**d.get("counterfactual", {})))
 
 
 def _sensitivity(d: dict) -> SensitivityConfig:

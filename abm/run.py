@@ -30,7 +30,7 @@ def flat_params(config: Config) -> dict:
     """Every parameter as ``group.name`` -> value (lists as text), for the parameter columns."""
     out = {}
     for key, value in asdict(config).items():
-        if key == "sensitivity":
+        if key in ("sensitivity", "timeline"):
             continue
         if isinstance(value, dict):
             for k, v in value.items():

@@ -80,7 +80,7 @@ def _require(df: pd.DataFrame, name: str, columns: list[str]) -> None:
 
 
 def build(cfg: ScenarioConfig) -> Structure:
-    builders = {"england": england, "small": small}
+    builders = {"england": england, "small": small, "england_2013": england_2013}
     if cfg.name not in builders:
         raise ConfigError(f"scenario.name={cfg.name!r} is not allowed; choose one of: {', '.join(builders)}")
     return builders[cfg.name](cfg)
@@ -132,6 +132,8 @@ def england(cfg: ScenarioConfig | None = None) -> Structure:
     stps = pd.DataFrame({"code": stp.stp17cd, "name": stp.stp17nm,
                          "region": [region_ix[r] for r in stp.nhse_region_ods]})
     la_pairs = [(r.ccg16cd, r.utla_cd, r.share_of_ccg_lsoas, r.share_of_la_lsoas) for r in la_ccg.itertuples()]
+    if cfg is not None and cfg.name == "england_2013":
+        orgs, la_pairs = _split_newcastle_gateshead(orgs, la_pairs)
     copies = cfg.copies if cfg is not None else 1
     if copies > 1:       # k Englands side by side, each with its own regions: k times the STPs, same structure
         nr = len(regions)
@@ -143,6 +145,35 @@ def england(cfg: ScenarioConfig | None = None) -> Structure:
         la_pairs = [(c + (f"~{k}" if k else ""), la + (f"~{k}" if k else ""), a, b)
                     for k in range(copies) for c, la, a, b in la_pairs]
     return _finish(orgs, stps, regions, la_pairs)
+
+
+def england_2013(cfg: ScenarioConfig) -> Structure:
+    """England from April 2013: the 2016/17 structure with the 211 CCGs of 2013, i.e. Newcastle Gateshead CCG (13T,
+    formed April 2015) split back into Gateshead (00F), Newcastle North and East (00G) and Newcastle West (00H)."""
+    return england(cfg)
+
+
+# 13T's 2016 registered population shared among its three predecessors (approximate shares, an assumption).
+NEWCASTLE_GATESHEAD = [("00F", "NHS Gateshead CCG", 0.415, "Gateshead"),
+                       ("00G", "NHS Newcastle North and East CCG", 0.29, "Newcastle upon Tyne"),
+                       ("00H", "NHS Newcastle West CCG", 0.295, "Newcastle upon Tyne")]
+
+
+def _split_newcastle_gateshead(orgs: pd.DataFrame, la_pairs: list[tuple]) -> tuple[pd.DataFrame, list[tuple]]:
+    merged = orgs.index[orgs.name.str.contains("Newcastle Gateshead")]
+    if len(merged) != 1:
+        raise ConfigError("data: Newcastle Gateshead CCG not found; england_2013 cannot rebuild the 2013 CCGs")
+    row = orgs.loc[merged[0]]
+    parts = [row.to_dict() | {"code": f"{row.code}-{ods}", "name": name, "population": row.population * share}
+             for ods, name, share, _ in NEWCASTLE_GATESHEAD]
+    orgs = pd.concat([orgs.drop(index=merged), pd.DataFrame(parts)], ignore_index=True)
+    la_names = dict(zip(orgs.code, orgs.name, strict=True))
+    newcastle = sum(share for _, _, share, la in NEWCASTLE_GATESHEAD if la == "Newcastle upon Tyne")
+    kept = [p for p in la_pairs if p[0] != row.code]
+    for ods, _, share, la_name in NEWCASTLE_GATESHEAD:
+        la_code = next(c for c, n in la_names.items() if n == la_name)
+        kept.append((f"{row.code}-{ods}", la_code, 1.0, share / newcastle if la_name != "Gateshead" else 1.0))
+    return orgs, kept
 
 
 def small(cfg: ScenarioConfig) -> Structure:

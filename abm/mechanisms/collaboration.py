@@ -19,7 +19,6 @@ CP = EDGE_KINDS.index("commissioner_provider")
 CCG_LA = EDGE_KINDS.index("ccg_la")
 SYSTEM_KINDS = [EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la", "provider_provider")]
 RISK_TRANSFER = 0.3      # share of a member's deviation from the STP mean result pooled each month (assumption)
-TENDER_THREAT_RATE = 0.05  # monthly chance that a distrusted, under-performing provider is threatened (assumption)
 
 
 def _mutual(e, idx: np.ndarray) -> np.ndarray:
@@ -106,7 +105,7 @@ def tender_threats(m) -> None:
                         & kind_lut("community", "mental_health")[e.dst_k])
     _c, p = e.src[cp], e.dst[cp]
     at_risk = (e.trust[cp] < 0.3) & (o.perf_reported[p] < b.target - 0.05)
-    hit = cp[at_risk & (m.draw("collaboration", len(e.src))[cp] < TENDER_THREAT_RATE)]
+    hit = cp[at_risk & (m.draw("collaboration", len(e.src))[cp] < b.tender_rate)]
     e.conflict[hit] = np.maximum(e.conflict[hit], b.trust_loss_threat)
     e.conflict[e.rev[hit]] = np.maximum(e.conflict[e.rev[hit]], b.trust_loss_threat)
     o.tender_block[e.dst[hit]] = 12.0
