@@ -127,7 +127,7 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float, int]:
     values = np.asarray(values, float)
     n = len(values)
     mean = float(values.mean()) if n else float("nan")
-    if n < 2:
+    if n < 2:                                 # one value: no interval; none: nan throughout
         return mean, mean, mean, n
     half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
     return mean, mean - half, mean + half, n

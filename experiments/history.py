@@ -29,6 +29,7 @@ from abm.__main__ import precheck  # noqa: E402
 from abm.compose import compose  # noqa: E402
 from abm.config import REGULATOR_STYLES  # noqa: E402
 from abm.run import simulate  # noqa: E402
+from experiments.compare import mean_ci  # noqa: E402
 
 YEAR_END = {"n_ccgs": "CCGs", "n_ccgs_sharing_ao": "CCGs sharing an accountable officer",
             "n_ccgs_under_directions": "CCGs under legal directions", "n_trusts_in_deficit": "trusts in deficit",
@@ -64,12 +65,9 @@ def summarise(history: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (arm, year), g in history.groupby(["arm", "year"]):
         for col in LABELS:
-            v = g[col].dropna().to_numpy(float)
-            n = len(v)
-            mean = float(v.mean()) if n else np.nan
-            half = float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+            mean, low, high, n = mean_ci(g[col].dropna().to_numpy(float))
             rows.append({"arm": arm, "year": year, "measure": col, "label": LABELS[col], "mean": mean,
-                         "ci_low": mean - half, "ci_high": mean + half, "n": n})
+                         "ci_low": low, "ci_high": high, "n": n})
     return pd.DataFrame(rows)
 
 

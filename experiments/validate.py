@@ -30,10 +30,11 @@ from abm.compose import compose  # noqa: E402
 from abm.config import Config  # noqa: E402
 from abm.mechanisms.collaboration import CCG_CCG  # noqa: E402
 from abm.mechanisms.leadership import shared_ao  # noqa: E402
-from abm.mechanisms.stp import CATEGORIES, FIRST_DASHBOARD  # noqa: E402  (July 2017 for runs from April 2016)
+from abm.mechanisms.stp import CATEGORIES  # noqa: E402
 from abm.model import CommissioningModel  # noqa: E402
+from experiments.compare import mean_ci  # noqa: E402
 
-MARCH_2017, APRIL_2017, JULY_2017 = 11, 12, FIRST_DASHBOARD
+MARCH_2017, APRIL_2017, JULY_2017 = 11, 12, 15     # months from April 2016 (validation runs the default start)
 DASHBOARD_TARGET = {"outstanding": 5, "advanced": 20, "making_progress": 14, "needs_most_improvement": 4}
 
 
@@ -147,12 +148,8 @@ def assess(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key, pattern, source, target_text, target, kind, tol in PATTERNS:
         values = runs[key].dropna().to_numpy(float) if key in runs else np.array([])
-        n = len(values)
-        if n:
-            mean = float(values.mean())
-            half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
-        else:
-            mean, half = float("nan"), float("nan")
+        mean, low, high, n = mean_ci(values)
+        half = mean - low
         if kind == "missing" or not n:
             verdict, rule = "fail (not modelled)", "—"
         elif kind == "abs":

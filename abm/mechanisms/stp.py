@@ -18,7 +18,6 @@ from abm.styles import investment_weights
 
 CATEGORIES = ("needs_most_improvement", "making_progress", "advanced", "outstanding")
 WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
-FIRST_DASHBOARD = 15       # July 2017 (month 0 = April 2016)
 INVESTMENT_DEPRECIATION = 0.1   # yearly
 
 
