@@ -44,7 +44,6 @@ def test_every_experiment_preset_and_every_job_it_plans_is_valid(preset):
     assert len(jobs) >= 20
     for job in jobs[:: max(1, len(jobs) // 15)]:
         validate(compose([f"+experiment={preset}", *job]))
-    assert {j[0] for j in jobs} or True
 
 
 def test_sensitivity_ranges_are_checked():

@@ -139,7 +139,7 @@ CATALOGUE = [
     ("unknown investment rule", ["regulator.investment_rule=random"], ["investment_rule", "random", "preferential"]),
     ("cut-offs not increasing", ["behaviour.dashboard_cuts=[0.6,0.5,0.7]"], ["dashboard_cuts", "increasing"]),
     ("cut-offs of the wrong length", ["behaviour.dashboard_cuts=[0.3,0.4]"], ["dashboard_cuts", "three"]),
-    ("contradictory settings", ["scenario.copies=4"], ["copies=4", "small", "england"]),
+    ("contradictory settings", ["scenario=small", "scenario.copies=4"], ["copies=4", "small", "england"]),
     ("bad value inside a sweep", ["-m", "regulator=carrot,bogus"], ["regulator", "bogus", "carrot"]),
     ("out of range inside a sweep", ["-m", "regulator.severity=0.2,3"], ["regulator.severity", "3", "[0.0, 1.0]"]),
     ("empty data file", ["DATA:empty"], ["stp_2017.csv", "empty or malformed"]),
@@ -164,11 +164,9 @@ def test_bad_input_gives_one_line_exit_2_and_writes_nothing(tmp_path, name, args
             df.to_csv(data / "trust_stp_type_2016_17.csv", index=False)
         env["ABM_DATA_DIR"] = str(data)
         args = ["months=2"]
-    extra = [] if "scenario.copies=4" not in args and any(a.startswith("scenario") for a in args) else \
-        (["scenario=small"] if "scenario.copies=4" in args else [])
     work = tmp_path / "work"
     work.mkdir()
-    res = abm([*extra, *args], cwd=work, env=env)
+    res = abm(args, cwd=work, env=env)
     assert res.returncode == 2, (res.stdout, res.stderr)
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
