@@ -18,6 +18,7 @@ from typing import Any
 REGULATOR_STYLES = ("carrot", "stick", "responsive", "carrot_then_stick", "as_was_2016")
 SCENARIOS = ("england", "small", "england_2013")
 INVESTMENT_RULES = ("preferential", "equal", "need")
+SANCTION_REGIMES = ("none", "stf", "all")
 
 
 class ConfigError(ValueError):
@@ -27,7 +28,7 @@ class ConfigError(ValueError):
 def p(default: Any, lo: float | None = None, hi: float | None = None, source: str = "assumption",
       doc: str = "", choices: tuple[str, ...] | None = None):
     """A parameter: default value plus the metadata used by validation and by the ODD table."""
-    meta = {"lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices}
+    meta = {"lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices, "boolean": isinstance(default, bool)}
     return field(default=default, metadata=meta)
 
 
@@ -72,6 +73,15 @@ class RegulatorConfig:
                               doc="probability per quarter that special measures remove the leader")
     force_collaboration: float = p(0.4, 0.0, 1.0, "seed 000 L198",
                                    doc="intensity of threats used to force CCGs to collaborate with their STP")
+    places_quality_sm: float = p(15.0, 0.0, 1000.0, "observed: 15 trusts in quality special measures, 2017-04",
+                                 doc="improvement directors: trusts that can be held in quality special measures at "
+                                     "once (England's size; scaled with the number of trusts)")
+    places_financial_sm: float = p(10.0, 0.0, 1000.0, "observed: 10 trusts in financial special measures, 2017-03",
+                                   doc="trusts that can be held in financial special measures at once (England's "
+                                       "size; scaled)")
+    places_ccgs: float = p(15.0, 0.0, 1000.0, "observed: 15 CCGs under legal directions, 2013-04",
+                           doc="case managers: CCGs NHS England can hold under legal directions at once "
+                               "(England's size; scaled with the number of CCGs)")
 
 
 @dataclass
@@ -85,10 +95,24 @@ class BehaviourConfig:
                                doc="annual real cut in local-authority social-care budgets")
     displaced_demand: float = p(0.3, 0.0, 1.0, "seed 004 L165",
                                 doc="share of cut social care that returns as NHS demand")
-    stf_share: float = p(0.03, 0.0, 0.1, "seed 003 L444; seed 004 L271",
-                         doc="conditional sustainability fund as a share of acute income")
     initial_deficit_share: float = p(0.6, 0.0, 1.0, "King's Fund 2016, Deficits in the NHS",
-                                     doc="share of trusts that start with legacy debt")
+                                     doc="share of trusts that start running costs above tariff")
+    initial_ccg_deficit_share: float = p(0.15, 0.0, 1.0, "assumption (2016); observed 19 of 211 for 2014-03",
+                                         doc="share of CCGs that start with a cumulative deficit")
+    cost_drift: float = p(0.018, 0.0, 0.1, "calibrated to observed provider_net_position 2013/14-2015/16 (fit rows)",
+                          doc="yearly rise of providers' unit cost against tariff")
+    cost_drift_spread: float = p(0.02, 0.0, 0.1, "calibrated with cost_drift (assumption for its form)",
+                                 doc="spread between trusts of the yearly cost drift (a trust's own cost pressures)")
+    cip_rate: float = p(0.01, 0.0, 0.1, "assumption",
+                        doc="yearly cost-improvement programme of a provider in deficit (share of unit cost)")
+    quality_spend: float = p(0.01, 0.0, 0.1, "assumption; seed 000 L135 (the pull of CQC quality targets)",
+                             doc="yearly rise of unit cost of a provider rated inadequate by the CQC (half that if "
+                                 "requires improvement): staffing up to the CQC's expectations")
+    fine_rate: float = p(0.02, 0.0, 0.2, "assumption; checked against observed contract_fines 2015/16",
+                         doc="contract sanction as a share of the month's payment for a missed standard")
+    distress_threshold: float = p(0.25, 0.0, 5.0, "assumption",
+                                  doc="cumulative debt, in years of income, beyond which central distress funding "
+                                      "covers a third of the excess a year")
     capacity_headroom: float = p(0.97, 0.5, 1.5, "seed 004 L117",
                                  doc="mean initial provider capacity relative to demand")
     perf_adjust_rate: float = p(0.15, 0.01, 1.0, "assumption", doc="monthly speed at which true performance moves to its level")
@@ -107,6 +131,19 @@ class BehaviourConfig:
     # --- performance management
     indicator_noise: float = p(0.05, 0.0, 0.3, "seed 000 L58, L202",
                                doc="noise in the assessed score")
+    regime_min_months: int = p(12, 0, 120, "calibrated to observed special_measures_time_in_regime 2017-04 (20.5)",
+                               doc="months a trust stays in special measures before it can leave")
+    directions_min_months: int = p(3, 0, 120, "calibrated to observed ccgs_under_legal_directions 2013-04 (15) and "
+                                              "2013-07 (8)",
+                                   doc="months a CCG stays under legal directions before they can be lifted")
+    inspection_interval: int = p(24, 1, 120, "assumption (CQC re-inspection about every two years)",
+                                 doc="months between CQC inspections of a trust (staggered)")
+    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.42, 0.53, 0.66], metadata={
+        "lo": 0.0, "hi": 1.0, "source": "calibrated to observed ccg_rating_* 2016-07", "choices": None,
+        "doc": "CCG assessment cut-offs: inadequate | requires improvement | good | outstanding"})
+    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.3, 0.71, 0.94], metadata={
+        "lo": 0.0, "hi": 1.0, "source": "calibrated to observed cqc_trust_rating_* 2016-05", "choices": None,
+        "doc": "CQC overall rating cut-offs: inadequate | requires improvement | good | outstanding"})
     provider_weight: float = p(0.5, 0.0, 1.0, "seed 000 L202",
                                doc="weight of providers' performance in a CCG's assessment")
     # --- trust
@@ -145,6 +182,8 @@ class BehaviourConfig:
                               doc="chance that a vacant AO post is filled by a joint-committee partner's AO")
     merger_rate: float = p(0.01, 0.0, 1.0, "seed 002 L129",
                            doc="monthly propensity of CCGs sharing an AO for a year to merge, when allowed")
+    merger_lead_months: int = p(6, 0, 60, "assumption (a merger is applied for in the autumn for the next April)",
+                                doc="least time between a merger decision and the April it takes effect")
     merger_allowed_from: int = p(10, 0, 1200, "seed 002 L123",
                                  doc="month (0 = April 2016) when NHS England lifts its merger moratorium")
     pooling_rate: float = p(0.02, 0.0, 1.0, "seed 002 L137-141; seed 003 L350",
@@ -168,6 +207,8 @@ class BehaviourConfig:
     stress_deficit: float = p(0.03, 0.0, 1.0, "seed 000 L224", doc="monthly stress from being in deficit")
     stress_rating: float = p(0.02, 0.0, 1.0, "seed 000 L196", doc="monthly stress from a poor rating")
     stress_reporting: float = p(0.04, 0.0, 1.0, "seed 000 L216", doc="monthly stress per unit reporting burden")
+    stress_operational: float = p(0.03, 0.0, 1.0, "seed 004 L134, L172",
+                                  doc="monthly stress per unit of demand above a provider's capacity")
     stress_inconsistency: float = p(0.03, 0.0, 1.0, "seed 000 L145, L153",
                                     doc="stress from conflicting regulator instructions")
     stress_support: float = p(0.1, 0.0, 1.0, "seed 000 L218", doc="stress relieved per unit support")
@@ -181,9 +222,51 @@ class BehaviourConfig:
     maturity_rate: float = p(0.06, 0.0, 1.0, "seed 002 L240", doc="monthly speed at which STP maturity moves")
     investment_effect: float = p(0.15, 0.0, 1.0, "seed 004 L101-102, L110",
                                  doc="maturity gain per GBP 100m invested in an STP")
-    dashboard_cuts: list[float] = field(default_factory=lambda: [0.33, 0.39, 0.48], metadata={
-        "lo": 0.0, "hi": 1.0, "source": "seed 004 L97-98", "choices": None,
+    ics_autonomy: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L192 (freedoms and flexibilities of an ICS)",
+                            doc="earned autonomy of the members of an integrated care system")
+    dashboard_cuts: list[float] = field(default_factory=lambda: [0.39, 0.46, 0.57], metadata={
+        "lo": 0.0, "hi": 1.0, "source": "calibrated to observed stp_dashboard_* 2017-07 in the 2013 replay", "choices": None,
         "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
+
+
+@dataclass
+class RegimeConfig:
+    """The national policy regime: what the national bodies decided and when. The policy timeline changes it
+    (``regime.NAME=VALUE``); the defaults are the regime of 2016/17."""
+
+    stf_share: float = p(0.0243, 0.0, 0.1, "derived: GBP 1.8bn (seed 004 L271) / GBP 74bn provider spend (seed 004 L7)",
+                         doc="sustainability fund offered to trusts that accept a control total, share of income")
+    stf_performance_part: float = p(0.3, 0.0, 1.0, "assumption (STF conditional on A&E trajectories: timeline 2016-04)",
+                                    doc="part of the fund tied to the performance trajectory; the rest to the "
+                                        "control total")
+    control_total_closure: float = p(0.3, 0.0, 1.0, "assumption",
+                                     doc="share of its deficit a trust's control total asks it to close in a year")
+    control_total_stretch: float = p(0.01, 0.0, 0.1, "assumption",
+                                     doc="least improvement a control total asks, share of income")
+    sanctions_suspended: str = p("stf", choices=SANCTION_REGIMES, source="policy timeline 2016-04, 2018-04",
+                                 doc="contract sanctions suspended for no trust, for trusts that accepted a control "
+                                     "total, or for all")
+    fines_reinvested: bool = p(False, source="policy timeline 2015-04 (from Jan 2016 CCGs withhold fines rather "
+                                               "than reinvest them)",
+                               doc="fines levied are returned to the provider as non-recurrent funding")
+    fines_waivable: bool = p(False, source="policy timeline 2015-04 (marginal sanctions without waiver)",
+                             doc="commissioners may waive a fine for a provider they trust")
+    cquin_share: float = p(0.025, 0.0, 0.1, "derived: twice the halved 1.25 % of policy timeline 2019-04",
+                           doc="CQUIN: share of contract value paid for meeting local quality goals")
+    financial_special_measures: bool = p(True, source="policy timeline 2016-07",
+                                         doc="NHS Improvement can place trusts in financial special measures")
+    ics_count: int = p(0, 0, 1000, "policy timeline 2017-06 .. 2021-04",
+                       doc="integrated care systems designated (England's size; the most mature STPs)")
+    covid: bool = p(False, source="policy timeline 2020-03",
+                    doc="COVID-19 regime: block payments with top-ups, routine oversight and ratings paused")
+    ccgs_abolished: bool = p(False, source="policy timeline 2022-07",
+                             doc="CCGs end: each system's CCGs become one integrated care board")
+    place_quality_special_measures: int = p(0, 0, 1000, "policy timeline 2013-07",
+                                            doc="one-off: trusts placed in quality special measures by an event")
+    place_financial_special_measures: int = p(0, 0, 1000, "policy timeline 2016-07",
+                                              doc="one-off: trusts placed in financial special measures by an event")
+    place_ccg_directions: int = p(0, 0, 1000, "policy timeline 2013-04, 2016-07",
+                                  doc="one-off: CCGs put under legal directions by an event")
 
 
 @dataclass
@@ -215,7 +298,8 @@ class SensitivityConfig:
 
 @dataclass
 class PolicyEvent:
-    """A dated change of parameters: ``changes`` are ``group.name=value`` strings (regulator.* or behaviour.*)."""
+    """A dated change of parameters: ``changes`` are ``group.name=value`` strings (regulator.*, behaviour.* or
+    regime.*)."""
     date: str = ""
     changes: list[str] = field(default_factory=list)
     note: str = ""
@@ -242,6 +326,7 @@ class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     regulator: RegulatorConfig = field(default_factory=RegulatorConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    regime: RegimeConfig = field(default_factory=RegimeConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     timeline: list[PolicyEvent] = field(default_factory=list, metadata={
         "lo": None, "hi": None, "source": "conf/scenario/england_2013.yaml", "choices": None,
@@ -252,6 +337,10 @@ class Config:
 
 def _check(path: str, value: Any, meta: dict) -> None:
     choices, lo, hi = meta.get("choices"), meta.get("lo"), meta.get("hi")
+    if meta.get("boolean"):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}={value!r} must be true or false")
+        return
     if choices is not None:
         if value not in choices:
             raise ConfigError(f"{path}={value!r} is not allowed; choose one of: {', '.join(choices)}")
@@ -303,13 +392,14 @@ def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
         raise ConfigError(f"{prefix}copies={get('copies')} contradicts {prefix}name={get('name')!r}: "
                           "copies applies to the england scenario only")
     if schema is BehaviourConfig:
-        cuts = list(get("dashboard_cuts"))
-        if len(cuts) != 3 or sorted(cuts) != cuts:
-            raise ConfigError(f"{prefix}dashboard_cuts={cuts} must be three increasing numbers in [0, 1]")
+        for key in ("dashboard_cuts", "ccg_rating_cuts", "cqc_rating_cuts"):
+            cuts = list(get(key))
+            if len(cuts) != 3 or sorted(cuts) != cuts:
+                raise ConfigError(f"{prefix}{key}={cuts} must be three increasing numbers in [0, 1]")
 
 
 _NESTED = {"ScenarioConfig": ScenarioConfig, "RegulatorConfig": RegulatorConfig, "BehaviourConfig": BehaviourConfig,
-           "ExperimentConfig": ExperimentConfig, "SensitivityConfig": SensitivityConfig,
+           "RegimeConfig": RegimeConfig, "ExperimentConfig": ExperimentConfig, "SensitivityConfig": SensitivityConfig,
            "CounterfactualConfig": CounterfactualConfig}
 
 
@@ -324,24 +414,24 @@ def parse_change(change: str, where: str = "timeline") -> tuple[str, str, Any]:
     import yaml
     key, sep, raw = str(change).partition("=")
     group, _, name = key.strip().partition(".")
-    schema = {"regulator": RegulatorConfig, "behaviour": BehaviourConfig}.get(group)
+    schema = {"regulator": RegulatorConfig, "behaviour": BehaviourConfig, "regime": RegimeConfig}.get(group)
     declared = {f.name: f for f in fields(schema)} if schema else {}
     if not sep or name not in declared:
-        raise ConfigError(f"{where}: change {change!r} must be regulator.NAME=VALUE or behaviour.NAME=VALUE "
-                          "with a known NAME")
+        raise ConfigError(f"{where}: change {change!r} must be regulator.NAME=VALUE, behaviour.NAME=VALUE or "
+                          "regime.NAME=VALUE with a known NAME")
     value = yaml.safe_load(raw)
     _check(key.strip(), value, dict(declared[name].metadata))
     return group, name, value
 
 
-_GROUPS = ("scenario", "regulator", "behaviour", "experiment", "sensitivity", "timeline", "counterfactual")
+_GROUPS = ("scenario", "regulator", "behaviour", "regime", "experiment", "sensitivity", "timeline", "counterfactual")
 
 
 def parameter_rows() -> list[dict]:
     """One row per parameter (group, name, default, range, source, meaning) for the ODD table."""
     rows = []
     for group, schema in (("", Config), ("scenario", ScenarioConfig), ("regulator", RegulatorConfig),
-                          ("behaviour", BehaviourConfig), ("experiment", ExperimentConfig),
+                          ("behaviour", BehaviourConfig), ("regime", RegimeConfig), ("experiment", ExperimentConfig),
                           ("sensitivity", SensitivityConfig)):
         inst = schema()
         for f in fields(schema):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from abm.mechanisms import collaboration, leadership, trust
+from abm.mechanisms.oversight import FINANCIAL_SM, QUALITY_SM
 from abm.mechanisms.stp import CATEGORIES
 from abm.scenarios import EDGE_KINDS
 from abm.state import RATINGS
@@ -20,8 +21,8 @@ ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "ratin
 
 
 def model_row(m) -> dict:
-    """The month's system-level outcomes."""
-    o, s = m.orgs, m.stps
+    """The month's system-level outcomes, from the state arrays and the month's flows (``m.flows``)."""
+    o, s, f = m.orgs, m.stps, m.flows
     prov, ccg = m.mask(*PROVIDERS), m.mask("ccg")
     bodies = prov | ccg
     row = {"month": m.t, "date": str(m.date), "regulator_active": m.reg.name}
@@ -37,6 +38,14 @@ def model_row(m) -> dict:
     row["n_in_deficit"] = int(deficit.sum())
     row["n_trusts_in_deficit"] = int((deficit & prov).sum())
     row["n_ccgs_in_deficit"] = int((deficit & ccg).sum())
+    # Income and expenditure of the financial year so far (April to this month): flows, not balances.
+    row["provider_net_flow"] = float((o.inflow - o.outflow)[prov].sum())
+    row["ccg_net_flow"] = float((o.inflow - o.outflow)[ccg].sum())
+    row["provider_ytd_net"] = float(o.ytd_net[prov].sum())
+    row["share_trusts_in_deficit_ytd"] = float((o.ytd_net[prov] < 0).mean()) if prov.any() else 0.0
+    row["share_ccgs_in_deficit_ytd"] = float((o.ytd_net[ccg] < 0).mean()) if ccg.any() else 0.0
+    row["n_ccgs_overspent_ytd"] = int((o.ytd_net[ccg] < o.ytd_plan[ccg]).sum())
+    row["control_totals_accepted"] = int((~np.isnan(o.control_total[prov])).sum())
     for k, name in enumerate(RATINGS):
         row[f"ccg_rating_{name}"] = int((o.rating[ccg] == k).sum())
         row[f"trust_rating_{name}"] = int((o.rating[prov] == k).sum())
@@ -46,27 +55,37 @@ def model_row(m) -> dict:
     row["n_trusts"] = int(prov.sum())
     row["n_local_authorities"] = int(m.mask("la").sum())
     row["n_stps"] = len(s.maturity)
-    row["leader_turnover"] = int(m.month_turnover)
-    row["mean_stress"] = float(o.stress[m.mask("ccg", *PROVIDERS, "la")].mean())
+    row["n_ics"] = int(s.ics.sum())
+    row["leader_turnover"] = int(f.turnover)
+    row["forced_leader_exits"] = int(f.forced_exits)
+    row["mean_stress"] = float(o.stress[bodies].mean())
     row["reporting_burden"] = float(o.reporting[bodies].mean())
     row["stp_maturity_mean"] = float(s.maturity.mean())
     row["stp_maturity_sd"] = float(s.maturity.std())
     for k, name in enumerate(CATEGORIES):
         row[f"dashboard_{name}"] = int((s.category == k).sum())
-    row["support_spend"] = float(m.quarter_support_spend)
-    row["enforcement_actions"] = int(m.quarter_actions)
-    row["n_special_measures"] = int((o.escalation[bodies] >= 4).sum())
+    row["support_spend"] = float(f.support)
+    row["enforcement_actions"] = int(f.enforcement_actions)
+    row["n_special_measures"] = int((o.escalation[prov] >= 4).sum())
+    row["n_quality_special_measures"] = int((o.regime_kind[prov] == QUALITY_SM).sum())
+    row["n_financial_special_measures"] = int((o.regime_kind[prov] == FINANCIAL_SM).sum())
     row["n_ccgs_under_directions"] = int((o.escalation[ccg] >= 3).sum())
-    row["investment"] = float(m.month_investment)
-    row["stf_paid"] = float(m.month_stf)
-    row["distress_funding"] = float(m.month_distress)
-    row["contract_fines"] = float(m.month_fines)
-    row["tender_threats"] = int(m.month_tenders)
-    row["pooled_spend"] = float(m.month_pooled)
-    row["risk_share_transfers"] = float(m.month_risk_transfer)
-    row["mergers"] = int(m.merges)
-    row["money_in"] = float(m.ledger["external_in"])
-    row["money_out"] = float(m.ledger["external_out"])
+    row["regime_entries"] = int(f.regime_entries)
+    row["special_measures_exits"] = int(f.regime_exits)
+    row["special_measures_exit_months"] = int(f.regime_exit_months)
+    row["directions_lifted"] = int(f.directions_lifted)
+    row["investment"] = float(f.investment)
+    row["stf_paid"] = float(f.stf)
+    row["distress_funding"] = float(f.distress)
+    row["covid_topups"] = float(f.topups)
+    row["contract_fines"] = float(f.fines)
+    row["cquin_withheld"] = float(f.cquin_withheld)
+    row["tender_threats"] = int(f.tenders)
+    row["pooled_spend"] = float(f.pooled)
+    row["risk_share_transfers"] = float(f.risk_transfer)
+    row["mergers"] = int(f.mergers)
+    row["money_in"] = float(f.external_in)
+    row["money_out"] = float(f.external_out)
     row["total_balance"] = float(o.balance.sum())
     reg_trust = m.trust_in_regulators()
     row["trust_in_regulators"] = float(reg_trust[bodies].mean())

@@ -2,8 +2,9 @@
 
 It owns the organisations (Mesa agents in AgentSets), the organisation network (``model.grid``, a
 ``mesa.discrete_space.Network``), the state arrays the mechanisms work on, the clock and the step order. One step is
-one month from April 2016: contract rounds each April, oversight each quarter, ratings and the STP dashboard each
-July.
+one month (from April 2016 unless ``start`` says otherwise): contract rounds each April, a third of the oversight
+reviews each month, CQC inspections on a staggered cycle, CCG ratings and the STP dashboard each July. What the
+mechanisms did in a month is one :class:`abm.flows.Flows` record (``model.flows``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from abm.config import (
     CounterfactualConfig,
     ExperimentConfig,
     PolicyEvent,
+    RegimeConfig,
     RegulatorConfig,
     ScenarioConfig,
     SensitivityConfig,
@@ -33,6 +35,7 @@ from abm.config import (
     parse_change,
     validate,
 )
+from abm.flows import Flows
 from abm.layout import grouped_layout
 from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
 from abm.scenarios import PROVIDER_KINDS, build
@@ -71,6 +74,7 @@ class CommissioningModel(mesa.Model):
         self.config = cfg
         self.beh: BehaviourConfig = cfg.behaviour
         self.reg: RegulatorConfig = cfg.regulator
+        self.regime: RegimeConfig = cfg.regime
         self.style = make_style(cfg.regulator)
         self.months = int(cfg.months)
         self.t = 0
@@ -83,14 +87,9 @@ class CommissioningModel(mesa.Model):
         self.orgs, self.edges, self.stps = build_state(self.structure, self.beh, self.rng)
         n = len(self.orgs.kind)
         self.initial_budget = self.orgs.budget.copy()
-        self.capital = np.zeros(n)
-        self.release = np.zeros(n)      # CCG surplus released to providers, GBP m per month (money.contract_round)
-        self.distress = np.zeros(n)     # central distress funding to indebted trusts, GBP m per month
-        self.stf_eligible = np.zeros(n, bool)
         self.next_leader_id = n
-        self.forced_exits: list[int] = []
-        self.ledger = {"external_in": 0.0, "external_out": 0.0}
-        self._reset_month_counters()
+        self.flows = Flows()
+        self.abolished = False
         self._masks: dict[tuple, np.ndarray] = {}
         self._build_agents(draw_layout)
         collaboration.initialise(self)
@@ -98,6 +97,9 @@ class CommissioningModel(mesa.Model):
         self.stps.maturity = stp.target(self)
         self.stps.category = np.digitize(self.stps.maturity, self.beh.dashboard_cuts)
         oversight.initial_ratings(self)
+        money.offer_control_totals(self)          # this year's control totals are already agreed at the start
+        stp.designate(self)
+        self._placements()
         self.recorder = metrics.Recorder(self)
         self.recorder.collect()
 
@@ -150,7 +152,6 @@ class CommissioningModel(mesa.Model):
         for other in e.dst[e.active & (e.src == keep)].tolist():
             if not self.grid.G.has_edge(keep, other):
                 self.grid.add_connection(self.grid[keep], self.grid[other])
-        self.merges += 1
 
     # --- time -----------------------------------------------------------------------------------------------------
     @property
@@ -180,47 +181,49 @@ class CommissioningModel(mesa.Model):
             self.applied.append(f"{cf.start}: counterfactual style {cf.style}")
         self.reg = self.config.regulator
         self.beh = self.config.behaviour
+        self.regime = self.config.regime
         if self.reg.name != getattr(self.style, "name", None):
             self.style = make_style(self.reg)
 
     @property
     def month_of_year(self) -> int:
-        """0 = April."""
-        return self.t % 12
+        """Month of the NHS financial year: 0 = April, whatever month the run starts in."""
+        return (self.date.month - 4) % 12
 
-    def _reset_month_counters(self) -> None:
-        self.quarter_actions = 0
-        self.quarter_support_spend = 0.0
-        self.month_investment = 0.0
-        self.month_fines = 0.0
-        self.month_stf = 0.0
-        self.month_distress = 0.0
-        self.month_pooled = 0.0
-        self.month_tenders = 0
-        self.month_risk_transfer = 0.0
-        self.month_turnover = 0
-        self.merges = 0
+    def _placements(self) -> None:
+        """Carry out the one-off placements a policy event asked for, then clear them."""
+        g = self.regime
+        for name, kind in (("place_quality_special_measures", oversight.QUALITY_SM),
+                           ("place_financial_special_measures", oversight.FINANCIAL_SM),
+                           ("place_ccg_directions", oversight.DIRECTIONS)):
+            if getattr(g, name):
+                self.flows.add(regime_entries=oversight.place(self, kind, getattr(g, name)))
+                setattr(g, name, 0)
 
     def step(self) -> None:
-        """One month, in the order: money and demand -> providers act -> commissioners act -> books close ->
-        oversight and the regulator's response -> trust, peers and collaboration -> leaders -> STP maturity."""
-        self._reset_month_counters()
+        """One month, in the order: policy -> money and demand -> providers act -> commissioners act -> books close
+        -> oversight and the regulator's response -> trust, peers and collaboration -> leaders -> STP maturity."""
+        self.flows = f = Flows()
         self.t += 1
+        self._apply_policy(upto=self.date)
         money.grow(self)
         if self.month_of_year == 0:
-            money.contract_round(self)
-        self._apply_policy(upto=self.date)
+            f.add(**money.contract_round(self))
+            self.benchmark = oversight.rebase(self)
         if self.month_of_year == JULY and self.t >= self.first_dashboard:
-            self.month_investment = stp.invest(self)
+            f.investment = stp.invest(self)
         money.performance(self)
-        collaboration.tender_threats(self)
-        money.settle(self)
-        collaboration.share_risk(self)
+        f.add(**collaboration.tender_threats(self))
+        f.add(**money.settle(self))
+        f.add(**collaboration.share_risk(self))
         money.close_books(self)
-        if self.month_of_year % 3 == 2:
-            oversight.review(self)
-        if self.month_of_year == JULY:
-            oversight.publish_ratings(self)
+        oversight.tick(self)
+        self._placements()
+        if not self.regime.covid:                     # routine oversight, ratings and inspections pause
+            f.add(**oversight.review(self))
+            oversight.inspect(self)
+            if self.month_of_year == JULY:
+                oversight.publish_ratings(self)
         trust.joint_work(self)
         trust.update(self)
         peers.compare(self)
@@ -230,10 +233,14 @@ class CommissioningModel(mesa.Model):
         collaboration.pooled_budgets(self)
         collaboration.alliances(self)
         collaboration.risk_shares(self)
-        collaboration.mergers(self)
+        f.mergers = len(collaboration.mergers(self))
+        if self.regime.ccgs_abolished and not self.abolished:
+            f.mergers += len(collaboration.abolish_ccgs(self))
+            self.abolished = True
         leadership.update_stress(self)
-        self.month_turnover = leadership.turnover(self)
+        f.add(**leadership.turnover(self))
         stp.update(self)
+        stp.designate(self)
         self.recorder.collect()
         if self.t >= self.months:
             self.running = False
@@ -272,7 +279,7 @@ def to_config(cfg) -> Config:
                   run_id=d.get("run_id", "") or "", start=d.get("start", "2016-04"),
                   write_organisations=d.get("write_organisations", True),
                   scenario=ScenarioConfig(**d["scenario"]), regulator=RegulatorConfig(**d["regulator"]),
-                  behaviour=BehaviourConfig(**d["behaviour"]),
+                  behaviour=BehaviourConfig(**d["behaviour"]), regime=RegimeConfig(**d.get("regime", {})),
                   experiment=ExperimentConfig(**d.get("experiment", {})),
                   sensitivity=_sensitivity(d.get("sensitivity", {})),
                   timeline=[PolicyEvent(**e) for e in d.get("timeline", [])],

@@ -55,12 +55,11 @@ def simulate(config: Config) -> dict[str, pd.DataFrame]:
     tables = {"model": model.recorder.model_frame(), "network": model.recorder.network_frame()}
     if config.write_organisations:
         tables["organisations"] = model.recorder.organisation_frame()
-    for df in tables.values():
-        df.insert(0, "run_id", rid)
-        df.insert(1, "seed", config.seed)
-        for k, v in flat_params(config).items():
-            if k != "seed":
-                df[k] = v
+    params = {k: v for k, v in flat_params(config).items() if k != "seed"}
+    for name, df in tables.items():
+        head = pd.DataFrame({"run_id": rid, "seed": config.seed}, index=df.index)
+        tail = pd.DataFrame({k: [v] * len(df) for k, v in params.items()}, index=df.index)
+        tables[name] = pd.concat([head, df, tail], axis=1)
     return tables
 
 

@@ -36,18 +36,37 @@ class Orgs:
     demand: np.ndarray          # provider demand, GBP m per month at tariff
     capacity: np.ndarray        # provider capacity, GBP m per month at tariff
     unit_cost: np.ndarray       # provider cost per unit of capacity
+    cost_pressure: np.ndarray   # a trust's own cost pressure (standard normal, fixed): estate, staff market, PFI
     balance: np.ndarray         # cumulative surplus (+) or deficit (-)
     inflow: np.ndarray          # this month's money in
     outflow: np.ndarray         # this month's money out
+    net_margin: np.ndarray      # income-and-expenditure margin, 12-month moving average (share of income)
+    ytd_net: np.ndarray         # income minus expenditure since April (GBP m)
+    ytd_income: np.ndarray      # income since April (GBP m)
+    ytd_plan: np.ndarray        # CCGs: planned result since April (1 % surplus less planned release of reserves)
+    release: np.ndarray         # CCG surplus released to its providers, GBP m per month (money.contract_round)
+    distress: np.ndarray        # central distress funding to indebted trusts, GBP m per month
+    capital: np.ndarray         # STP capital received this month (stp.invest)
+    control_total: np.ndarray   # accepted control total, as a net margin (NaN: none offered or refused)
+    stf_offer: np.ndarray       # sustainability fund on offer to a trust that accepted, GBP m per month
+    stf_eligible: np.ndarray    # on the fund's financial / performance trajectory at the last review (0..1)
+    topup: np.ndarray           # COVID-19 regime: this month's top-up to break even (GBP m)
+    support_money: np.ndarray   # regulator support paid to the body, GBP m per month (from the last review)
     # performance and oversight
     perf_true: np.ndarray
     perf_reported: np.ndarray
     score: np.ndarray           # last assessed score in [0, 1]
+    domains: np.ndarray         # (N, 4) last assessed domains: performance, finance, quality, leadership
     year_scores: np.ndarray     # sum of this rating year's quarterly scores
     year_n: np.ndarray
     rating: np.ndarray          # 0..3, see RATINGS
     escalation: np.ndarray      # 0 none .. 4 special measures
     fail_streak: np.ndarray
+    review_slot: np.ndarray     # month of the quarter (0..2) in which the body is reviewed: reviews are staggered
+    inspect_slot: np.ndarray    # month (0..interval-1) of the CQC inspection cycle in which a trust is inspected
+    regime_months: np.ndarray   # months in the top regime (special measures; CCGs: legal directions)
+    regime_kind: np.ndarray     # 0 none, 1 quality special measures, 2 financial special measures, 3 directions
+    regime_spells: np.ndarray   # completed months of the body's last finished spell in the top regime (0: none)
     pressure: np.ndarray        # regulator sanction pressure in [0, 1]
     peer_pressure: np.ndarray
     support: np.ndarray         # support received this quarter in [0, 1]
@@ -66,6 +85,8 @@ class Orgs:
     shared_months: np.ndarray   # months a CCG has shared its accountable officer
     tender_block: np.ndarray    # months during which a tendering threat blocks alliances
     merged_into: np.ndarray
+    merge_with: np.ndarray      # CCG a merger has been agreed with (-1: none)
+    merge_due: np.ndarray       # month the agreed merger takes effect (an April)
 
 
 @dataclass
@@ -98,6 +119,7 @@ class STPs:
     category: np.ndarray       # dashboard band 0..3
     invested: np.ndarray       # GBP m received, cumulative
     risk_share: np.ndarray     # system risk share in force
+    ics: np.ndarray            # designated an integrated care system
 
 
 def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Generator):
@@ -136,14 +158,14 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
 
     # Providers: commissioners' contracts pay for the activity providers deliver, which is their capacity; demand
     # runs a little ahead of it (seed 004 L117: targets missed). 60 % of trusts carry legacy debt (King's Fund 2016)
-    # and run at a cost above tariff; the others are in small surplus.
+    # and run at a cost above tariff; the others are in surplus (deficits up to 12 %, surpluses up to 4 %: assumptions).
     capacity = demand.copy()
     demand = np.where(is_prov, capacity / rng.normal(beh.capacity_headroom, 0.03, n), 0.0)
     in_debt = is_prov & (rng.random(n) < beh.initial_deficit_share)
-    unit_cost = np.where(in_debt, 1.0 + rng.uniform(0.0, 0.03, n), 1.0 - rng.uniform(0.0, 0.015, n))
+    unit_cost = np.where(in_debt, 1.0 + rng.uniform(0.0, 0.12, n), 1.0 - rng.uniform(0.0, 0.04, n))
     balance = np.where(in_debt, -rng.uniform(0.1, 1.2, n) * capacity, rng.uniform(0.0, 0.3, n) * capacity)
-    # CCGs: about one in seven started 2016/17 in deficit (assumption); the rest near balance.
-    ccg_def = is_ccg & (rng.random(n) < 0.15)
+    # CCGs: a share start with a cumulative deficit (behaviour.initial_ccg_deficit_share); the rest near balance.
+    ccg_def = is_ccg & (rng.random(n) < beh.initial_ccg_deficit_share)
     balance = np.where(is_ccg, np.where(ccg_def, -rng.uniform(0.1, 0.3, n), rng.uniform(0.0, 0.1, n)) * allocation,
                        balance)
     load = demand / np.maximum(capacity, 1e-12)
@@ -155,14 +177,24 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     orgs = Orgs(
         kind=kind, stp=stp, region=o.region.to_numpy(copy=True), population=pop, size=o["size"].to_numpy(float, copy=True),
         alive=np.ones(n, bool), allocation=allocation, other_spend=other_spend, budget=budget, demand=demand,
-        capacity=capacity, unit_cost=unit_cost, balance=balance, inflow=z.copy(), outflow=z.copy(),
-        perf_true=perf, perf_reported=perf.copy(), score=np.full(n, 0.5), year_scores=z.copy(),
+        capacity=capacity, unit_cost=unit_cost, cost_pressure=np.where(is_prov, rng.normal(0.0, 1.0, n), 0.0),
+        balance=balance, inflow=z.copy(), outflow=z.copy(),
+        net_margin=np.where(is_prov, 1.0 - unit_cost, 0.0), ytd_net=z.copy(), ytd_income=z.copy(), ytd_plan=z.copy(),
+        release=z.copy(),
+        distress=z.copy(), capital=z.copy(), control_total=np.full(n, np.nan), stf_offer=z.copy(),
+        stf_eligible=z.copy(), topup=z.copy(), support_money=z.copy(),
+        perf_true=perf, perf_reported=perf.copy(), score=np.full(n, 0.5), domains=np.full((n, 4), 0.5),
+        year_scores=z.copy(),
         year_n=z.copy(), rating=np.full(n, 1), escalation=np.zeros(n, int), fail_streak=np.zeros(n, int),
+        # Reviews and inspections are spread evenly over the quarter and the inspection cycle (by position).
+        review_slot=np.arange(n) % 3, inspect_slot=(np.arange(n) * 7) % beh.inspection_interval,
+        regime_months=np.zeros(n, int), regime_kind=np.zeros(n, int), regime_spells=np.zeros(n, int),
         pressure=z.copy(), peer_pressure=z.copy(), support=z.copy(), reporting=z.copy(), autonomy=z.copy(),
         conflicted=np.zeros(n, bool), sanctioned=z.copy(), stress=stress, tenure=tenure,
         resilience=rng.beta(5.0, 2.0, n), leader=np.arange(n), capacity_loss=z.copy(),
         readiness=np.where(is_ccg, rng.beta(2.0, 2.0, n), 0.0), shared_months=z.copy(),
-        tender_block=z.copy(), merged_into=np.full(n, -1))
+        tender_block=z.copy(), merged_into=np.full(n, -1),
+        merge_with=np.full(n, -1), merge_due=np.full(n, -1))
 
     # Initial trust: higher where partners have worked together before (seed 003 L1020), with a low tail towards
     # NHS England (seed 000 L253). Regulator edges start from Beta(3, 3); others from history.
@@ -181,5 +213,5 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
                   link=np.zeros(len(src), bool), success=np.zeros(len(src), bool), conflict=np.zeros(len(src)))
     stps = STPs(coterminosity=structure.stps.coterminosity.to_numpy(float, copy=True), history=history, geography=geography,
                 maturity=np.zeros(n_stp), category=np.zeros(n_stp, int), invested=np.zeros(n_stp),
-                risk_share=np.zeros(n_stp, bool))
+                risk_share=np.zeros(n_stp, bool), ics=np.zeros(n_stp, bool))
     return orgs, edges, stps

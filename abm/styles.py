@@ -120,13 +120,35 @@ class Responsive(Style):
 
 class CarrotThenStick(Style):
     name = "carrot_then_stick"
-    summary = "Chen et al. 2015: reward compliance while few comply, punish non-compliance once most do"
+    summary = ("Chen et al. 2015: reward compliance while few comply, punish non-compliance once most do; the switch "
+               "remembers (a smoothed compliance share with a band) and bodies step down one level at a time")
     evidence = "Chen, Sasaki, Brännström and Dieckmann 2015, First carrot, then stick, J R Soc Interface 12: 20140935"
+    MEMORY = 0.25        # weight of the newest review in the smoothed compliance share (assumption)
+    BAND = 0.05          # half-width of the switching band around switch_share (assumption)
+
+    def __init__(self, params: RegulatorConfig):
+        super().__init__(params)
+        self.compliance: dict[bool, float] = {}     # per regulator (CCGs, trusts): smoothed compliance share
+        self.punishing: dict[bool, bool] = {}
 
     def respond(self, r: Review) -> Response:
-        if r.share_compliant < self.params.switch_share:
-            return Carrot(self.params).respond(r)
-        return Stick(self.params).respond(r)
+        key = bool(r.providers)
+        share = self.compliance.get(key, r.share_compliant)
+        share = (1.0 - self.MEMORY) * share + self.MEMORY * r.share_compliant
+        self.compliance[key] = share
+        punishing = self.punishing.get(key, False)
+        if punishing and share < self.params.switch_share - self.BAND:
+            punishing = False
+        elif not punishing and share > self.params.switch_share + self.BAND:
+            punishing = True
+        self.punishing[key] = punishing
+        if punishing:
+            return Stick(self.params).respond(r)
+        carrot = Carrot(self.params).respond(r)
+        # Bodies escalated while punishing are let down one level per review, not all at once.
+        held = r.level >= 2
+        carrot.level = np.where(held, np.where(r.failing, r.level, r.level - 1), carrot.level)
+        return carrot
 
 
 class AsWas2016(Style):
@@ -140,7 +162,9 @@ class AsWas2016(Style):
 
     def respond(self, r: Review) -> Response:
         act = r.failing & r.attended
-        level = np.where(act, np.where(r.level >= 3, 4, 3), np.where(r.failing, r.level, 0))
+        # A first failure brings a warning; failing again brings directions (trusts: undertakings), then special
+        # measures.
+        level = np.where(act, np.where(r.level >= 3, 4, np.where(r.streak >= 2, 3, 2)), np.where(r.failing, r.level, 0))
         support = (act & (level >= 4) & np.bool_(r.providers)).astype(float)
         return Response(level=level, support=support, autonomy=self._autonomy_for_good(r, 3), force=self._force(r))
 

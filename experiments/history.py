@@ -1,13 +1,18 @@
 """Replay 2013-2022 (``scenario=england_2013`` and its policy timeline), optionally against a counterfactual style.
 
     python -m experiments.history [--replicates 10] [--jobs 2] [--counterfactual carrot --from 2016-04]
-                                  [--out outputs/history] [Hydra overrides ...]
+                                  [--out outputs/history] [--check] [Hydra overrides ...]
 
 Writes, per NHS financial year (April to March): the CCG count and merger events, the CCG rating distribution
 (published each July), trusts in deficit and the aggregate deficit, CCGs sharing an accountable officer, CCGs under
 legal directions, STPs by dashboard band: ``history.csv`` (one row per arm x replicate x year), ``summary.csv`` (mean,
 95 % interval, n), ``history.png`` (a panel per measure over 2013-2022, as-was solid, counterfactual dashed),
 ``differences.png`` (paired counterfactual minus as-was by year, same seeds and replicates) and ``history.md``.
+
+``--check`` also writes ``history_check.md`` and ``history_check.csv``: one row per observation of
+``abm/data/observed_2013_2019.csv`` that the model measures, with the real value, the model's mean and 95 % interval
+over the replications, the tolerance, pass or fail, and whether the row was used to set a parameter (fit) or held
+out (see :mod:`experiments.observed`).
 """
 
 from __future__ import annotations
@@ -29,20 +34,31 @@ from abm.__main__ import precheck  # noqa: E402
 from abm.compose import compose  # noqa: E402
 from abm.config import REGULATOR_STYLES  # noqa: E402
 from abm.run import simulate  # noqa: E402
+from experiments import observed  # noqa: E402
 from experiments.compare import mean_ci  # noqa: E402
 
 YEAR_END = {"n_ccgs": "CCGs", "n_ccgs_sharing_ao": "CCGs sharing an accountable officer",
-            "n_ccgs_under_directions": "CCGs under legal directions", "n_trusts_in_deficit": "trusts in deficit",
-            "aggregate_deficit": "aggregate deficit (GBP m)", "dashboard_outstanding": "STPs outstanding",
+            "n_ccgs_under_directions": "CCGs under legal directions",
+            "share_trusts_in_deficit_ytd": "share of trusts in deficit over the year",
+            "n_ccgs_overspent_ytd": "CCGs overspent against plan over the year",
+            "n_quality_special_measures": "trusts in quality special measures",
+            "n_financial_special_measures": "trusts in financial special measures",
+            "n_ics": "integrated care systems",
+            "n_trusts_in_deficit": "trusts with a cumulative deficit",
+            "aggregate_deficit": "aggregate cumulative deficit (GBP m)", "dashboard_outstanding": "STPs outstanding",
             "dashboard_advanced": "STPs advanced", "dashboard_making_progress": "STPs making progress",
             "dashboard_needs_most_improvement": "STPs needing most improvement"}
-SUMMED = {"mergers": "CCG merger events"}
+SUMMED = {"mergers": "CCG merger events", "provider_net_flow": "provider net position over the year (GBP m)",
+          "ccg_net_flow": "CCG net position over the year (GBP m)", "stf_paid": "STF/PSF paid (GBP m)",
+          "contract_fines": "contract fines (GBP m)", "leader_turnover": "leader changes in NHS bodies and LAs",
+          "covid_topups": "COVID-19 top-ups (GBP m)"}
 JULY = {"ccg_rating_outstanding": "CCGs rated outstanding", "ccg_rating_good": "CCGs rated good",
         "ccg_rating_requires_improvement": "CCGs rated requires improvement",
-        "ccg_rating_inadequate": "CCGs rated inadequate"}
+        "ccg_rating_inadequate": "CCGs rated inadequate", "trust_rating_inadequate": "trusts rated inadequate (CQC)",
+        "trust_rating_good": "trusts rated good (CQC)"}
 LABELS = {**YEAR_END, **SUMMED, **JULY}
-PANELS = ["n_ccgs", "mergers", "n_ccgs_sharing_ao", "n_ccgs_under_directions", "n_trusts_in_deficit",
-          "aggregate_deficit", "ccg_rating_good", "ccg_rating_inadequate", "dashboard_advanced"]
+PANELS = ["n_ccgs", "mergers", "n_ccgs_sharing_ao", "n_ccgs_under_directions", "n_quality_special_measures",
+          "share_trusts_in_deficit_ytd", "provider_net_flow", "ccg_rating_inadequate", "n_ics"]
 
 
 def yearly(model: pd.DataFrame) -> pd.DataFrame:
@@ -56,9 +72,56 @@ def yearly(model: pd.DataFrame) -> pd.DataFrame:
     return last.join(summed).join(july).reset_index().rename(columns={"fy": "year"})
 
 
-def run_arm(overrides: list[str], arm: str, replicate: int) -> pd.DataFrame:
+def run_arm(overrides: list[str], arm: str, replicate: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One replicate of one arm: its yearly table and its monthly table (for the check against observations)."""
     cfg = compose([*overrides, f"replicate={replicate}", "write_organisations=false"])
-    return yearly(simulate(cfg)["model"]).assign(arm=arm, replicate=replicate)
+    model = simulate(cfg)["model"]
+    return yearly(model).assign(arm=arm, replicate=replicate), model.assign(arm=arm, replicate=replicate)
+
+
+def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
+    """Compare the as-was replay with every observation the model measures; write history_check.md/.csv."""
+    obs = observed.load()
+    rows = []
+    for row in obs.itertuples():
+        if row.measure in observed.NOT_MODELLED:
+            continue
+        values = np.array([observed.model_value(row, run) for run in runs], float)
+        values = values[np.isfinite(values)]
+        if len(values) == 0:
+            continue
+        real = observed.real_value(row, obs)
+        mean, low, high, n = mean_ci(values)
+        rule, _ = observed.tolerance(row.measure)
+        fit = observed.FIT.get((row.measure, row.period))
+        rows.append({"measure": row.measure, "period": row.period, "real": real, "model_mean": mean,
+                     "ci_low": low, "ci_high": high, "n": n, "tolerance": rule,
+                     "ok": observed.judge(row.measure, real, mean),
+                     "use": f"fit ({fit})" if fit else "held out", "source": row.source})
+    table = pd.DataFrame(rows)
+    table.to_csv(out / "history_check.csv", index=False)
+    held = table[table.use == "held out"]
+    lines = ["# The 2013 replay against observed England, 2013-2019", "",
+             f"`python -m experiments.history --check`: `scenario=england_2013` under the policy timeline, "
+             f"{int(table.n.max())} replications (mean and 95 % interval of the mean). Rating rows are shares of "
+             "CCGs or of rated trusts; money is in GBP (net position in bn over the financial year; the model's "
+             "providers are the trusts CCGs commission, so its sector is smaller than the real one).", "",
+             f"**{int(table.ok.sum())} of {len(table)} rows pass** "
+             f"({100 * table.ok.mean():.0f} %); held-out rows (nothing was tuned to them): "
+             f"{int(held.ok.sum())} of {len(held)} pass.", "",
+             "| measure | period | real | model mean [95 % CI] | tolerance | pass | used to set parameters? |",
+             "|---|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        fmt = (lambda v: f"{v:.3f}") if abs(r.real) < 10 else (lambda v: f"{v:,.1f}")
+        lines.append(f"| {r.measure} | {r.period} | {fmt(r.real)} | {fmt(r.model_mean)} [{fmt(r.ci_low)}, "
+                     f"{fmt(r.ci_high)}] | {r.tolerance} | {'pass' if r.ok else 'FAIL'} | "
+                     f"{r.use} |")
+    lines += ["", "Not compared: " + "; ".join(f"`{k}` ({v})" for k, v in observed.NOT_MODELLED.items()) + ". Later "
+              "years (ratings, finances, special measures and directions after 2017; CCG counts after 2019) are "
+              "not in the observed file and were never used: the replay reaches them through the mechanisms and "
+              "the policy timeline only."]
+    (out / "history_check.md").write_text("\n".join(lines) + "\n")
+    return table
 
 
 def summarise(history: pd.DataFrame) -> pd.DataFrame:
@@ -116,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--counterfactual", default="", help=f"a style: {', '.join(REGULATOR_STYLES)}")
     ap.add_argument("--from", dest="start", default="2016-04", help="YYYY-MM from which the counterfactual applies")
     ap.add_argument("--out", type=Path, default=Path("outputs/history"))
+    ap.add_argument("--check", action="store_true", help="compare the as-was replay with the observed 2013-2019 rows")
     args, overrides = ap.parse_known_args(argv)
     if args.replicates < 1 or args.jobs < 1:
         print(f"error: --replicates={args.replicates} and --jobs={args.jobs} must be at least 1", file=sys.stderr)
@@ -130,27 +194,35 @@ def main(argv: list[str] | None = None) -> int:
     print(f"history: {len(arms)} arm(s) x {args.replicates} replications, 2013-2022", file=sys.stderr)
     parts = Parallel(n_jobs=args.jobs)(delayed(run_arm)(ov, name, r) for name, ov in arms.items()
                                        for r in range(args.replicates))
-    history = pd.concat(parts, ignore_index=True)
+    history = pd.concat([yearly_table for yearly_table, _ in parts], ignore_index=True)
     summary = summarise(history)
     args.out.mkdir(parents=True, exist_ok=True)
     history.to_csv(args.out / "history.csv", index=False)
     summary.to_csv(args.out / "summary.csv", index=False)
     figs = plot(summary, history, list(arms), args.out)
     table = summary[summary.arm == "as was"].pivot(index="year", columns="measure", values="mean")
-    cols = ["n_ccgs", "mergers", "n_ccgs_sharing_ao", "n_ccgs_under_directions", "n_trusts_in_deficit",
-            "aggregate_deficit", "ccg_rating_good", "ccg_rating_inadequate", "dashboard_advanced"]
+    cols = ["n_ccgs", "mergers", "n_ccgs_sharing_ao", "n_ccgs_under_directions", "n_quality_special_measures",
+            "n_financial_special_measures", "share_trusts_in_deficit_ytd", "provider_net_flow", "stf_paid",
+            "contract_fines", "ccg_rating_good", "ccg_rating_inadequate", "n_ics", "leader_turnover"]
     lines = ["# Replay of 2013-2022", "",
              f"`scenario=england_2013` (211 CCGs in April 2013) under the policy timeline of "
              f"`conf/scenario/england_2013.yaml`; {args.replicates} replications; arms: {', '.join(arms)}. "
              "Yearly values (financial years; means over replications) of the as-was replay:", "",
              "| year | " + " | ".join(LABELS[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
     for year, row in table.iterrows():
-        lines.append(f"| {year}/{str(year + 1)[-2:]} | " + " | ".join(f"{row[c]:,.0f}" for c in cols) + " |")
+        lines.append(f"| {year}/{str(year + 1)[-2:]} | "
+                     + " | ".join(f"{row[c]:.2f}" if abs(row[c]) < 1 else f"{row[c]:,.0f}" for c in cols) + " |")
     lines += ["", *[f"![{f}]({f})" for f in figs], "",
               "For comparison, the real counts: 211 CCGs in 2013, 209 in 2016, 207 in 2017, 195 in 2018, 191 in 2019, "
               "135 in 2020, 106 in 2021 (NHS England). Files: `history.csv`, `summary.csv`."]
     (args.out / "history.md").write_text("\n".join(lines) + "\n")
     print(f"report: {(args.out / 'history.md').resolve()}")
+    if args.check:
+        table = check([monthly for (_, monthly), (name, _) in zip(parts, ((n, r) for n in arms
+                                                                          for r in range(args.replicates)),
+                                                                   strict=True) if name == "as was"], args.out)
+        print(f"check: {int(table.ok.sum())} of {len(table)} observed rows pass; "
+              f"{(args.out / 'history_check.md').resolve()}")
     return 0
 
 

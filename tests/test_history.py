@@ -63,13 +63,13 @@ def test_bad_timeline_entries_are_rejected(event, message):
 
 
 def test_yearly_outputs_use_financial_years_sum_events_and_read_july_ratings():
+    from experiments.history import JULY, SUMMED, YEAR_END
     months = pd.period_range("2013-04", "2015-03", freq="M")
-    model = pd.DataFrame({"date": months.astype(str), "mergers": 1})
-    for col in ("n_ccgs", "n_ccgs_sharing_ao", "n_ccgs_under_directions", "n_trusts_in_deficit", "aggregate_deficit",
-                "dashboard_outstanding", "dashboard_advanced", "dashboard_making_progress",
-                "dashboard_needs_most_improvement", "ccg_rating_outstanding", "ccg_rating_good",
-                "ccg_rating_requires_improvement", "ccg_rating_inadequate"):
+    model = pd.DataFrame({"date": months.astype(str)})
+    for col in [*YEAR_END, *JULY]:
         model[col] = np.arange(len(months), dtype=float)
+    for col in SUMMED:
+        model[col] = 1.0
     y = yearly(model).set_index("year")
     assert list(y.index) == [2013, 2014]
     assert y.loc[2013, "mergers"] == 12 and y.loc[2013, "n_ccgs"] == 11      # March 2014 is the year end

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from test_invariants import check_invariants
 
 from abm.compose import compose, regulator_preset
-from abm.config import BehaviourConfig, Config, RegulatorConfig, ScenarioConfig
+from abm.config import BehaviourConfig, Config, RegimeConfig, RegulatorConfig, ScenarioConfig
 from abm.model import CommissioningModel
 from abm.run import simulate
 from abm.styles import STYLES, make_style
@@ -34,8 +34,10 @@ def field_strategy(f):
     m = f.metadata
     if m.get("choices"):
         return st.sampled_from(m["choices"])
-    if f.name == "dashboard_cuts":
+    if f.name.endswith("_cuts"):
         return st.lists(st.floats(0, 1), min_size=3, max_size=3).map(sorted)
+    if m.get("boolean"):
+        return st.booleans()
     lo, hi = m["lo"], m["hi"]
     if f.type in ("int", int):
         return st.integers(int(lo), int(min(hi, 600)))
@@ -52,6 +54,7 @@ def configs(draw, scenario="small", max_months=24):
     reg = draw(dataclass_strategy(RegulatorConfig, skip=("name",)))
     beh = draw(dataclass_strategy(BehaviourConfig))
     beh["merger_allowed_from"] = draw(st.integers(0, max_months))     # let mergers happen inside short runs
+    regime = draw(dataclass_strategy(RegimeConfig))
     if scenario == "small":
         sc = ScenarioConfig(name="small", n_stps=draw(st.integers(1, 4)), ccgs_per_stp=draw(st.integers(1, 4)),
                             acute_per_stp=draw(st.integers(1, 3)))
@@ -60,7 +63,7 @@ def configs(draw, scenario="small", max_months=24):
     return Config(seed=draw(st.integers(0, 2**31 - 1)), replicate=draw(st.integers(0, 1000)),
                   months=draw(st.integers(1, max_months)), scenario=sc,
                   regulator=RegulatorConfig(name=style, **reg), behaviour=BehaviourConfig(**beh),
-                  write_organisations=False)
+                  regime=RegimeConfig(**regime), write_organisations=False)
 
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

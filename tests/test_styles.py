@@ -65,19 +65,33 @@ def test_responsive_climbs_one_step_at_a_time_and_steps_down_on_improvement():
     assert s.respond(review([True], level=[3])).support[0] == 0
 
 
-def test_carrot_then_stick_switches_when_most_comply():
+def test_carrot_then_stick_switches_when_most_comply_with_memory_and_a_band():
     s = style("carrot_then_stick", switch_share=0.5)
     few_comply = s.respond(review([True, True, True, False]))
-    most_comply = s.respond(review([True, False, False, False]))
     assert few_comply.level[0] == 1 and few_comply.support[0] == 1
-    assert most_comply.level[0] == 2 and most_comply.support[0] == 0
+    most = review([True, False, False, False])
+    first = s.respond(most)
+    assert first.level[0] == 1                      # one compliant review does not flip the regulator
+    for _ in range(6):
+        later = s.respond(most)
+    assert later.level[0] == 2 and later.support[0] == 0
+    # Back to rewards only when compliance falls clearly below the switch: those escalated step down one level.
+    back = None
+    for _ in range(10):
+        back = s.respond(review([True, True, True, False], level=[3, 3, 2, 3]))
+    assert back.level[3] == 2 and back.level[0] == 3     # the compliant one steps down, failing ones are held
+    assert s.punishing[False] is False
 
 
 def test_as_was_2016_is_hands_off_for_performers_and_heavy_handed_for_failure():
     s = style("as_was_2016")
     r = s.respond(review([True, False], rating=[1, 2]))
-    assert list(r.level) == [3, 0] and not r.support.any()
+    assert list(r.level) == [2, 0] and not r.support.any()  # a first failure brings a warning
     assert r.autonomy[1] == 0                          # only outstanding bodies earn autonomy
+    again = s.respond(Review(score=np.array([0.2]), failing=np.array([True]), improving=np.array([False]),
+                             level=np.array([2]), streak=np.array([2]), rating=np.array([1]),
+                             attended=np.array([True]), providers=False))
+    assert again.level[0] == 3                         # failing again brings directions
     ccg = s.respond(review([True], level=[3]))
     trust = s.respond(review([True], level=[3], providers=True))
     assert ccg.level[0] == trust.level[0] == 4

@@ -93,7 +93,7 @@ def joint_committees(m) -> None:
     _link(e, fwd[e.link[fwd] & (mutual < 0.25)], False)
 
 
-def tender_threats(m) -> None:
+def tender_threats(m) -> dict:
     """A CCG that distrusts an under-performing community or mental-health provider threatens to re-tender.
 
     Evidence: seed 003 L1030, “Well, we'll just stop commissioning you”; seed 003 L928, “an absence of trust between
@@ -110,8 +110,8 @@ def tender_threats(m) -> None:
     e.conflict[e.rev[hit]] = np.maximum(e.conflict[e.rev[hit]], b.trust_loss_threat)
     o.tender_block[e.dst[hit]] = 12.0
     _link(e, hit, False)
-    m.month_tenders = len(hit)
     o.tender_block = np.maximum(o.tender_block - 1.0, 0.0)
+    return {"tenders": len(hit)}
 
 
 def alliances(m) -> None:
@@ -190,10 +190,11 @@ def risk_shares(m) -> None:
     draw = m.draw("collaboration", n_stp)
     form = ~s.risk_share & (draw < p) & (n >= 2)
     brk = s.risk_share & (draw < 0.05 * conflicted + 0.05 * b.financial_pullback * deficit * (t < b.trust_threshold))
-    s.risk_share = (s.risk_share | form) & ~brk
+    # An integrated care system holds a system control total: its risk share stands (seed 004 L192).
+    s.risk_share = (s.risk_share | form | s.ics) & (~brk | s.ics)
 
 
-def share_risk(m) -> None:
+def share_risk(m) -> dict:
     """Within an STP risk share, each member's monthly result moves part-way to the members' mean (money conserved).
 
     Evidence: seed 003 L992, “CCGs drew down differential amounts of money to help each other out”; seed 000 L242,
@@ -202,8 +203,7 @@ def share_risk(m) -> None:
     o, s = m.orgs, m.stps
     members = stp_members(m) & s.risk_share[np.maximum(o.stp, 0)] & (o.stp >= 0)
     if not members.any():
-        m.month_risk_transfer = 0.0
-        return
+        return {"risk_transfer": 0.0}
     idx = np.flatnonzero(members)
     net = o.inflow[idx] - o.outflow[idx]
     st = o.stp[idx]
@@ -212,34 +212,65 @@ def share_risk(m) -> None:
     transfer = RISK_TRANSFER * (mean - net)
     o.inflow[idx] += np.maximum(transfer, 0.0)
     o.outflow[idx] += np.maximum(-transfer, 0.0)
-    m.month_risk_transfer = float(np.abs(transfer).sum() / 2.0)
+    return {"risk_transfer": float(np.abs(transfer).sum() / 2.0)}
 
 
 def mergers(m) -> list[tuple[int, int]]:
-    """CCGs that have shared an accountable officer for a year, trust each other and are allowed to, merge.
+    """CCGs that have shared an accountable officer for a year, trust each other and are allowed to, decide to
+    merge; a merger takes effect on the first 1 April at least ``merger_lead_months`` later. Returns the mergers that
+    took effect this month.
 
     Evidence: seed 002 L129, asked about merger plans, “51% stating they were not; 30% saying possibly; and 16%
     saying yes”; seed 002 L123, “the recently lifted NHS England moratorium on CCG mergers”; seed 004 L218, mergers
-    of CCGs “or arrangements whereby several CCGs appoint a shared accountable officer”.
+    of CCGs “or arrangements whereby several CCGs appoint a shared accountable officer”; observed ccg_merger_events
+    (mergers take effect in April).
     """
     o, e, b = m.orgs, m.edges, m.beh
     ccg = m.mask("ccg")
     shared = ccg & np.isin(o.leader, _shared_ids(o.leader[ccg]))
     o.shared_months = np.where(shared, o.shared_months + 1.0, 0.0)
+    merged = []
+    due = np.flatnonzero(ccg & (o.merge_due == m.t) & (o.merge_with >= 0))
+    for x in due.tolist():
+        y = int(o.merge_with[x])
+        if x < y and o.alive[y] and o.merge_with[y] == x:
+            keep, gone = (x, y) if o.population[x] >= o.population[y] else (y, x)
+            merge(m, keep, gone)
+            merged.append((keep, gone))
+    o.merge_with[due] = -1
     if m.t < b.merger_allowed_from:
-        return []
+        return merged
     fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
     a, c = e.src[fwd], e.dst[fwd]
     cand = ((o.leader[a] == o.leader[c]) & (o.shared_months[a] >= 12) & (o.shared_months[c] >= 12)
-            & (_mutual(e, fwd) >= b.trust_threshold) & (m.draw("collaboration", len(e.src))[fwd] < b.merger_rate))
-    done, merged = set(), []
-    for x, y in zip(a[cand], c[cand], strict=True):
-        if x in done or y in done:
+            & (_mutual(e, fwd) >= b.trust_threshold) & (m.draw("collaboration", len(e.src))[fwd] < b.merger_rate)
+            & (o.merge_with[a] < 0) & (o.merge_with[c] < 0))
+    lead = b.merger_lead_months
+    when = m.t + lead + (-(m.month_of_year + lead)) % 12          # the first April at least `lead` months ahead
+    for x, y in zip(a[cand].tolist(), c[cand].tolist(), strict=True):
+        if o.merge_with[x] < 0 and o.merge_with[y] < 0:
+            o.merge_with[[x, y]] = [y, x]
+            o.merge_due[[x, y]] = when
+    return merged
+
+
+def abolish_ccgs(m) -> list[tuple[int, int]]:
+    """CCGs end: the CCGs of each system become one integrated care board (modelled as merging into the largest).
+
+    Evidence: policy timeline 2022-07, "42 integrated care boards take over CCG functions (Health and Care Act
+    2022)"; policy timeline 2019-01, "typically with one CCG per system".
+    """
+    o = m.orgs
+    merged = []
+    for s in range(len(m.stps.maturity)):
+        ccgs = np.flatnonzero(m.mask("ccg") & (o.stp == s))
+        if len(ccgs) < 2:
             continue
-        keep, gone = (x, y) if o.population[x] >= o.population[y] else (y, x)
-        merge(m, int(keep), int(gone))
-        done.update((x, y))
-        merged.append((int(keep), int(gone)))
+        keep = int(ccgs[np.argmax(o.population[ccgs])])
+        for gone in ccgs.tolist():
+            if gone != keep:
+                merge(m, keep, int(gone))
+                merged.append((keep, int(gone)))
     return merged
 
 
@@ -288,7 +319,10 @@ def merge(m, keep: int, gone: int) -> None:
         e.trust[jb] = 0.5 * (e.trust[jb] + e.trust[back])
         e.link[[j, jb]] = e.link[j] | e.link[idx]
         e.active[[idx, back]] = False
-    for arr in (o.population, o.allocation, o.other_spend, o.balance):
+    total_income = o.ytd_income[keep] + o.ytd_income[gone]
+    if total_income > 0:
+        o.net_margin[keep] = (o.net_margin[keep] * o.ytd_income[keep] + o.net_margin[gone] * o.ytd_income[gone]) / total_income
+    for arr in (o.population, o.allocation, o.other_spend, o.balance, o.ytd_net, o.ytd_income, o.release):
         arr[keep] += arr[gone]
         arr[gone] = 0.0
     o.readiness[keep] = max(o.readiness[keep], o.readiness[gone])

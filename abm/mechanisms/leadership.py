@@ -24,11 +24,14 @@ def update_stress(m) -> None:
     Evidence: seed 000 L79, accountability mechanisms are “the cause of stress among their leaders”; seed 000 L216,
     “levels of bureaucracy, assurance regimes and a lack of local-level autonomy”; seed 000 L222, “It doesn't motivate
     me”; seed 000 L218, “very little support”; seed 000 L194, earned autonomy and a “relatively good relationship”;
-    seed 002 L55, morale “higher than anticipated” (stress also eases with time).
+    seed 002 L55, morale “higher than anticipated” (stress also eases with time); seed 004 L134, “pressure on staff as
+    they put in extra hours to try to maintain quality of care” (operational pressure: demand above capacity).
     """
     o, b = m.orgs, m.beh
     led = m.mask(*LED)
-    add = (b.stress_deficit * (o.balance < 0) + b.stress_rating * (o.rating == 0) + b.stress_reporting * o.reporting
+    load = np.where(m.mask("provider"), o.demand / np.maximum(o.capacity, 1e-12), 0.0)
+    add = (b.stress_deficit * (o.net_margin < 0) + b.stress_rating * (o.rating == 0) + b.stress_reporting * o.reporting
+           + b.stress_operational * np.maximum(load - 1.0, 0.0)
            + b.stress_inconsistency * o.conflicted + b.stress_sanction * o.sanctioned)
     relief = b.stress_support * o.support + b.stress_autonomy * o.autonomy + b.stress_relax * o.stress
     s = np.clip(o.stress + add * (1.0 - 0.5 * o.resilience) - relief, 0.0, 1.0)
@@ -36,8 +39,9 @@ def update_stress(m) -> None:
     o.sanctioned[:] = 0.0        # a sanction is felt once, at the review that imposed it
 
 
-def turnover(m) -> int:
-    """Leaders leave (retirement, stress) or are removed; returns the number of organisations whose leader changed.
+def turnover(m) -> dict:
+    """Leaders leave (retirement, stress) or are removed: removal is a monthly hazard for bodies in special measures,
+    not an event of the review; returns the number of leaders of NHS bodies who left, and of forced exits.
 
     Evidence: seed 002 L352, “nearly a third said they were going to retire in the next 3-5 years” (``exit_base``);
     seed 000 L212, “I would have no hesitation walking away”; seed 000 L224, “significant ‘churn’ in CCG leadership,
@@ -48,19 +52,20 @@ def turnover(m) -> int:
     led = m.mask(*LED)
     p = monthly_prob(b.exit_base) + b.exit_stress * o.stress ** 2 * (1.0 - 0.5 * o.resilience)
     leaving = led & (m.draw("exits", len(o.kind)) < p)
-    forced = np.zeros(len(o.kind), bool)
-    forced[[i for i in m.forced_exits if o.alive[i]]] = True
-    m.forced_exits.clear()
-    leaving |= forced & led
+    removal = 1.0 - (1.0 - m.reg.leader_removal) ** (1.0 / 3.0)       # the quarterly chance, per month
+    forced = led & (o.escalation >= 4) & (m.draw("exits", len(o.kind)) < removal) & (not m.regime.covid)
+    leaving |= forced
     # A shared accountable officer who leaves leaves every CCG that shares them.
     leaving |= led & np.isin(o.leader, o.leader[leaving & (o.kind == "ccg")]) & (o.kind == "ccg")
     idx = np.flatnonzero(leaving)
     o.tenure += 1.0
     o.capacity_loss *= 1.0 - CAPACITY_RECOVERY
-    if len(idx) == 0:
-        return 0
-    replace(m, idx)
-    return len(idx)
+    # Count leaders of NHS bodies, not organisations: a shared accountable officer who leaves is one leader.
+    nhs = idx[o.kind[idx] != "la"]
+    leaders = len(np.unique(o.leader[nhs]))
+    if len(idx) > 0:
+        replace(m, idx)
+    return {"turnover": leaders, "forced_exits": int(forced.sum())}
 
 
 def replace(m, idx: np.ndarray) -> None:

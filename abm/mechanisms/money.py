@@ -2,8 +2,9 @@
 
 Demand for provider care grows faster than CCG allocations; social-care cuts push demand back onto the NHS;
 providers are paid by activity (PbR), by block, or by an aligned-incentive contract that splits savings and
-overspends; conditional sustainability funds reward trusts already performing; deficits accumulate into legacy debt
-that costs interest. True performance follows capacity against demand, management capacity, support, stress and
+overspends, with a CQUIN share at risk; control totals and the sustainability fund tie national money to financial
+and performance trajectories, with contract sanctions suspended for trusts that accept; deficits accumulate into
+legacy debt that costs interest. True performance follows capacity against demand, management capacity, support, stress and
 effort; reported performance can exceed it when pressure is high-powered and trust in the regulator is low.
 
 Money is in GBP million per month. Every flow is booked as an organisation's ``inflow`` or ``outflow`` and balances
@@ -22,9 +23,7 @@ CP = EDGE_KINDS.index("commissioner_provider")
 CCG_LA = EDGE_KINDS.index("ccg_la")
 DEBT_INTEREST = 0.015          # annual interest on legacy debt (seed 004 L108: 1.5 %)
 SPECIAL_MEASURES_INTEREST = 0.06  # annual interest in financial special measures (seed 004 L108: 6 %)
-STF_PERF_MARGIN = 0.04         # STF trajectory: reported performance within this of the standard
-FINE_RATE = 0.02               # contract sanction, share of the month's payment
-COST_DRIFT = 0.005             # yearly rise of cost against tariff: the tariff's efficiency factor (assumption)
+QUALITY = 2                    # column of the quality domain in ``orgs.domains`` (see abm.mechanisms.oversight)
 STRESS_PENALTY = 0.03          # performance lost at full leader stress (assumption)
 CAPACITY_PENALTY = 0.02        # performance lost with no management capacity left (assumption; seed 000 L174)
 
@@ -69,18 +68,35 @@ def pooled_fraction(m) -> np.ndarray:
     return np.clip(np.bincount(e.src[pooled], weights=e.share[pooled], minlength=len(m.orgs.kind)), 0.0, 1.0)
 
 
-def settle(m) -> None:
-    """Book the month's flows: contracts, fines, conditional funds, costs, interest, pooled funds, LA spending.
+def sanctions_apply(m, providers: np.ndarray) -> np.ndarray:
+    """Per provider in ``providers``: whether contract sanctions can be levied on it under the national regime.
+
+    Evidence: policy timeline 2016-04, "the principal contract sanctions suspended for trusts receiving it" (the
+    sustainability fund, for trusts that accepted a control total); policy timeline 2018-04, suspended sanctions
+    "broadened to the great majority of trusts"; policy timeline 2020-03, block payments replace activity contracts.
+    """
+    o, g = m.orgs, m.regime
+    if g.covid or g.sanctions_suspended == "all":
+        return np.zeros(len(providers), bool)
+    if g.sanctions_suspended == "stf":
+        return np.isnan(o.control_total[providers])
+    return np.ones(len(providers), bool)
+
+
+def settle(m) -> dict:
+    """Book the month's flows: contracts, CQUIN, fines, the sustainability fund, support, costs, interest, pooled
+    funds, LA spending; under the COVID-19 regime, block payments and top-ups. Returns the month's money flows.
 
     Evidence: seed 003 L808, PbR “encouraged hospitals to increase activity in order to increase income”; seed 003
     L896, aligned-incentive savings shared through “the equal division of the savings between the CCG and Trust”;
     seed 003 L832, block-funded community and MH contract money “hasn't grown anything like” demand; seed 003 L444,
-    the STF is open to acute providers “conditional on agreeing and delivering a financial control total and waiting
-    times targets”; seed 003 L460, a trust that missed A&E “did not receive much of the STF”; seed 004 L108, loans
-    in financial special measures cost 6 % instead of 1.5 %; seed 000 L168, CCGs are expected to use “the threat of
-    sanctions”.
+    the STF is open to providers “conditional on agreeing and delivering a financial control total and waiting
+    times targets”; seed 004 L108, loans in financial special measures cost 6 % instead of 1.5 %; seed 000 L168, CCGs
+    are expected to use “the threat of sanctions”; seed 003 L970, CQUIN money “was at risk” and providers “achieved
+    the payment if they delivered against ten outcome goals”; seed 003 L972, “that blend of carrot and stick really
+    worked well”. Fines are never levied inside an alliance (an aligned-incentive contract shares the risk instead).
     """
-    o, e, b = m.orgs, m.edges, m.beh
+    o, e, b, g = m.orgs, m.edges, m.beh, m.regime
     n = len(o.kind)
     o.inflow[:] = 0.0
     o.outflow[:] = 0.0
@@ -94,90 +110,150 @@ def settle(m) -> None:
     pbr = e.demand_frac[cp] * activity[p]
     aligned = 0.5 * (e.block_value[cp] + e.demand_frac[cp] * cost[p])
     payment = np.select([e.form[cp] == 0, e.form[cp] == 1], [pbr, e.block_value[cp]], aligned)
-    # Contract sanctions: a CCG that does not trust a provider missing the standard fines it.
-    fined = (o.perf_reported[p] < b.target - 0.05) & (e.trust[cp] < b.trust_threshold)
-    fine = np.where(fined, FINE_RATE * payment, 0.0)
+    if g.covid:                                  # block payments replace activity contracts
+        payment = e.block_value[cp].copy()
+    # CQUIN: a share of the contract is paid only for meeting local quality goals (met as often as the provider's
+    # assessed quality domain says: in full unless quality is well below the national median).
+    quality = o.domains[p, QUALITY]
+    withheld = 0.0 if g.covid else g.cquin_share * payment * (1.0 - np.clip(0.75 + quality, 0.0, 1.0))
+    # Contract sanctions where the regime lets them apply, never inside an alliance; a waivable fine is levied only
+    # by a commissioner that does not trust the provider.
+    missed = o.perf_reported[p] < b.target - 0.05
+    fined = missed & sanctions_apply(m, p) & (e.form[cp] != 2)
+    if g.fines_waivable:
+        fined &= e.trust[cp] < b.trust_threshold
+    fine = np.where(fined, b.fine_rate * payment, 0.0)
+    returned = fine if g.fines_reinvested else 0.0      # reinvested in the provider as non-recurrent funding
     e.conflict[cp] = np.maximum(e.conflict[cp], np.where(fined, 0.5 * b.trust_loss_conflict, 0.0))
     # PbR under a commissioner in deficit turns the relationship into arguments about activity (seed 003 L808).
-    dispute = (e.form[cp] == 0) & (o.balance[c] < 0.0)
+    dispute = (e.form[cp] == 0) & (o.balance[c] < 0.0) & (not g.covid)
     e.conflict[cp] = np.maximum(e.conflict[cp], np.where(dispute, b.trust_loss_conflict, 0.0))
     e.conflict[e.rev[cp]] = np.maximum(e.conflict[e.rev[cp]], e.conflict[cp])
     # Non-recurrent funding: a CCG releases surplus above its 1 % reserve to its providers over the year.
     weight = e.share[cp] / np.maximum(np.bincount(c, weights=e.share[cp], minlength=n)[c], 1e-12)
-    e.last_payment[cp] = payment - fine
-    paid = payment - fine + m.release[c] * weight
+    e.last_payment[cp] = payment - fine - withheld
+    paid = payment - fine + returned - withheld + o.release[c] * weight
     o.inflow += np.bincount(p, weights=paid, minlength=n)
     o.outflow += np.bincount(c, weights=paid, minlength=n)
-    m.month_fines = float(fine.sum())
 
-    # Conditional sustainability fund (acute only), paid on last quarter's eligibility.
-    stf = np.where(m.mask("acute") & m.stf_eligible, b.stf_share * np.bincount(p, weights=paid, minlength=n), 0.0)
-    interest_rate = np.where(o.escalation >= 4, SPECIAL_MEASURES_INTEREST, DEBT_INTEREST) / 12.0
+    # Sustainability fund: the offer of a trust that accepted its control total, paid on the trajectory it was on at
+    # its last review (financial part and performance part).
+    stf = np.where(prov & (not g.covid), o.stf_offer * o.stf_eligible, 0.0)
+    interest_rate = np.where(o.regime_kind == 2, SPECIAL_MEASURES_INTEREST, DEBT_INTEREST) / 12.0
     interest = np.where(prov, np.maximum(-o.balance, 0.0) * interest_rate, 0.0)
-    capital = m.capital.copy()
-    m.capital[:] = 0.0
-    distress = np.where(o.alive, m.distress, 0.0)
-    o.inflow += stf + capital + distress
+    capital = o.capital.copy()
+    o.capital[:] = 0.0
+    distress = np.where(o.alive & (not g.covid), o.distress, 0.0)
+    o.inflow += stf + capital + distress + o.support_money
     o.outflow += cost + interest
 
-    # CCGs: other spending, part of which pooled budgets route through the LA to integrated care.
+    # CCGs: other spending, part of which pooled budgets route through the LA to integrated care. Regulator support
+    # is top-sliced from CCG allocations (one national envelope).
     ccg, la = m.mask("ccg"), m.mask("la")
     pooled = np.flatnonzero((e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["ccg"]))
     to_pool = b.pooled_share * o.other_spend[e.src[pooled]] * e.share[pooled]
     pool_in = np.bincount(e.dst[pooled], weights=to_pool, minlength=n)
     allocation = np.where(ccg, o.allocation, 0.0)
+    support = float(o.support_money.sum())
+    top_slice = support * allocation / max(allocation.sum(), 1e-12)
     budget = np.where(la, o.budget, 0.0)
     other = np.where(ccg, o.other_spend, 0.0)
-    o.inflow += allocation + budget + pool_in
+    o.inflow += allocation - top_slice + budget + pool_in
     o.outflow += other + budget + pool_in
-    m.month_pooled = float(to_pool.sum())
-    m.ledger["external_in"] = float((allocation + budget + stf + capital + distress).sum())
-    m.month_distress = float(distress.sum())
-    m.ledger["external_out"] = float((cost + interest + other + budget).sum())
-    m.month_stf = float(stf.sum())
+    o.ytd_plan += np.where(ccg, 0.01 * allocation - o.release, 0.0)
+    # COVID-19 regime: providers are topped up to break even.
+    topup = np.where(prov & g.covid, np.maximum(o.outflow - o.inflow, 0.0), 0.0)
+    o.inflow += topup
+    return {"fines": float(fine.sum()), "cquin_withheld": float(np.sum(withheld)), "stf": float(stf.sum()),
+            "distress": float(distress.sum()), "topups": float(topup.sum()), "support": support,
+            "pooled": float(to_pool.sum()),
+            "external_in": float((allocation + budget + stf + capital + distress + topup).sum()),
+            "external_out": float((cost + interest + other + budget).sum())}
 
 
 def close_books(m) -> None:
-    """Balances change only by the month's inflow minus outflow; a deficit becomes legacy debt."""
+    """Balances change only by the month's inflow minus outflow; the year's income and expenditure accumulate
+    from April; the net margin is a 12-month moving average of the month's result over its income."""
     o = m.orgs
-    o.balance += np.where(o.alive, o.inflow - o.outflow, 0.0)
+    net = np.where(o.alive, o.inflow - o.outflow, 0.0)
+    o.balance += net
+    o.ytd_net += net
+    o.ytd_income += np.where(o.alive, o.inflow, 0.0)
+    margin = net / np.maximum(o.inflow, 1e-9)
+    o.net_margin += np.where(o.alive & (o.inflow > 0), (margin - o.net_margin) / 12.0, 0.0)
 
 
-def contract_round(m) -> None:
-    """Annual contract round (April): reset block values; commissioners and providers invest or cut.
+def contract_round(m) -> dict:
+    """Annual contract round (April): reset block values; commissioners and providers invest or cut; NHS
+    Improvement offers control totals and the sustainability fund, which each trust accepts or refuses.
 
     Evidence: seed 003 L850, a block “under current activity levels would shift most of the financial risk” to the
     acute trust; seed 003 L832, block-funded contract money “hasn't grown anything like” demand (so block-funded
     providers cannot add capacity they are not paid for); seed 004 L135, pressure brings “cuts made to preventative
-    and community-based services”; seed 002 L256, legacy debt takes capacity away to “feed” regulators; seed 003
-    L322, “system recovery was identified as a major focus” (a CCG in deficit cuts its other spending); seed 004
-    L271, of the sustainability fund “£1.8bn was allocated to covering NHS deficits” (distress funding for the most
-    indebted trusts).
+    and community-based services”; seed 003 L322, “system recovery was identified as a major focus” (a CCG in
+    deficit cuts its other spending); seed 000 L135, providers “caught between meeting financial targets set by NHS
+    Improvement (then Monitor) and meeting quality targets set by the Care Quality Commission” (trusts rated poorly by
+    the CQC staff up at a cost; trusts in deficit run savings programmes); seed 003 L444, the fund is “conditional on
+    agreeing and delivering a financial control total” (a trust accepts when the money on offer covers the
+    improvement asked of it); seed 004 L271, of the sustainability fund “£1.8bn was allocated to covering NHS
+    deficits”.
     """
-    o, e, b = m.orgs, m.edges, m.beh
+    o, e, b, g = m.orgs, m.edges, m.beh, m.regime
     cp = commissioning_edges(m)
     e.block_value[cp] = e.last_payment[cp] * (1.0 + b.allocation_growth)
     e.block_value[e.rev[cp]] = e.block_value[cp]
+    o.ytd_net[:] = 0.0
+    o.ytd_income[:] = 0.0
+    o.ytd_plan[:] = 0.0
     # CCGs keep a 1 % reserve and spend surplus above it with their providers over the coming year (NHS England
     # 2016/17 business rules; assumption that the rest is released as non-recurrent activity funding).
     ccg = m.mask("ccg")
-    m.release = np.where(ccg, np.maximum(o.balance - 0.01 * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
-    # A CCG in deficit cuts its other spending (rationing, savings programmes) by up to 3 % a year.
-    deficit_share = np.maximum(-o.balance, 0.0) / np.maximum(12.0 * o.allocation, 1e-12)
-    o.other_spend = np.where(ccg, o.other_spend * (1.0 - np.minimum(0.03, deficit_share)), o.other_spend)
+    o.release = np.where(ccg, np.maximum(o.balance - 0.01 * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
+    # CCGs plan to balance: other spending is re-planned to what the allocation leaves after the contract payments
+    # (last year's, grown with demand), a 1 % planned surplus and a third of any cumulative deficit (rationing and
+    # savings programmes).
+    contracts = np.bincount(e.src[cp], weights=e.last_payment[cp], minlength=len(o.kind)) * (1.0 + b.demand_growth)
+    planned = o.allocation * 0.99 - contracts - np.maximum(-o.balance, 0.0) / 36.0
+    o.other_spend = np.where(ccg, np.clip(planned, 0.5 * o.other_spend, o.other_spend * (1.0 + b.demand_growth)),
+                             o.other_spend)
     prov = m.mask("provider")
+    accept = offer_control_totals(m)
+    asked = np.where(accept, o.control_total - o.net_margin, 0.0)
     load = o.demand / np.maximum(o.capacity, 1e-12)
-    surplus = o.balance >= 0.0
+    in_deficit = o.net_margin < 0.0
     # Over-stretched providers add capacity (more if they can afford it, and in deficit only as far as activity is
-    # paid for); providers in deficit run a cost-improvement programme, deeper under pressure, that trims capacity.
+    # paid for); providers short of a 1 % surplus, or bound by an accepted control total, run a cost-improvement
+    # programme.
     paid_by_activity = np.bincount(e.dst[cp], weights=e.demand_frac[cp] * (e.form[cp] == 0), minlength=len(o.kind))
-    grow_by = np.clip(load - 1.0, 0.0, np.where(surplus, 0.04, 0.02 * paid_by_activity))
-    cip = np.where(surplus, 0.0, 0.01 + 0.02 * o.pressure)
+    grow_by = np.clip(load - 1.0, 0.0, np.where(in_deficit, 0.02 * paid_by_activity, 0.04))
+    cip = np.where(o.net_margin < 0.01, b.cip_rate, 0.0)
+    cip = np.where(accept, np.maximum(cip, np.minimum(asked, 2.0 * b.cip_rate)), cip)
+    cqc_pull = np.select([o.rating == 0, o.rating == 1], [1.0, 0.5], 0.0)
     o.capacity = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - 0.5 * cip), o.capacity)
-    o.unit_cost = np.where(prov, o.unit_cost * (1.0 + COST_DRIFT - cip), o.unit_cost)
-    # Distress funding: a third of any debt beyond six months of income is covered centrally over the year.
+    drift = b.cost_drift + b.cost_drift_spread * o.cost_pressure
+    o.unit_cost = np.where(prov, o.unit_cost * (1.0 + drift + b.quality_spend * cqc_pull - cip), o.unit_cost)
+    # Distress funding: a third of any debt beyond the threshold (in years of income) is covered centrally a year.
     income = 12.0 * o.capacity
-    m.distress = np.where(prov, np.maximum(-o.balance - 0.5 * income, 0.0) / 3.0 / 12.0, 0.0)
+    o.distress = np.where(prov, np.maximum(-o.balance - b.distress_threshold * income, 0.0) / 3.0 / 12.0, 0.0)
+    offered = prov & (g.stf_share > 0.0) & (not g.covid)
+    return {"control_totals_offered": int(offered.sum()), "control_totals_accepted": int(accept.sum())}
+
+
+def offer_control_totals(m) -> np.ndarray:
+    """NHS Improvement offers each trust a control total with a share of the sustainability fund; a trust accepts
+    when the money on offer covers the improvement asked of it. Returns who accepted.
+
+    Evidence: seed 003 L444, the fund is “conditional on agreeing and delivering a financial control total”; policy
+    timeline 2016-04, the fund goes to providers "conditional on accepting a control total". The improvement asked
+    closes part of a trust's deficit, and at least a minimum (assumptions, ``regime.control_total_*``).
+    """
+    o, g = m.orgs, m.regime
+    offered = m.mask("provider") & (g.stf_share > 0.0) & (not g.covid)
+    asked = np.maximum(g.control_total_stretch, g.control_total_closure * np.maximum(-o.net_margin, 0.0))
+    accept = offered & (asked <= g.stf_share)
+    o.control_total = np.where(accept, o.net_margin + asked, np.nan)
+    o.stf_offer = np.where(accept, g.stf_share * o.capacity, 0.0)
+    return accept
 
 
 def performance(m) -> None:

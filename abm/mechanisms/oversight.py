@@ -1,9 +1,13 @@
-"""Mechanism 2: performance management and escalation (vertical accountability).
+"""Mechanism 2: performance management, ratings and escalation (vertical accountability).
 
-Each quarter NHS England's regions review CCGs and NHS Improvement reviews trusts on noisy indicators, several of
-them outside the assessed body's control; the regulator has limited capacity and attends to the worst first; the
-*style* (``abm.styles``) decides escalation, support, autonomy and forced collaboration; this module applies the
-decisions the same way for every style. Each July NHS England publishes CCG ratings and the CQC rates trusts.
+Assessment works on four domains (performance, finance, quality, leadership) rather than on one performance number.
+Performance and quality are judged against a national benchmark that is re-based each April, so ratings can improve
+while the A&E standard declines. Every month a third of the bodies is reviewed (reviews are staggered over the
+quarter): NHS England's regions review CCGs, NHS Improvement reviews trusts; the *style* (``abm.styles``) decides
+escalation, support, autonomy and forced collaboration; this module applies the decisions the same way for every
+style, within the regime's rules: a limited number of places in special measures (trusts) and under legal directions
+(CCGs), a minimum stay and an exit only on recovery. The CQC inspects trusts on a staggered cycle; NHS England
+publishes CCG ratings each July. Under the COVID-19 regime routine oversight, ratings and inspections pause.
 """
 
 from __future__ import annotations
@@ -16,44 +20,117 @@ from abm.mechanisms import trust
 from abm.styles import Review
 
 SUPPORT_UNIT = 0.5       # GBP m per quarter that buys full-intensity support for one body (assumption)
-PERF_FLOOR = 0.80        # performance scored 0 at or below this share
-RATING_CUTS = (0.4, 0.5, 0.62)  # assessed score cut-offs: inadequate | requires improvement | good | outstanding
+PERFORMANCE, FINANCE, QUALITY, LEADERSHIP = range(4)
+BENCHMARKED = ("perf_reported", "perf_true", "load")   # re-based each April: national mean and spread
+TOP = {False: 3, True: 4}  # the top regime: CCGs under legal directions (3+), trusts in special measures (4)
+ENGLAND_BODIES = {False: 209, True: 236}   # data: CCGs and trusts of England 2016/17 (places are stated for these)
+QUALITY_SM, FINANCIAL_SM, DIRECTIONS = 1, 2, 3
+PROVIDERS = ("acute", "mental_health", "community", "ambulance")
 
 
-def scores(m) -> np.ndarray:
-    """Assessed score in [0, 1]: reported performance and finances, plus noise.
+def rebase(m) -> np.ndarray:
+    """National benchmark (mean, spread) of the benchmarked measures over the trusts; re-based each April.
 
-    Evidence: seed 000 L166, the framework “assesses the CCG on 60 indicators”; seed 000 L202, CCG assessment
-    “heavily skewed to provider performance and short-term delivery”; seed 000 L58, measures not “within the direct
-    influence of CCGs”; seed 004 L140, NHS Improvement wants providers “to achieve financial balance, meet
-    performance targets”.
+    Evidence: seed 000 L166, the framework “assesses the CCG on 60 indicators, including progress made by the CCG and
+    its local providers towards the achievement of nationally set priorities” (indicators are read against the
+    national position of the year, which the frameworks re-set each year).
+    """
+    o = m.orgs
+    prov = m.mask(*PROVIDERS)
+    load = o.demand / np.maximum(o.capacity, 1e-12)
+    rows = [o.perf_reported[prov], o.perf_true[prov], load[prov]]
+    return np.array([[x.mean(), max(x.std(), 0.01)] if len(x) else [0.5, 0.1] for x in rows])
+
+
+def _relative(x: np.ndarray, bench: np.ndarray) -> np.ndarray:
+    """Map a measure to [0, 1] around the national benchmark: 0.5 at the mean, 0 and 1 two spreads away."""
+    return np.clip(0.5 + 0.25 * (x - bench[0]) / bench[1], 0.0, 1.0)
+
+
+def _contract_weighted(m, values: np.ndarray) -> np.ndarray:
+    """Per CCG: its providers' values weighted by contract share (other organisations keep ``values``)."""
+    from abm.mechanisms.money import commissioning_edges
+    o, e = m.orgs, m.edges
+    cp = commissioning_edges(m)
+    n = len(o.kind)
+    w = e.share[cp]
+    tot = np.maximum(np.bincount(e.src[cp], weights=w, minlength=n), 1e-12)
+    return np.where(m.mask("ccg"), np.bincount(e.src[cp], weights=w * values[e.dst[cp]], minlength=n) / tot, values)
+
+
+def domains(m) -> np.ndarray:
+    """The four assessed domains of every organisation, each in [0, 1].
+
+    Evidence: seed 004 L140, NHS Improvement wants providers “to achieve financial balance, meet performance targets,
+    maximise their CQC rating”; seed 004 L153, the CQC wants providers “to deliver the right quality of care and
+    guarantee the right levels of staffing”; seed 000 L202, CCG assessment “heavily skewed to provider performance”;
+    seed 000 L58, measures not “within the direct influence of CCGs”. Performance is the reported figure, quality the
+    inspected one (true performance and staffing against demand), finance the income-and-expenditure margin against
+    the accepted control total (or break-even), leadership the leader's stress and stability (for a CCG, also its
+    STP's maturity).
+    """
+    o = m.orgs
+    bench = m.benchmark
+    load = o.demand / np.maximum(o.capacity, 1e-12)
+    d = np.empty((len(o.kind), 4))
+    d[:, PERFORMANCE] = _relative(o.perf_reported, bench[0])
+    plan = np.where(np.isnan(o.control_total), 0.0, o.control_total)
+    d[:, FINANCE] = np.clip(0.5 + 10.0 * (o.net_margin - plan), 0.0, 1.0)
+    safety = 1.0 - _relative(load, bench[2])
+    d[:, QUALITY] = _contract_weighted(m, 0.5 * (_relative(o.perf_true, bench[1]) + safety))
+    stability = np.minimum(o.tenure / 24.0, 1.0)
+    led = 0.5 * (1.0 - o.stress) + 0.5 * stability * (1.0 - o.capacity_loss)
+    maturity = m.stps.maturity[np.maximum(o.stp, 0)]
+    d[:, LEADERSHIP] = np.where(m.mask("ccg"), (2.0 * led + maturity) / 3.0, led)
+    return d
+
+
+def scores(m, d: np.ndarray) -> np.ndarray:
+    """Assessed score in [0, 1]: a weighted mean of the domains plus noise.
+
+    Evidence: seed 000 L202, performance management for CCGs “heavily skewed to provider performance and short-term
+    delivery” (a CCG's performance domain weighs ``provider_weight``; the other three share the rest); seed 004 L140
+    (NHS Improvement weighs finance, performance and quality alike, and leadership).
     """
     o, b = m.orgs, m.beh
-    perf = np.clip((o.perf_reported - PERF_FLOOR) / (b.target - PERF_FLOOR), 0.0, 1.0)
-    size = np.where(o.kind == "ccg", o.allocation, o.capacity)
-    fin = np.clip(0.5 + 5.0 * o.balance / np.maximum(12.0 * size, 1e-9), 0.0, 1.0)
-    w = np.where(o.kind == "ccg", b.provider_weight, 0.5)
+    rest = (1.0 - b.provider_weight) / 3.0
+    ccg_w = np.array([b.provider_weight, rest, rest, rest])
+    w = np.where(m.mask("ccg")[:, None], ccg_w, 0.25)
     noise = m.streams["assessment"].normal(0.0, b.indicator_noise, len(o.kind))
-    return np.clip(w * perf + (1.0 - w) * fin + noise, 0.0, 1.0)
+    return np.clip((w * d).sum(axis=1) + noise, 0.0, 1.0)
 
 
-def review(m) -> None:
-    """Quarterly review: assess, let the style decide, apply the decisions.
+def places(m, kind: int) -> int:
+    """Places in a regime (quality or financial special measures, directions), scaled from England's size."""
+    providers = kind != DIRECTIONS
+    n = int(m.mask(*(PROVIDERS if providers else ("ccg",))).sum())
+    stated = {QUALITY_SM: m.reg.places_quality_sm, FINANCIAL_SM: m.reg.places_financial_sm,
+              DIRECTIONS: m.reg.places_ccgs}[kind]
+    return int(math.floor(stated * n / ENGLAND_BODIES[providers] + 0.5))
+
+
+def review(m) -> dict:
+    """This month's share of the quarterly reviews: assess, let the style decide, apply within the regime's rules.
 
     Evidence: seed 000 L200, contact by exception, “if you don't hear from me [...] it's because I'm not worried about
     you”; seed 000 L139, local teams' capacity cut, raising doubts about “the ability of these teams to provide
-    adequate levels of support”; contradictory instructions from NHS England and NHS Improvement (seed 000
-    L153; seed 002 L286, “marching orders”), so each body receives inconsistent instructions with probability
-    1 - consistency; seed 000 L198,
-    CCGs threatened with a failing category “if they did not cooperate” with STP plans.
+    adequate levels of support” (a limited number of bodies can be held in special measures or under directions:
+    one improvement director or case manager each); contradictory instructions from NHS England and NHS Improvement
+    (seed 000 L153; seed 002 L286, “marching orders”), so each body receives inconsistent instructions with
+    probability 1 - consistency; seed 000 L198, CCGs threatened with a failing category “if they did not cooperate”
+    with STP plans; observed special_measures_time_in_regime 2017-04 (20.5 months on average): a body leaves the top
+    regime only after a minimum stay and on recovery.
     """
     o, reg, b = m.orgs, m.reg, m.beh
-    new = scores(m)
-    supported_total = 0
+    d = domains(m)
+    new = scores(m, d)
     inconsistency_draw = m.draw("oversight", len(o.kind))
-    removal_draw = m.draw("oversight", len(o.kind))
-    for kinds, providers in ((("ccg",), False), (("acute", "mental_health", "community", "ambulance"), True)):
-        bodies = np.flatnonzero(m.mask(*kinds))
+    slot = m.month_of_year % 3
+    out = {"enforcement_actions": 0, "regime_entries": 0, "regime_exits": 0, "regime_exit_months": 0,
+           "directions_lifted": 0}
+    for kinds, providers in ((("ccg",), False), (PROVIDERS, True)):
+        kind_mask = m.mask(*kinds)
+        bodies = np.flatnonzero(kind_mask & (o.review_slot == slot))
         if len(bodies) == 0:
             continue
         sc = new[bodies]
@@ -66,11 +143,12 @@ def review(m) -> None:
         resp = m.style.respond(Review(score=sc, failing=failing, improving=improving, level=old, streak=streak,
                                       rating=o.rating[bodies], attended=attended, providers=providers))
         level = np.clip(resp.level, 0, 4).astype(int)
+        level, moved = _regime_rules(m, bodies, level, old, sc, failing, d, providers, kind_mask)
+        for k, v in moved.items():
+            out[k] += v
         sanction = m.style.sanction(level)
-        m.quarter_actions += int(np.sum((level >= 2) & (level > old)))
+        out["enforcement_actions"] += int(np.sum((level >= 2) & (level > old)))
         inconsistent = inconsistency_draw[bodies] > reg.consistency
-        supported = resp.support > 0
-        supported_total += int(supported.sum())
         o.escalation[bodies] = level
         o.fail_streak[bodies] = streak
         o.pressure[bodies] = sanction
@@ -79,53 +157,162 @@ def review(m) -> None:
         o.autonomy[bodies] = np.clip(resp.autonomy, 0.0, 1.0)
         o.reporting[bodies] = m.style.reporting(level, o.autonomy[bodies])
         o.conflicted[bodies] = inconsistent
-        trust.regulator_contact(m, bodies, o.sanctioned[bodies], resp.support, inconsistent.astype(float))
+        trust.regulator_contact(m, bodies, o.sanctioned[bodies], resp.support, inconsistent.astype(float),
+                                o.autonomy[bodies])
         force = np.clip(resp.force, 0.0, 1.0)
         if force.any():
             # A threat moves readiness a little and costs trust in the regulator (seed 000 L198; seed 003 L546:
             # peers are listened to more than regulators).
             o.readiness[bodies] = np.clip(o.readiness[bodies] + 0.2 * force * (1.0 - b.peer_weight), 0.0, 1.0)
             trust.regulator_contact(m, bodies, b.trust_loss_threat * force, np.zeros(len(bodies)),
-                                    np.zeros(len(bodies)))
-        removal = (level >= 4) & (removal_draw[bodies] < reg.leader_removal)
-        m.forced_exits.extend(bodies[removal].tolist())
-    # Support: the quarter's budget buys support for the supported bodies, up to one unit each.
-    budget = reg.support_budget / 4.0
-    per_body = budget / supported_total if supported_total else 0.0
-    intensity = min(1.0, per_body / SUPPORT_UNIT)
-    o.support = o.support * intensity
-    m.quarter_support_spend = min(budget, supported_total * SUPPORT_UNIT)
-    o.score = np.where(m.mask("ccg", "acute", "mental_health", "community", "ambulance"), new, o.score)
-    o.year_scores += np.where(o.alive, o.score, 0.0)
-    o.year_n += o.alive
-    # STF trajectory for next quarter: reported performance near the standard and not losing money this month.
-    m.stf_eligible = (o.perf_reported >= b.target - 0.04) & (o.inflow >= o.outflow)
+                                    np.zeros(len(bodies)), np.zeros(len(bodies)))
+        if providers:
+            # The fund's trajectory for the next quarter: financial part on the control total, performance part on
+            # the national position (A&E trajectories were agreed around it).
+            # (the margin is judged as if the whole fund were being paid, since the control total counts it)
+            unpaid = m.regime.stf_share * (1.0 - o.stf_eligible[bodies]) * (o.stf_offer[bodies] > 0)
+            fin_ok = o.net_margin[bodies] + unpaid >= np.where(np.isnan(o.control_total[bodies]), 0.0,
+                                                               o.control_total[bodies]) - 0.005
+            perf_ok = o.perf_reported[bodies] >= m.benchmark[0, 0] - 0.01
+            part = m.regime.stf_performance_part
+            o.stf_eligible[bodies] = (1.0 - part) * fin_ok + part * perf_ok
+        o.score[bodies] = sc
+        o.domains[bodies] = d[bodies]
+        o.year_scores[bodies] += sc
+        o.year_n[bodies] += 1
+    _pay_support(m)
+    return out
+
+
+def _regime_rules(m, bodies, level, old, sc, failing, d, providers, kind_mask) -> tuple[np.ndarray, dict]:
+    """Apply the top regime's rules to the style's decisions: minimum stay, exit on recovery, limited places."""
+    o, b = m.orgs, m.beh
+    top = TOP[providers]
+    was_in = old >= top
+    min_months = b.regime_min_months if providers else b.directions_min_months
+    recovered = (o.regime_months[bodies] >= min_months) & ~failing
+    stay = was_in & ~recovered
+    level = np.where(stay, np.maximum(level, top), level)
+    leaving = was_in & (level < top)
+    gone = bodies[leaving]
+    spent = int(o.regime_months[gone].sum())
+    o.regime_spells[gone] = o.regime_months[gone]
+    o.regime_kind[gone] = 0
+    o.regime_months[gone] = 0
+    # Entrants take the free places of their regime, the worst-scoring first; the others stop one step below. A
+    # trust whose finances are weaker than its quality goes to financial special measures where the regime has them.
+    entering = np.flatnonzero((level >= top) & ~was_in)
+    entering = entering[np.argsort(sc[entering], kind="stable")]
+    if providers:
+        financial = m.regime.financial_special_measures & (d[bodies[entering], FINANCE] < d[bodies[entering], QUALITY])
+        wanted = np.where(financial, FINANCIAL_SM, QUALITY_SM)
+    else:
+        # Legal directions are for financial or governance failure (seed 000 L98, intervening "to redesign their
+        # financial plans"): a CCG whose finances are on plan is not put under directions.
+        entering = entering[d[bodies[entering], FINANCE] < 0.5]
+        wanted = np.full(len(entering), DIRECTIONS)
+    admitted = np.zeros(len(entering), bool)
+    for kind in np.unique(wanted):
+        free = max(places(m, int(kind)) - int(np.sum(kind_mask & (o.regime_kind == kind))), 0)
+        queue = np.flatnonzero(wanted == kind)
+        admitted[queue[:free]] = True
+    level[(level >= top) & ~was_in] = top - 1          # refused entry (no place, or no financial failure) ...
+    level[entering[admitted]] = top                     # ... unless admitted
+    idx = bodies[entering[admitted]]
+    o.regime_kind[idx] = wanted[admitted]
+    o.regime_months[idx] = 0
+    moved = {"regime_entries": len(idx)}
+    moved.update({"regime_exits": len(gone), "regime_exit_months": spent} if providers else
+                 {"directions_lifted": len(gone)})
+    return level, moved
+
+
+def _pay_support(m) -> None:
+    """The support budget is shared by the bodies currently supported, up to one unit each (monthly money)."""
+    o = m.orgs
+    supported = o.support > 0
+    budget = m.reg.support_budget / 12.0
+    unit = SUPPORT_UNIT / 3.0
+    per_body = min(budget / max(int(supported.sum()), 1), unit)
+    o.support_money = np.where(supported & o.alive, per_body, 0.0)
+    intensity = per_body / unit if unit > 0 else 0.0
+    o.support = np.where(supported, intensity, 0.0)
+
+
+def tick(m) -> None:
+    """Time in the top regime counts for every body in it."""
+    o = m.orgs
+    o.regime_months += (o.regime_kind > 0) & o.alive
+
+
+def place(m, kind: int, count: int) -> int:
+    """A policy event places ``count`` bodies (England's size, scaled) in a regime: the worst on its domain first.
+
+    Evidence: policy timeline 2013-07, "11 of the 14 Keogh-review trusts placed in special measures"; 2016-07,
+    financial special measures "launched with 5 trusts; 9 CCGs put under directions"; 2013-04, "15 under legal
+    directions at authorisation".
+    """
+    o = m.orgs
+    providers = kind != DIRECTIONS
+    kinds = PROVIDERS if providers else ("ccg",)
+    n = int(math.floor(count * m.mask(*kinds).sum() / ENGLAND_BODIES[providers] + 0.5))
+    d = domains(m)
+    worst_on = {QUALITY_SM: QUALITY, FINANCIAL_SM: FINANCE}.get(kind)
+    value = d[:, worst_on] if worst_on is not None else scores(m, d)
+    cand = np.flatnonzero(m.mask(*kinds) & (o.regime_kind == 0))
+    chosen = cand[np.argsort(value[cand], kind="stable")[:n]]
+    o.escalation[chosen] = TOP[providers]
+    o.regime_kind[chosen] = kind
+    o.regime_months[chosen] = 0
+    return len(chosen)
+
+
+def inspect(m) -> None:
+    """The CQC inspects the trusts due this month and rates them on quality and leadership (not the A&E figure).
+
+    Evidence: seed 004 L153, the CQC wants providers “to deliver the right quality of care and guarantee the right
+    levels of staffing in every setting”; seed 004 L140, NHS Improvement wants providers to “maximise their CQC
+    rating”; Bevan and Hood 2006 (inspection as a check on gamed targets).
+    """
+    o, b = m.orgs, m.beh
+    due = m.mask(*PROVIDERS) & (o.inspect_slot == m.t % b.inspection_interval)
+    _rate_trusts(m, due)
+
+
+def _rate_trusts(m, due: np.ndarray) -> None:
+    o, b = m.orgs, m.beh
+    d = domains(m)
+    noise = m.streams["assessment"].normal(0.0, b.indicator_noise, len(o.kind))
+    overall = 0.5 * (d[:, QUALITY] + d[:, LEADERSHIP]) + noise
+    o.rating = np.where(due, np.digitize(overall, b.cqc_rating_cuts), o.rating)
 
 
 def publish_ratings(m) -> None:
-    """Annual ratings (July): NHS England rates CCGs on the year's assessed scores; the CQC rates trusts on inspected
-    (true) quality, which gaming of reported figures does not reach.
+    """Annual CCG ratings (July): NHS England rates CCGs on the year's assessed scores.
 
-    Evidence: seed 000 L194-196, high-performing CCGs vs leaders “who had received less favourable ratings”; seed 004
-    L140, NHS Improvement wants providers to “maximise their CQC rating”; Bevan and Hood 2006 (inspection as a check
-    on gamed targets).
+    Evidence: seed 000 L194-196, high-performing CCGs vs leaders “who had received less favourable ratings”; seed 000
+    L166, the annual “Improvement and Assessment Framework”.
     """
     o, b = m.orgs, m.beh
     year = np.where(o.year_n > 0, o.year_scores / np.maximum(o.year_n, 1), o.score)
-    ccg = m.mask("ccg")
-    prov = m.mask("acute", "mental_health", "community", "ambulance")
-    quality = (0.7 * np.clip((o.perf_true - PERF_FLOOR) / (b.target - PERF_FLOOR), 0.0, 1.0)
-               + 0.3 * (1.0 - o.stress) + m.streams["assessment"].normal(0.0, b.indicator_noise, len(o.kind)))
-    o.rating = np.where(ccg, np.digitize(year, RATING_CUTS), o.rating)
-    o.rating = np.where(prov, np.digitize(quality, RATING_CUTS), o.rating)
+    o.rating = np.where(m.mask("ccg"), np.digitize(year, b.ccg_rating_cuts), o.rating)
     o.year_scores[:] = 0.0
     o.year_n[:] = 0.0
 
 
 def initial_ratings(m) -> None:
-    """Rate everyone once at the start so that month 0 has a rating distribution."""
+    """Assess and rate everyone once at the start so that month 0 has scores and a rating distribution."""
     from abm.mechanisms.money import ccg_performance
     o = m.orgs
     ccg_performance(m)
-    o.score = np.where(m.mask("ccg", "acute", "mental_health", "community", "ambulance"), scores(m), o.score)
+    m.benchmark = rebase(m)
+    d = domains(m)
+    bodies = m.mask("ccg", *PROVIDERS)
+    o.domains = np.where(bodies[:, None], d, o.domains)
+    o.score = np.where(bodies, scores(m, d), o.score)
+    _rate_trusts(m, m.mask(*PROVIDERS))
     publish_ratings(m)
+    # The initial assessment stands for the three quarters before the start, so a first July rating does not rest
+    # on a single review.
+    o.year_scores = np.where(bodies, 3.0 * o.score, 0.0)
+    o.year_n = np.where(bodies, 3.0, 0.0)

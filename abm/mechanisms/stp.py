@@ -19,6 +19,7 @@ from abm.styles import investment_weights
 CATEGORIES = ("needs_most_improvement", "making_progress", "advanced", "outstanding")
 WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
 INVESTMENT_DEPRECIATION = 0.1   # yearly
+ENGLAND_STPS = 44               # data: STP footprints of 2016/17 (ICS counts are stated for these)
 
 
 def internal_trust(m) -> np.ndarray:
@@ -85,5 +86,28 @@ def invest(m) -> float:
     money = share * amount[np.maximum(o.stp, 0)]
     # Capital buys capacity: spread over a year, GBP 1 of capital adds GBP 1/12 of monthly capacity (assumption).
     o.capacity = o.capacity + money / 12.0
-    m.capital += money
+    o.capital += money
     return float(amount.sum())
+
+
+def designate(m) -> int:
+    """Integrated care systems: the regime says how many; the most mature STPs are designated, and keep it. An ICS
+    earns system autonomy for its members (less reporting) and holds a system control total (its risk share stands,
+    see :func:`abm.mechanisms.collaboration.risk_shares`). Returns the number of new designations.
+
+    Evidence: policy timeline 2017-06 .. 2021-04 (the number of systems designated in each wave); seed 003 L560,
+    “In order to gain ICS status and the associated benefits, the system as a whole, and not just individual partners
+    would need to perform well”; seed 004 L192, “In return for increased responsibilities as a system, an ACS will
+    have access to new freedoms and flexibilities”, including “a system-level control total”.
+    """
+    s, o = m.stps, m.orgs
+    n_stp = len(s.maturity)
+    target = min(int(np.floor(m.regime.ics_count * n_stp / ENGLAND_STPS + 0.5)), n_stp)
+    new = max(target - int(s.ics.sum()), 0)
+    if new:
+        candidates = np.flatnonzero(~s.ics)
+        chosen = candidates[np.argsort(-s.maturity[candidates], kind="stable")[:new]]
+        s.ics[chosen] = True
+    members = s.ics[np.maximum(o.stp, 0)] & (o.stp >= 0) & m.mask("ccg", "acute", "mental_health", "community")
+    o.autonomy = np.where(members, np.maximum(o.autonomy, m.beh.ics_autonomy), o.autonomy)
+    return new

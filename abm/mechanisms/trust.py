@@ -27,7 +27,8 @@ def joint_work(m) -> None:
     Evidence: seed 003 L1248, “taking sufficient time to develop trust through repeated joint working were vital”;
     seed 004 L172, “operational and strategic pressures are liable to erode goodwill and foster increased insularity”;
     seed 002 L252, with a natural geography “providers can more easily collaborate and share staff, facilities and
-    services” (joint work inside an STP succeeds more often where its geography is natural).
+    services” (joint work inside an STP succeeds more often where its geography is natural); seed 003 L1024, partners
+    “relearn to trust one another” after conflict (conflict slows rebuilding, it does not stop it).
     """
     o, e, b = m.orgs, m.edges, m.beh
     fwd = np.flatnonzero(e.active & np.isin(e.kind, HORIZONTAL) & (e.src < e.dst))
@@ -37,8 +38,9 @@ def joint_work(m) -> None:
     base = np.where(e.link[fwd], LINKED_SUCCESS, ROUTINE_SUCCESS)
     same_stp = (o.stp[a] == o.stp[c]) & (o.stp[a] >= 0)
     geography = np.where(same_stp, 0.75 + 0.5 * m.stps.geography[np.maximum(o.stp[a], 0)], 1.0)
-    p = np.clip(base * geography * (1.0 - 0.5 * strain) * (1.0 - 0.3 * pullback), 0.0, 1.0)
-    ok = (m.draw("trust", len(e.src))[fwd] < p) & (e.conflict[fwd] == 0.0)
+    # A month of conflict makes success less likely in proportion to its intensity, without ruling it out.
+    p = np.clip(base * geography * (1.0 - 0.5 * strain) * (1.0 - 0.3 * pullback) * (1.0 - e.conflict[fwd]), 0.0, 1.0)
+    ok = m.draw("trust", len(e.src))[fwd] < p
     e.success[:] = False
     e.success[fwd] = ok
     e.success[e.rev[fwd]] = ok
@@ -60,39 +62,45 @@ def update(m) -> None:
 
 
 def regulator_contact(m, bodies: np.ndarray, sanction: np.ndarray, support: np.ndarray,
-                      inconsistent: np.ndarray) -> None:
-    """A quarterly review changes the reviewed bodies' trust in their regulators.
+                      inconsistent: np.ndarray, autonomy: np.ndarray) -> None:
+    """A quarterly review changes the reviewed bodies' trust in their regulators: support, earned autonomy and
+    consistent treatment build it; sanctions and inconsistent instructions erode it.
 
     Evidence: seed 003 L1030, “The best integration works with people trusting people” against a threat to
     decommission; seed 000 L253, trust in NHS England “extremely low in some areas, leading to some CCG leaders feeling
     unsupported and personally criticised”; seed 000 L188-192, leaders want assurance by people who understand the
     area, time to build relationships, and a process “supportive of organisations when the need for improvements was
-    identified”; seed 000 L198, NHS England “making the rules up as they go along”.
+    identified”; seed 000 L198, NHS England “making the rules up as they go along”; seed 000 L194, earned autonomy
+    and a “relatively good relationship”.
     """
     o, e, b = m.orgs, m.edges, m.beh
     n = len(o.kind)
-    s_org, sup_org, inc_org = np.zeros(n), np.zeros(n), np.zeros(n)
-    s_org[bodies], sup_org[bodies], inc_org[bodies] = sanction, support, inconsistent
+    s_org, sup_org, inc_org, aut_org, seen = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    s_org[bodies], sup_org[bodies], inc_org[bodies], aut_org[bodies], seen[bodies] = (sanction, support, inconsistent,
+                                                                                        autonomy, 1.0)
     vert = upward(m)
     t = e.trust
-    t = t + 4.0 * b.trust_build * sup_org[e.src] * (1.0 - t)
+    consistent = seen[e.src] * (1.0 - inc_org[e.src])
+    t = t + b.trust_build * (4.0 * sup_org[e.src] + aut_org[e.src] + consistent) * (1.0 - t)
     t = t * (1.0 - b.trust_loss_sanction * s_org[e.src])
     t = t * (1.0 - 0.5 * b.trust_loss_conflict * inc_org[e.src])
     e.trust = np.where(vert, np.clip(t, 0.0, 1.0), e.trust)
 
 
 def leader_change(m, orgs: np.ndarray) -> None:
-    """A new leader inherits only the institutional part of the old leader's relationships.
+    """A new leader inherits only the institutional part of the old leader's relationships: the personal part
+    (``personal_trust`` of the trust above neutral) is lost; distrust is institutional memory and stays, so a new
+    leader never raises trust.
 
     Evidence: seed 003 L868, if an organisation failed “the head of the organisation was at risk and this could impede
     continuity of working and relationships”; seed 004 L172, “personnel will change over time and so progress may be
-    lost”.
+    lost”; seed 003 L422, “Local government has a very long memory” (distrust outlasts the people).
     """
     if len(orgs) == 0:
         return
     e, b = m.edges, m.beh
     hit = np.isin(e.src, orgs) | np.isin(e.dst, orgs)
-    e.trust = np.where(hit & e.active, e.trust - b.personal_trust * (e.trust - 0.5), e.trust)
+    e.trust = np.where(hit & e.active, e.trust - b.personal_trust * np.maximum(e.trust - 0.5, 0.0), e.trust)
 
 
 def upward(m) -> np.ndarray:

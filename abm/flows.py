@@ -1,0 +1,44 @@
+"""What the mechanisms did in one month, as one record.
+
+Mechanisms return what they did (money moved, events counted) as keyword dictionaries; the model adds them into
+this month's :class:`Flows` and the recorder reads it. Nothing here is state: a new record starts every month.
+Money is in GBP million per month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass
+class Flows:
+    fines: float = 0.0               # contract sanctions levied on providers
+    cquin_withheld: float = 0.0      # CQUIN money withheld for local quality goals not met
+    stf: float = 0.0                 # sustainability / provider sustainability fund paid
+    distress: float = 0.0            # central distress funding
+    topups: float = 0.0              # COVID-19 regime top-ups to break even
+    support: float = 0.0             # regulator support paid to supported bodies (top-sliced from allocations)
+    pooled: float = 0.0              # CCG money spent through pooled budgets
+    investment: float = 0.0          # STP capital and transformation investment (July)
+    risk_transfer: float = 0.0       # money moved between members of STP risk shares
+    external_in: float = 0.0         # money entering the modelled system (allocations, budgets, funds)
+    external_out: float = 0.0        # money leaving it (costs, interest, other spending)
+    tenders: int = 0                 # re-tendering threats
+    enforcement_actions: int = 0     # escalations to warning or above
+    regime_entries: int = 0          # bodies entering special measures or legal directions
+    regime_exits: int = 0            # trusts leaving special measures
+    regime_exit_months: int = 0      # months those trusts had spent in special measures (sum)
+    directions_lifted: int = 0       # CCGs leaving legal directions
+    turnover: int = 0                # leaders of NHS bodies (CCGs, trusts) who left
+    forced_exits: int = 0            # of which leaders removed by the regulator
+    mergers: int = 0                 # CCG mergers taking effect
+    control_totals_accepted: int = 0  # trusts accepting a control total (April)
+    control_totals_offered: int = 0
+
+    def add(self, **amounts: float) -> None:
+        """Add a mechanism's returned amounts to this month's record (unknown names are an error)."""
+        for name, value in amounts.items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

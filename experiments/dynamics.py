@@ -1,0 +1,95 @@
+"""Are the long-run dynamics credible? The bounds every style must keep over a 60-month run from April 2016.
+
+    python -m experiments.dynamics [--seeds 5] [--jobs 2] [--months 60] [Hydra overrides ...]
+
+For every style preset and seed, runs the real England (or the scenario the overrides name) and measures, from the
+monthly table: the most trusts in special measures and CCGs under legal directions in any month; the largest share
+of CCGs and of trusts rated inadequate in any July; peak monthly leader turnover against its mean after the first
+year; the largest fall in special measures over one quarter (from 10 or more); and whether commissioner-provider
+trust ends no lower than it started. Prints a markdown table (the figures in ``docs/ODD.md`` §8) with the bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+from joblib import Parallel, delayed
+
+from abm.compose import compose
+from abm.config import REGULATOR_STYLES
+from abm.run import simulate
+
+BOUNDS = {"max_special_measures": 50, "max_ccgs_under_directions": 50, "max_july_ccg_inadequate": 0.25,
+          "max_july_trust_inadequate": 0.15, "turnover_peak_to_mean": 3.0, "worst_quarter_sm_ratio": 0.5}
+
+
+def measure(model: pd.DataFrame) -> dict:
+    """The credibility measures of one run's monthly table."""
+    july = model[model.date.str.endswith("-07")]
+    sm = model.n_special_measures.to_numpy()
+    later = model.leader_turnover.iloc[13:]
+    ratios = [sm[t + 3] / sm[t] for t in range(len(sm) - 3) if sm[t] >= 10]
+    return {
+        "max_special_measures": int(sm.max()),
+        "max_ccgs_under_directions": int(model.n_ccgs_under_directions.max()),
+        "max_july_ccg_inadequate": float((july.ccg_rating_inadequate / july.n_ccgs).max()) if len(july) else 0.0,
+        "max_july_trust_inadequate": float((july.trust_rating_inadequate / july.n_trusts).max()) if len(july) else 0.0,
+        "turnover_peak_to_mean": float(later.max() / later.mean()) if len(later) and later.mean() > 0 else 0.0,
+        "worst_quarter_sm_ratio": float(min(ratios)) if ratios else 1.0,
+        "cp_trust_not_lower": bool(model.trust_commissioner_provider.iloc[-1]
+                                   >= model.trust_commissioner_provider.iloc[0]),
+    }
+
+
+def within_bounds(row: dict) -> bool:
+    return all(row[k] >= v if k == "worst_quarter_sm_ratio" else row[k] <= v for k, v in BOUNDS.items())
+
+
+def one(style: str, seed: int, months: int, overrides: list[str]) -> dict:
+    cfg = compose([f"regulator={style}", f"seed={seed}", f"months={months}", "write_organisations=false", *overrides])
+    return {"style": style, "seed": seed, **measure(simulate(cfg)["model"])}
+
+
+def table(results: pd.DataFrame) -> str:
+    cols = list(BOUNDS) + ["cp_trust_not_lower"]
+    lines = ["| style | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols),
+             "| bound | " + " | ".join(f"≥ {BOUNDS[c]}" if c == "worst_quarter_sm_ratio" else
+                                    (f"≤ {BOUNDS[c]}" if c in BOUNDS else "≥ 90 % (carrot)") for c in cols) + " |"]
+    for style, g in results.groupby("style", sort=False):
+        cells = []
+        for c in cols:
+            if c == "cp_trust_not_lower":
+                cells.append(f"{100 * g[c].mean():.0f} %")
+            elif c == "worst_quarter_sm_ratio":
+                cells.append(f"{g[c].min():.2f}")
+            else:
+                cells.append(f"{g[c].max():.2f}" if g[c].dtype.kind == "f" else f"{g[c].max()}")
+        lines.append(f"| {style} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--months", type=int, default=60)
+    args, overrides = ap.parse_known_args(argv)
+    if args.seeds < 1 or args.jobs < 1 or args.months < 13:
+        print(f"error: --seeds={args.seeds}, --jobs={args.jobs} must be at least 1 and --months={args.months} at "
+              "least 13", file=sys.stderr)
+        return 2
+    rows = Parallel(n_jobs=args.jobs)(delayed(one)(s, seed, args.months, overrides)
+                                      for s in REGULATOR_STYLES for seed in range(args.seeds))
+    results = pd.DataFrame(rows)
+    print(table(results))
+    ok = results.apply(lambda r: within_bounds(r.to_dict()), axis=1)
+    carrot = results[results["style"] == "carrot"].cp_trust_not_lower.mean()
+    print(f"\n{int(ok.sum())} of {len(ok)} runs within every bound; carrot runs whose commissioner-provider trust "
+          f"ends no lower than it started: {100 * carrot:.0f} %")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,290 @@
+"""The oversight regime, the money levers and the policy timeline: each rule's direction of effect, and the bounds
+that keep long runs credible. No test here says which style is better: that is for the experiments to find."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from abm.compose import CONF_DIR, compose
+from abm.config import REGULATOR_STYLES
+from abm.mechanisms import leadership, money, oversight, stp, trust
+from abm.model import CommissioningModel
+from abm.run import simulate
+from abm.scenarios import EDGE_KINDS
+from experiments.dynamics import BOUNDS, measure, within_bounds
+
+from conftest import small_config
+
+WIDE = ("scenario.n_stps=6", "scenario.ccgs_per_stp=4")
+
+
+# --- oversight -----------------------------------------------------------------------------------------------------
+def test_regimes_never_hold_more_bodies_than_their_places():
+    m = CommissioningModel(small_config(*WIDE, "regulator=stick", "regulator.escalation_threshold=1.0",
+                                        "regulator.capacity=1.0", "months=36"))
+    for _ in range(36):
+        m.step()
+        o = m.orgs
+        for kind in (oversight.QUALITY_SM, oversight.FINANCIAL_SM, oversight.DIRECTIONS):
+            assert np.sum(o.alive & (o.regime_kind == kind)) <= oversight.places(m, kind)
+        prov = m.mask(*oversight.PROVIDERS)
+        assert np.sum(o.escalation[prov] >= 4) == np.sum(o.regime_kind[prov] > 0)
+
+
+def test_a_body_leaves_special_measures_only_after_the_minimum_stay_and_on_recovery():
+    m = CommissioningModel(small_config("regulator=carrot", "behaviour.regime_min_months=12"))
+    trusts = np.flatnonzero(m.mask(*oversight.PROVIDERS))
+    assert oversight.place(m, oversight.QUALITY_SM, 1000) == len(trusts)       # everyone, for the test
+    months_in = {}
+    for _ in range(20):
+        m.step()
+        for i in trusts:
+            if m.orgs.regime_kind[i] == 0 and i not in months_in:
+                months_in[i] = m.t
+    assert months_in and min(months_in.values()) >= 12
+    assert all(m.orgs.regime_spells[i] >= 12 for i in months_in)
+
+
+def test_reviews_are_staggered_over_the_quarter():
+    # October to December: no July publication resets the year's count in between
+    m = CommissioningModel(small_config(*WIDE, "start=2016-09", "regulator=stick", "regulator.escalation_threshold=1.0"))
+    seen = []
+    for _ in range(3):
+        before = m.orgs.year_n.copy()
+        m.step()
+        seen.append(np.flatnonzero(m.orgs.year_n > before))
+    bodies = np.flatnonzero(m.mask("ccg", *oversight.PROVIDERS))
+    assert sorted(np.concatenate(seen)) == sorted(bodies)            # everyone once a quarter ...
+    assert all(0 < len(s) < len(bodies) for s in seen)               # ... a part each month
+
+
+def test_leaders_in_special_measures_are_removed_in_any_month_not_only_at_reviews():
+    m = CommissioningModel(small_config(*WIDE, "regulator.leader_removal=1.0"))
+    trusts = np.flatnonzero(m.mask(*oversight.PROVIDERS))
+    m.orgs.escalation[trusts] = 4
+    forced = []
+    for _ in range(3):
+        m.t += 1
+        forced.append(leadership.turnover(m)["forced_exits"])
+    assert all(f > 0 for f in forced)
+
+
+def test_ratings_are_rebased_so_a_national_decline_does_not_fail_everyone():
+    m = CommissioningModel(small_config(*WIDE, "behaviour.indicator_noise=0"))
+    before = oversight.domains(m)
+    prov = m.mask("provider")
+    m.orgs.perf_true[prov] -= 0.05
+    m.orgs.perf_reported[prov] -= 0.05
+    m.benchmark = oversight.rebase(m)
+    after = oversight.domains(m)
+    assert np.allclose(after[prov][:, [oversight.PERFORMANCE, oversight.QUALITY]],
+                       before[prov][:, [oversight.PERFORMANCE, oversight.QUALITY]])
+
+
+def test_the_cqc_rates_inspected_quality_not_gamed_figures():
+    m = CommissioningModel(small_config(*WIDE, "behaviour.indicator_noise=0"))
+    prov = m.mask("provider")
+    d0 = oversight.domains(m)
+    m.orgs.perf_reported[prov] += 0.05                          # gaming: reported up, true unchanged
+    d1 = oversight.domains(m)
+    assert np.allclose(d1[:, oversight.QUALITY], d0[:, oversight.QUALITY])
+    assert np.all(d1[prov, oversight.PERFORMANCE] >= d0[prov, oversight.PERFORMANCE])
+
+
+# --- money ---------------------------------------------------------------------------------------------------------
+def _missing_standard(m):
+    prov = m.mask("provider")
+    m.orgs.perf_reported[prov] = m.beh.target - 0.2
+    return prov
+
+
+def test_fines_are_suspended_for_trusts_that_accepted_a_control_total_and_never_levied_in_an_alliance():
+    def fines(*overrides, alliance=False):
+        m = CommissioningModel(small_config(*overrides))
+        _missing_standard(m)
+        if alliance:
+            cp = np.flatnonzero(m.edges.kind == EDGE_KINDS.index("commissioner_provider"))
+            m.edges.form[cp] = 2
+        return money.settle(m)["fines"]
+    assert fines("regime.sanctions_suspended=none") > 0
+    assert fines("regime.sanctions_suspended=all") == 0
+    assert fines("regime.sanctions_suspended=none", alliance=True) == 0
+    m = CommissioningModel(small_config("regime.sanctions_suspended=stf"))
+    prov = _missing_standard(m)
+    accepted = prov & ~np.isnan(m.orgs.control_total)
+    assert accepted.any()
+    before = m.orgs.inflow.copy()
+    money.settle(m)
+    none = CommissioningModel(small_config("regime.sanctions_suspended=none"))
+    _missing_standard(none)
+    money.settle(none)
+    assert np.all(m.orgs.inflow[accepted] >= none.orgs.inflow[accepted] - 1e-12)
+    assert before is not None
+
+
+def test_reinvested_fines_cost_the_provider_nothing():
+    kept, returned = (CommissioningModel(small_config("regime.sanctions_suspended=none",
+                                                      f"regime.fines_reinvested={flag}")) for flag in (False, True))
+    for m in (kept, returned):
+        _missing_standard(m)
+        money.settle(m)
+    prov = kept.mask("provider")
+    assert np.all(returned.orgs.inflow[prov] >= kept.orgs.inflow[prov]) and (returned.orgs.inflow[prov]
+                                                                              > kept.orgs.inflow[prov]).any()
+
+
+def test_trusts_accept_a_control_total_when_the_fund_covers_what_is_asked():
+    m = CommissioningModel(small_config("regime.stf_share=0.03", "regime.control_total_closure=0.5"))
+    prov = m.mask("provider")
+    m.orgs.net_margin[prov] = np.linspace(-0.12, 0.02, prov.sum())
+    accept = money.offer_control_totals(m)
+    asked = np.maximum(0.01, 0.5 * np.maximum(-m.orgs.net_margin, 0.0))
+    assert np.array_equal(accept[prov], asked[prov] <= 0.03)
+    assert np.all(m.orgs.stf_offer[prov & ~accept] == 0) and np.all(m.orgs.stf_offer[accept] > 0)
+    none = CommissioningModel(small_config("regime.stf_share=0"))
+    assert not money.offer_control_totals(none).any()
+
+
+def test_the_fund_is_paid_only_to_trusts_on_their_trajectory():
+    m = CommissioningModel(small_config())
+    prov = m.mask("provider")
+    m.orgs.stf_eligible[prov] = 0.0
+    assert money.settle(m)["stf"] == 0.0
+    m.orgs.stf_eligible[prov] = 1.0
+    assert money.settle(m)["stf"] == pytest.approx(m.orgs.stf_offer[prov].sum())
+
+
+def test_regulator_support_is_paid_from_the_allocations_and_money_is_conserved():
+    m = CommissioningModel(small_config("regulator=carrot", "regulator.support_budget=120"))
+    for _ in range(6):
+        before = m.orgs.balance.sum()
+        m.step()
+        assert m.orgs.balance.sum() - before == pytest.approx(m.flows.external_in - m.flows.external_out, abs=1e-9)
+    assert m.flows.support > 0 and m.orgs.support_money.sum() == pytest.approx(m.flows.support)
+
+
+def test_covid_regime_pays_blocks_tops_providers_up_and_pauses_oversight():
+    m = CommissioningModel(small_config(*WIDE, "regime.covid=true", "regulator=stick",
+                                        "regulator.escalation_threshold=1.0"))
+    _missing_standard(m)
+    m.step()
+    prov = m.mask("provider")
+    assert np.all(m.orgs.inflow[prov] >= m.orgs.outflow[prov] - 1e-9)
+    assert m.flows.fines == 0 and m.flows.stf == 0 and m.flows.enforcement_actions == 0
+    assert not m.orgs.escalation.any()
+
+
+def test_the_start_month_is_honoured():
+    m = CommissioningModel(small_config("start=2016-07", "months=12"))
+    assert m.month_of_year == 3
+    offered = {}
+    for _ in range(12):
+        m.step()
+        offered[str(m.date)] = m.flows.control_totals_offered
+    assert offered["2017-04"] > 0 and all(v == 0 for d, v in offered.items() if d != "2017-04")
+
+
+# --- trust and leaders ---------------------------------------------------------------------------------------------
+def test_a_new_leader_never_raises_trust():
+    m = CommissioningModel(small_config())
+    e = m.edges
+    e.trust = np.linspace(0.0, 1.0, len(e.trust))
+    before = e.trust.copy()
+    ccgs = np.flatnonzero(m.mask("ccg"))
+    trust.leader_change(m, ccgs)
+    assert np.all(e.trust <= before)
+    touched = np.isin(e.src, ccgs) | np.isin(e.dst, ccgs)
+    assert np.all(e.trust[touched & (before > 0.5)] < before[touched & (before > 0.5)])
+
+
+def test_conflict_slows_rebuilding_trust_without_blocking_it():
+    def success_rate(conflict):
+        m = CommissioningModel(small_config(*WIDE))
+        e = m.edges
+        rates = []
+        for _ in range(30):
+            e.conflict[:] = conflict
+            trust.joint_work(m)
+            rates.append(e.success.mean())
+        return np.mean(rates)
+    calm, tense = success_rate(0.0), success_rate(0.5)
+    assert 0 < tense < calm
+
+
+def test_operational_pressure_raises_stress_and_mean_stress_is_of_nhs_bodies():
+    calm, pressed = (CommissioningModel(small_config()) for _ in range(2))
+    prov = pressed.mask("provider")
+    pressed.orgs.demand[prov] = 1.3 * pressed.orgs.capacity[prov]
+    calm.orgs.demand[prov] = 0.9 * calm.orgs.capacity[prov]
+    for m in (calm, pressed):
+        leadership.update_stress(m)
+    assert np.all(pressed.orgs.stress[prov] > calm.orgs.stress[prov])
+    row = pressed.recorder.rows[-1]
+    m = pressed
+    m.recorder.collect()
+    bodies = m.mask("ccg", *oversight.PROVIDERS)
+    assert m.recorder.rows[-1]["mean_stress"] == pytest.approx(m.orgs.stress[bodies].mean())
+    assert row is not None
+
+
+# --- the policy timeline -------------------------------------------------------------------------------------------
+def test_every_row_of_the_policy_timeline_is_an_event_of_the_2013_replay():
+    from importlib import resources
+    with resources.files("abm.data").joinpath("policy_timeline_2013_2022.csv").open("rb") as fh:
+        rows = pd.read_csv(fh)
+    events = yaml.safe_load((CONF_DIR / "scenario" / "england_2013.yaml").read_text())["timeline"]
+    have = {(e["date"], e["note"]) for e in events}
+    missing = [(r.date, r.event) for r in rows.itertuples() if (r.date, r.event) not in have]
+    assert not missing, missing
+
+
+def test_policy_events_place_bodies_and_designate_systems():
+    m = CommissioningModel(compose(["scenario=england_2013", "months=52", "write_organisations=false"]))
+    counts = {}
+    for _ in range(52):
+        m.step()
+        counts[str(m.date)] = (m.recorder.rows[-1]["n_quality_special_measures"], m.recorder.rows[-1]["n_ics"])
+    assert counts["2013-07"][0] == 11                # the Keogh trusts
+    assert counts["2017-06"][1] == 10 and counts["2017-05"][1] == 0
+    designated = m.stps.ics
+    assert m.stps.maturity[designated].mean() >= m.stps.maturity[~designated].mean() - 0.05
+    members = designated[np.maximum(m.orgs.stp, 0)] & m.mask("ccg")
+    assert np.all(m.orgs.autonomy[members] >= m.beh.ics_autonomy) and m.stps.risk_share[designated].all()
+
+
+def test_abolishing_ccgs_leaves_one_per_system():
+    m = CommissioningModel(small_config(*WIDE, "months=2"))
+    m.config.regime.ccgs_abolished = True
+    m.step()
+    o = m.orgs
+    stps = o.stp[m.mask("ccg")]
+    assert len(stps) == len(np.unique(stps)) == len(m.stps.maturity)
+    assert m.flows.mergers == int((~o.alive & (o.kind == "ccg")).sum())
+
+
+def test_designation_is_scaled_and_keeps_the_most_mature():
+    m = CommissioningModel(small_config(*WIDE))
+    m.stps.maturity = np.linspace(0.1, 0.9, len(m.stps.maturity))
+    m.config.regime.ics_count = 22                   # half of England's 44 footprints
+    m.regime = m.config.regime
+    stp.designate(m)
+    assert m.stps.ics.sum() == 3 and m.stps.ics[-3:].all()
+
+
+# --- bounds of long runs (plausibility, not conclusions) -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def england_runs():
+    return {(s, seed): simulate(compose([f"regulator={s}", f"seed={seed}", "write_organisations=false"]))["model"]
+            for s in REGULATOR_STYLES for seed in range(2)}
+
+
+def test_every_style_keeps_the_long_run_bounds_in_england(england_runs):
+    for key, df in england_runs.items():
+        row = measure(df)
+        assert within_bounds(row), (key, {k: row[k] for k in BOUNDS})
+
+
+def test_without_sanctions_commissioner_provider_trust_does_not_erode(england_runs):
+    for seed in range(2):
+        assert measure(england_runs[("carrot", seed)])["cp_trust_not_lower"]
