@@ -138,10 +138,10 @@ class BehaviourConfig:
                                    doc="months a CCG stays under legal directions before they can be lifted")
     inspection_interval: int = p(24, 1, 120, "assumption (CQC re-inspection about every two years)",
                                  doc="months between CQC inspections of a trust (staggered)")
-    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.42, 0.53, 0.66], metadata={
+    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.43, 0.53, 0.65], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed ccg_rating_* 2016-07", "choices": None,
         "doc": "CCG assessment cut-offs: inadequate | requires improvement | good | outstanding"})
-    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.3, 0.71, 0.94], metadata={
+    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.33, 0.7, 0.89], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed cqc_trust_rating_* 2016-05", "choices": None,
         "doc": "CQC overall rating cut-offs: inadequate | requires improvement | good | outstanding"})
     provider_weight: float = p(0.5, 0.0, 1.0, "seed 000 L202",
@@ -180,8 +180,16 @@ class BehaviourConfig:
                                   doc="monthly propensity of a ready, trusting CCG pair to form a joint committee")
     shared_ao_rate: float = p(0.3, 0.0, 1.0, "seed 002 L125; seed 004 L218",
                               doc="chance that a vacant AO post is filled by a joint-committee partner's AO")
+    ao_sharing_rate: float = p(0.004, 0.0, 1.0, "calibrated to observed ccgs_sharing_accountable_officer 2016-09, "
+                                                "2017-03 (0.01, 0.006, 0.004 tried); seed 004 L218",
+                               doc="monthly propensity of trusting joint-committee partners to appoint one "
+                                   "accountable officer")
     merger_rate: float = p(0.01, 0.0, 1.0, "seed 002 L129",
                            doc="monthly propensity of CCGs sharing an AO for a year to merge, when allowed")
+    merger_needs_shared_ao: bool = p(True, source="seed 002 L129, L123; the Long Term Plan ends it (policy timeline "
+                                                   "2019-01)",
+                                     doc="a merger needs a year of a shared accountable officer (else a joint "
+                                         "committee suffices)")
     merger_lead_months: int = p(6, 0, 60, "assumption (a merger is applied for in the autumn for the next April)",
                                 doc="least time between a merger decision and the April it takes effect")
     merger_allowed_from: int = p(10, 0, 1200, "seed 002 L123",
@@ -224,7 +232,7 @@ class BehaviourConfig:
                                  doc="maturity gain per GBP 100m invested in an STP")
     ics_autonomy: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L192 (freedoms and flexibilities of an ICS)",
                             doc="earned autonomy of the members of an integrated care system")
-    dashboard_cuts: list[float] = field(default_factory=lambda: [0.39, 0.46, 0.57], metadata={
+    dashboard_cuts: list[float] = field(default_factory=lambda: [0.4, 0.46, 0.56], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed stp_dashboard_* 2017-07 in the 2013 replay", "choices": None,
         "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
 
@@ -239,6 +247,9 @@ class RegimeConfig:
     stf_performance_part: float = p(0.3, 0.0, 1.0, "assumption (STF conditional on A&E trajectories: timeline 2016-04)",
                                     doc="part of the fund tied to the performance trajectory; the rest to the "
                                         "control total")
+    stf_tolerance: float = p(0.01, 0.0, 0.2, "assumption (performance: three times this)",
+                             doc="how far short of its control total (margin) or of the national performance "
+                                 "(share of patients) a trust may be and still count as on its trajectory")
     control_total_closure: float = p(0.3, 0.0, 1.0, "assumption",
                                      doc="share of its deficit a trust's control total asks it to close in a year")
     control_total_stretch: float = p(0.01, 0.0, 0.1, "assumption",

@@ -31,7 +31,8 @@ class Flows:
     directions_lifted: int = 0       # CCGs leaving legal directions
     turnover: int = 0                # leaders of NHS bodies (CCGs, trusts) who left
     forced_exits: int = 0            # of which leaders removed by the regulator
-    mergers: int = 0                 # CCG mergers taking effect
+    mergers: int = 0                 # CCGs absorbed by a merger taking effect
+    merger_events: int = 0           # mergers taking effect (a merger of three CCGs into one is one event)
     control_totals_accepted: int = 0  # trusts accepting a control total (April)
     control_totals_offered: int = 0
 

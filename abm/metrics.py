@@ -84,6 +84,7 @@ def model_row(m) -> dict:
     row["pooled_spend"] = float(f.pooled)
     row["risk_share_transfers"] = float(f.risk_transfer)
     row["mergers"] = int(f.mergers)
+    row["merger_events"] = int(f.merger_events)
     row["money_in"] = float(f.external_in)
     row["money_out"] = float(f.external_out)
     row["total_balance"] = float(o.balance.sum())

@@ -233,10 +233,12 @@ class CommissioningModel(mesa.Model):
         collaboration.pooled_budgets(self)
         collaboration.alliances(self)
         collaboration.risk_shares(self)
-        f.mergers = len(collaboration.mergers(self))
+        collaboration.shared_officers(self)
+        merged = collaboration.mergers(self)
         if self.regime.ccgs_abolished and not self.abolished:
-            f.mergers += len(collaboration.abolish_ccgs(self))
+            merged += collaboration.abolish_ccgs(self)
             self.abolished = True
+        f.mergers, f.merger_events = len(merged), len({keep for keep, _ in merged})
         leadership.update_stress(self)
         f.add(**leadership.turnover(self))
         stp.update(self)

@@ -2,14 +2,18 @@
 
     python -m experiments.calibrate [--replicates 6] [--jobs 2] [--out outputs/calibration]
 
-Two steps, both on the default configuration (``as_was_2016``, real England, months 0-15):
+Two steps:
 
-1. **Initial collaboration** (``behaviour.init_joint_committee``, ``behaviour.init_shared_ao``): a grid search scored
-   on the March 2017 NHSCC survey shares (joint committees 70 %, shared accountable officers 40 %; seed 002 L125),
-   score = sum of squared differences of the replication means.
-2. **Dashboard cut-offs** (``behaviour.dashboard_cuts``): with the chosen initial collaboration, the cut-offs are the
-   quantiles of STP maturity in July 2017 (pooled over replications) that give the July 2017 dashboard shares
-   (4 / 14 / 20 / 5 of 43 STPs; seed 004 L98): the 9th, 42nd and 88th percentiles.
+1. **Initial collaboration** (``behaviour.init_joint_committee``, ``behaviour.init_shared_ao``), on the default
+   configuration (``as_was_2016``, real England, months 0-15): a grid search scored on the March 2017 NHSCC survey
+   shares (joint committees 70 %, shared accountable officers 40 %; seed 002 L125), score = sum of squared
+   differences of the replication means.
+2. **Cut-offs** on the 2013 replay (``scenario=england_2013``), each the quantiles (pooled over replications) that
+   reproduce an observed distribution (``abm/data/observed_2013_2019.csv``; these rows are then fit rows, not tests):
+   ``behaviour.dashboard_cuts`` from STP maturity in July 2017 (5 / 14 / 20 / 5 of 44 STPs),
+   ``behaviour.ccg_rating_cuts`` from the CCGs' mean assessed score of 2015/16 (July 2016 ratings: 26 inadequate,
+   91 requires improvement, 82 good, 10 outstanding) and ``behaviour.cqc_rating_cuts`` from the CQC's overall
+   assessment of every trust in May 2016 (12 / 109 / 53 / 5 of 179 rated).
 
 Writes ``calibration.md`` and ``grid.csv`` and prints the overrides to use. The behavioural effect sizes are not
 calibrated (the seeds give none); explore them with ``experiments.sensitivity``.
@@ -32,7 +36,10 @@ from abm.mechanisms.leadership import shared_ao
 from abm.model import CommissioningModel
 
 JC_TARGET, AO_TARGET = 0.70, 0.40
-DASHBOARD_SHARES = np.array([4, 14, 20, 5]) / 43.0
+# Observed distributions, lowest band first (abm/data/observed_2013_2019.csv).
+DASHBOARD_COUNTS = np.array([5, 14, 20, 5])          # stp_dashboard_* 2017-07
+CCG_RATING_COUNTS = np.array([26, 91, 82, 10])       # ccg_rating_* 2016-07
+CQC_RATING_COUNTS = np.array([12, 109, 53, 5])       # cqc_trust_rating_* 2016-05
 GRID_JC = (0.4, 0.5, 0.6, 0.7)
 GRID_AO = (0.2, 0.3, 0.4)
 
@@ -49,8 +56,33 @@ def run(jc: float, ao: float, replicate: int) -> dict:
             jc_member[e.src[e.active & e.link & (e.kind == CCG_CCG)]] = True
             out["joint_committees"] = float(jc_member[ccg].mean())
             out["shared_ao"] = float(shared_ao(m)[ccg].mean())
+    return out
+
+
+def replay(replicate: int) -> dict:
+    """One 2013 replay to July 2017: the distributions the cut-offs are read from."""
+    from abm.mechanisms import oversight
+    m = CommissioningModel(compose(["scenario=england_2013", "months=52", "write_organisations=false",
+                                    f"replicate={replicate}"]))
+    out = {}
+    while m.t < m.months:
+        m.step()
+        date = str(m.date)
+        if date == "2016-05":
+            d = oversight.domains(m)
+            prov = m.mask("provider")
+            # the CQC's overall assessment with its noise, as oversight.inspect rates it
+            noise = np.random.default_rng(replicate).normal(0.0, m.beh.indicator_noise, int(prov.sum()))
+            out["cqc"] = ((0.5 * (d[:, oversight.QUALITY] + d[:, oversight.LEADERSHIP]))[prov] + noise).tolist()
+        if date == "2016-06":
+            ccg = m.mask("ccg")
+            out["ccg"] = (m.orgs.year_scores / np.maximum(m.orgs.year_n, 1))[ccg].tolist()
     out["maturity"] = m.stps.maturity.tolist()
     return out
+
+
+def cuts(values, counts) -> list[float]:
+    return np.quantile(np.concatenate(values), np.cumsum(counts)[:3] / counts.sum()).round(2).tolist()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,20 +99,22 @@ def main(argv: list[str] | None = None) -> int:
     grid = runs.groupby(["init_joint_committee", "init_shared_ao"])[["joint_committees", "shared_ao"]].mean()
     grid["score"] = (grid.joint_committees - JC_TARGET) ** 2 + (grid.shared_ao - AO_TARGET) ** 2
     best_jc, best_ao = grid.score.idxmin()
-    chosen = runs[(runs.init_joint_committee == best_jc) & (runs.init_shared_ao == best_ao)]
-    maturity = np.concatenate(chosen.maturity.to_list())
-    cuts = np.quantile(maturity, np.cumsum(DASHBOARD_SHARES)[:3]).round(2).tolist()
+    replays = Parallel(n_jobs=args.jobs)(delayed(replay)(r) for r in range(args.replicates))
+    found = {"dashboard_cuts": cuts([r["maturity"] for r in replays], DASHBOARD_COUNTS),
+             "ccg_rating_cuts": cuts([r["ccg"] for r in replays], CCG_RATING_COUNTS),
+             "cqc_rating_cuts": cuts([r["cqc"] for r in replays], CQC_RATING_COUNTS)}
     args.out.mkdir(parents=True, exist_ok=True)
     grid.reset_index().to_csv(args.out / "grid.csv", index=False)
     overrides = [f"behaviour.init_joint_committee={best_jc}", f"behaviour.init_shared_ao={best_ao}",
-                 f"behaviour.dashboard_cuts=[{','.join(str(c) for c in cuts)}]"]
+                 *(f"behaviour.{k}=[{','.join(str(c) for c in v)}]" for k, v in found.items())]
     lines = ["# Calibration", "", f"{args.replicates} replications per grid point (default configuration).", "",
              "| init_joint_committee | init_shared_ao | joint committees (70 %) | shared AO (40 %) | score |",
              "|---|---|---|---|---|"]
     for (jc, ao), r in grid.iterrows():
         mark = " **chosen**" if (jc, ao) == (best_jc, best_ao) else ""
         lines.append(f"| {jc} | {ao} | {r.joint_committees:.2f} | {r.shared_ao:.2f} | {r.score:.4f}{mark} |")
-    lines += ["", f"Dashboard cut-offs from the July 2017 maturity quantiles: {cuts}.", "",
+    lines += ["", "Cut-offs from quantiles of the 2013 replay (observed distributions, lowest band first): "
+              + "; ".join(f"`{k}` = {v}" for k, v in found.items()) + ".", "",
               "Overrides: `" + " ".join(overrides) + "`"]
     (args.out / "calibration.md").write_text("\n".join(lines) + "\n")
     print(" ".join(overrides))

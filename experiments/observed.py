@@ -31,6 +31,8 @@ FIT = {
     ("special_measures_time_in_regime", "2017-04"): "regime_min_months",
     ("providers_in_deficit_share", "2013/14"): "initial_deficit_share",
     ("ccgs_cumulative_deficit", "2014-03"): "initial_ccg_deficit_share",
+    ("ccgs_sharing_accountable_officer", "2016-09"): "ao_sharing_rate",
+    ("ccgs_sharing_accountable_officer", "2017-03"): "ao_sharing_rate",
     ("provider_net_position", "2013/14"): "cost_drift",
     ("provider_net_position", "2014/15"): "cost_drift",
     ("provider_net_position", "2015/16"): "cost_drift",
@@ -95,7 +97,7 @@ def model_value(row, run: pd.DataFrame) -> float:
     if m == "ccg_merger_events":
         idx = list(by_date.index)
         i = idx.index(period)
-        return float(by_date.mergers.iloc[max(0, i - 11): i + 1].sum())
+        return float(by_date.merger_events.iloc[max(0, i - 11): i + 1].sum())
     if m.startswith("ccg_rating_"):
         return _share(at[m], at.n_ccgs)
     if m.startswith("cqc_trust_rating_"):

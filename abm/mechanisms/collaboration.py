@@ -93,6 +93,31 @@ def joint_committees(m) -> None:
     _link(e, fwd[e.link[fwd] & (mutual < 0.25)], False)
 
 
+def shared_officers(m) -> int:
+    """CCGs in a joint committee appoint one accountable officer: the smaller CCG's officer steps down and it shares
+    its partner's (a leader change for the smaller CCG). Returns the number of CCGs that started sharing.
+
+    Evidence: seed 004 L218, “several CCGs appoint a shared accountable officer”; seed 002 L125, by March 2017 40 %
+    of CCGs shared an accountable officer.
+    """
+    from abm.mechanisms import trust
+    o, e, b = m.orgs, m.edges, m.beh
+    fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link & (e.src < e.dst))
+    a, c = e.src[fwd], e.dst[fwd]
+    p = b.ao_sharing_rate * _trust_factor(_mutual(e, fwd), b.trust_threshold) * (o.leader[a] != o.leader[c])
+    chosen = fwd[m.draw("collaboration", len(e.src))[fwd] < p]
+    adopters = []
+    for edge in chosen.tolist():
+        x, y = int(e.src[edge]), int(e.dst[edge])
+        big, small = (x, y) if o.population[x] >= o.population[y] else (y, x)
+        if o.leader[big] == o.leader[small] or small in adopters or big in adopters:
+            continue
+        o.leader[small], o.stress[small], o.tenure[small] = o.leader[big], o.stress[big], o.tenure[big]
+        adopters.append(small)
+    trust.leader_change(m, np.array(adopters, int))
+    return len(adopters)
+
+
 def tender_threats(m) -> dict:
     """A CCG that distrusts an under-performing community or mental-health provider threatens to re-tender.
 
@@ -223,7 +248,8 @@ def mergers(m) -> list[tuple[int, int]]:
     Evidence: seed 002 L129, asked about merger plans, “51% stating they were not; 30% saying possibly; and 16%
     saying yes”; seed 002 L123, “the recently lifted NHS England moratorium on CCG mergers”; seed 004 L218, mergers
     of CCGs “or arrangements whereby several CCGs appoint a shared accountable officer”; observed ccg_merger_events
-    (mergers take effect in April).
+    (mergers take effect in April); NHS England (2019) The NHS Long Term Plan, para 1.51, "typically" one CCG per
+    system (joint committees may merge without first sharing an officer).
     """
     o, e, b = m.orgs, m.edges, m.beh
     ccg = m.mask("ccg")
@@ -242,8 +268,11 @@ def mergers(m) -> list[tuple[int, int]]:
         return merged
     fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
     a, c = e.src[fwd], e.dst[fwd]
-    cand = ((o.leader[a] == o.leader[c]) & (o.shared_months[a] >= 12) & (o.shared_months[c] >= 12)
-            & (_mutual(e, fwd) >= b.trust_threshold) & (m.draw("collaboration", len(e.src))[fwd] < b.merger_rate)
+    # Before the Long Term Plan a merger followed a year of sharing an accountable officer; after it, joint
+    # committees were expected to become one CCG per system (``merger_needs_shared_ao``).
+    sharing = (o.leader[a] == o.leader[c]) & (o.shared_months[a] >= 12) & (o.shared_months[c] >= 12)
+    ready = sharing if b.merger_needs_shared_ao else (sharing | e.link[fwd])
+    cand = (ready & (_mutual(e, fwd) >= b.trust_threshold) & (m.draw("collaboration", len(e.src))[fwd] < b.merger_rate)
             & (o.merge_with[a] < 0) & (o.merge_with[c] < 0))
     lead = b.merger_lead_months
     when = m.t + lead + (-(m.month_of_year + lead)) % 12          # the first April at least `lead` months ahead

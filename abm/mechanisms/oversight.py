@@ -171,9 +171,10 @@ def review(m) -> dict:
             # the national position (A&E trajectories were agreed around it).
             # (the margin is judged as if the whole fund were being paid, since the control total counts it)
             unpaid = m.regime.stf_share * (1.0 - o.stf_eligible[bodies]) * (o.stf_offer[bodies] > 0)
+            tolerance = m.regime.stf_tolerance
             fin_ok = o.net_margin[bodies] + unpaid >= np.where(np.isnan(o.control_total[bodies]), 0.0,
-                                                               o.control_total[bodies]) - 0.005
-            perf_ok = o.perf_reported[bodies] >= m.benchmark[0, 0] - 0.01
+                                                               o.control_total[bodies]) - tolerance
+            perf_ok = o.perf_reported[bodies] >= m.benchmark[0, 0] - 3.0 * tolerance
             part = m.regime.stf_performance_part
             o.stf_eligible[bodies] = (1.0 - part) * fin_ok + part * perf_ok
         o.score[bodies] = sc
