@@ -7,19 +7,15 @@ class names the decisions its organisation makes and where each decision is mode
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
-from abm.mechanisms.stp import CATEGORIES
-from abm.state import RATINGS
+from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES
+from abm.vocabulary import RATINGS
 
 
 class Organisation(FixedAgent):
     """An organisation on the organisation network (``model.grid``)."""
-
-    kind: ClassVar[str] = ""
 
     def __init__(self, model, idx: int, code: str, name: str):
         super().__init__(model)
@@ -75,7 +71,6 @@ class CCG(Organisation):
     ``collaboration.mergers``); pooling budgets with its local authorities (``collaboration.pooled_budgets``).
     """
 
-    kind = "ccg"
 
     @property
     def population(self) -> float:
@@ -90,7 +85,6 @@ class ProviderTrust(Organisation):
     joining alliances and risk shares (``collaboration.alliances``, ``collaboration.risk_shares``).
     """
 
-    kind = "provider"
 
     @property
     def provider_type(self) -> str:
@@ -109,13 +103,11 @@ class LocalAuthority(Organisation):
     austerity (``money.grow``); remembers slights longer than NHS bodies (``trust.update``, ``la_memory``).
     """
 
-    kind = "la"
 
 
 class Regulator(Organisation):
     """A national body; its behaviour is the configured regulatory style (``abm.styles``)."""
 
-    kind = "regulator"
 
 
 class NHSEngland(Regulator):

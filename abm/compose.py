@@ -13,7 +13,7 @@ from hydra import initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-from abm.config import Config, ConfigError, RegulatorConfig, validate
+from abm.config import Config, ConfigError, RegulatorConfig, to_config, validate
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
@@ -25,7 +25,6 @@ def register_schema() -> None:
 
 def compose(overrides: list[str] | None = None) -> Config:
     """Compose ``conf/config.yaml`` with Hydra overrides, validate it and return it as a :class:`Config`."""
-    from abm.model import to_config
     register_schema()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
@@ -40,5 +39,4 @@ def regulator_preset(name: str) -> RegulatorConfig:
     if not path.is_file():
         allowed = sorted(p.stem for p in (CONF_DIR / "regulator").glob("*.yaml"))
         raise ConfigError(f"regulator={name!r} is not allowed; choose one of: {', '.join(allowed)}")
-    merged = OmegaConf.merge(OmegaConf.structured(RegulatorConfig), OmegaConf.load(path))
-    return RegulatorConfig(**OmegaConf.to_container(merged))
+    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(RegulatorConfig), OmegaConf.load(path)))

@@ -15,10 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
-REGULATOR_STYLES = ("carrot", "stick", "responsive", "carrot_then_stick", "as_was_2016")
-SCENARIOS = ("england", "small", "england_2013")
-INVESTMENT_RULES = ("preferential", "equal", "need")
-SANCTION_REGIMES = ("none", "stf", "all")
+from abm.vocabulary import DEFAULT_STYLE, INVESTMENT_RULES, SANCTION_REGIMES, SCENARIOS
+from abm.vocabulary import STYLES as REGULATOR_STYLES
 
 
 class ConfigError(ValueError):
@@ -42,12 +40,17 @@ class ScenarioConfig:
     copies: int = p(1, 1, 64, "technical",
                     doc="england only: k copies of the whole structure side by side (scaling benchmarks)")
 
+    def __post_init__(self) -> None:
+        if isinstance(self.copies, int) and self.copies > 1 and self.name not in ("england", "england_2013"):
+            raise ConfigError(f"scenario.copies={self.copies} contradicts scenario.name={self.name!r}: copies applies "
+                              "to the england scenario only")
+
 
 @dataclass
 class RegulatorConfig:
     """Defaults are those of the default style, ``conf/regulator/as_was_2016.yaml`` (a test keeps them equal)."""
 
-    name: str = p("as_was_2016", choices=REGULATOR_STYLES, source="model brief",
+    name: str = p(DEFAULT_STYLE, choices=REGULATOR_STYLES, source="model brief",
                   doc="regulatory style (strategy class in abm/styles.py)")
     severity: float = p(0.7, 0.0, 1.0, "seed 000 L98",
                         doc="strength of sanctions at full escalation (warnings, directions, special measures)")
@@ -236,6 +239,13 @@ class BehaviourConfig:
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed stp_dashboard_* 2017-07 in the 2013 replay", "choices": None,
         "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
 
+    def __post_init__(self) -> None:
+        for key in ("dashboard_cuts", "ccg_rating_cuts", "cqc_rating_cuts"):
+            cuts = list(getattr(self, key))
+            numbers = all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cuts)
+            if len(cuts) != 3 or not numbers or sorted(cuts) != cuts:
+                raise ConfigError(f"behaviour.{key}={cuts} must be three increasing numbers in [0, 1]")
+
 
 @dataclass
 class RegimeConfig:
@@ -323,6 +333,10 @@ class CounterfactualConfig:
                    doc="swap in this regulatory style (its preset) from `start`, ignoring later regulator events")
     start: str = p("", source="technical", doc="YYYY-MM from which the counterfactual style applies")
 
+    def __post_init__(self) -> None:
+        if self.style:
+            _check_month("counterfactual.start", self.start, required=True)
+
 
 @dataclass
 class Config:
@@ -369,29 +383,28 @@ def _check(path: str, value: Any, meta: dict) -> None:
 
 
 def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
-    """Check every value of ``cfg`` (a dataclass instance, DictConfig or dict) against :class:`Config`."""
-    get = (lambda k: cfg[k]) if isinstance(cfg, dict) or hasattr(cfg, "keys") else (lambda k: getattr(cfg, k))
+    """Check every value of ``cfg`` (a :class:`Config` or one of its parts) against its declared range.
+
+    Checks that involve several fields of one part run when the part is built (``__post_init__``); the timeline and
+    the sensitivity ranges, which refer to the whole schema, are checked here.
+    """
     for f in fields(schema):
         path = f"{prefix}{f.name}"
-        value = get(f.name)
+        value = getattr(cfg, f.name)
         if is_dataclass(f.type) or (isinstance(f.type, str) and f.type in _NESTED):
             validate(value, _NESTED[f.type] if isinstance(f.type, str) else f.type, path + ".")
         else:
             _check(path, value, dict(f.metadata))
     if schema is Config:
-        _check_month(f"{prefix}start", get("start"), required=True)
-        for i, event in enumerate(get("timeline")):
-            ev = event if isinstance(event, PolicyEvent) else PolicyEvent(**dict(event))
-            _check_month(f"{prefix}timeline[{i}].date", ev.date, required=True)
-            for change in ev.changes:
+        _check_month(f"{prefix}start", cfg.start, required=True)
+        for i, event in enumerate(cfg.timeline):
+            _check_month(f"{prefix}timeline[{i}].date", event.date, required=True)
+            for change in event.changes:
                 parse_change(change, f"{prefix}timeline[{i}]")
-    if schema is CounterfactualConfig and get("style"):
-        _check_month(f"{prefix}start", get("start"), required=True)
     if schema is SensitivityConfig:
         ranges = {r["name"]: r for r in parameter_rows()}
-        for item in get("parameters"):
-            name, low, high = (item[k] if isinstance(item, dict) or hasattr(item, "keys") else getattr(item, k)
-                               for k in ("name", "low", "high"))
+        for item in cfg.parameters:
+            name, low, high = item.name, item.low, item.high
             declared = ranges.get(name)
             if declared is None or "[" not in declared["range"] or name.startswith(("scenario.", "seed")):
                 raise ConfigError(f"{prefix}parameters: {name!r} is not a numeric model parameter")
@@ -399,14 +412,18 @@ def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
             if not lo <= low < high <= hi:
                 raise ConfigError(f"{prefix}parameters: {name} low={low}, high={high} must satisfy "
                                   f"{lo} <= low < high <= {hi}")
-    if schema is ScenarioConfig and get("copies") > 1 and get("name") not in ("england", "england_2013"):
-        raise ConfigError(f"{prefix}copies={get('copies')} contradicts {prefix}name={get('name')!r}: "
-                          "copies applies to the england scenario only")
-    if schema is BehaviourConfig:
-        for key in ("dashboard_cuts", "ccg_rating_cuts", "cqc_rating_cuts"):
-            cuts = list(get(key))
-            if len(cuts) != 3 or sorted(cuts) != cuts:
-                raise ConfigError(f"{prefix}{key}={cuts} must be three increasing numbers in [0, 1]")
+
+
+def to_config(cfg: Any) -> Config:
+    """A composed Hydra config (or a plain dict of the same shape) as the :class:`Config` dataclass."""
+    from omegaconf import OmegaConf
+    if isinstance(cfg, Config):
+        return cfg
+    node = cfg if not isinstance(cfg, dict) else OmegaConf.merge(OmegaConf.structured(Config), cfg)
+    config = OmegaConf.to_object(node)
+    if not isinstance(config, Config):         # a DictConfig composed without the schema
+        config = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), node))
+    return config
 
 
 _NESTED = {"ScenarioConfig": ScenarioConfig, "RegulatorConfig": RegulatorConfig, "BehaviourConfig": BehaviourConfig,

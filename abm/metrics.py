@@ -10,12 +10,10 @@ import numpy as np
 import pandas as pd
 
 from abm.mechanisms import collaboration, leadership, trust
-from abm.mechanisms.oversight import FINANCIAL_SM, QUALITY_SM
-from abm.mechanisms.stp import CATEGORIES
-from abm.scenarios import EDGE_KINDS
-from abm.state import RATINGS
+from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES
+from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, QUALITY_SM, RATINGS
+from abm.vocabulary import PROVIDER_KINDS as PROVIDERS
 
-PROVIDERS = ("acute", "mental_health", "community", "ambulance")
 ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "rating", "escalation", "stress", "tenure",
                "reporting", "autonomy", "support", "population", "readiness")
 

@@ -21,26 +21,24 @@ from mesa.discrete_space import Network
 
 from abm import metrics
 from abm.agents import AGENT_CLASS, STP, Organisation
+from abm.compose import regulator_preset
 from abm.config import (
     BehaviourConfig,
     Config,
-    CounterfactualConfig,
-    ExperimentConfig,
-    PolicyEvent,
     RegimeConfig,
     RegulatorConfig,
     ScenarioConfig,
-    SensitivityConfig,
-    SensitivityParameter,
     parse_change,
+    to_config,
     validate,
 )
 from abm.flows import Flows
 from abm.layout import grouped_layout
 from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
-from abm.scenarios import PROVIDER_KINDS, build
+from abm.scenarios import build
 from abm.state import build_state
 from abm.styles import make_style
+from abm.vocabulary import PROVIDER_KINDS
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra
 
@@ -61,9 +59,8 @@ class CommissioningModel(mesa.Model):
 
     def __init__(self, config: Config | None = None, *, scenario: str | None = None, regulator: str | None = None,
                  seed: int | None = None, months: int | None = None, draw_layout: bool = False, **regulator_params):
-        if config is None:                     # the same defaults as the command line (conf/config.yaml)
-            from abm.compose import compose
-            config = compose([])
+        if config is None:                     # the schema's defaults are conf/config.yaml's (a test checks)
+            config = Config()
         cfg = _with_overrides(config, scenario, regulator, seed, months, regulator_params)
         validate(cfg)
         cfg = copy.deepcopy(cfg)              # the policy timeline changes parameters during the run
@@ -176,7 +173,6 @@ class CommissioningModel(mesa.Model):
                 setattr(getattr(self.config, group), name, value)
             self.applied.append(f"{event.date}: {event.note}")
         if cf_from is not None and cf_from <= upto and self.config.regulator.name != cf.style:
-            from abm.compose import regulator_preset
             self.config.regulator = regulator_preset(cf.style)
             self.applied.append(f"{cf.start}: counterfactual style {cf.style}")
         self.reg = self.config.regulator
@@ -255,11 +251,9 @@ class CommissioningModel(mesa.Model):
 
 def _with_overrides(cfg, scenario, regulator, seed, months, regulator_params) -> Config:
     """Apply flat keyword overrides to a Config; a new style name takes that style's preset from ``conf/``."""
-    if not isinstance(cfg, Config):
-        cfg = to_config(cfg)
+    cfg = to_config(cfg)
     if scenario is None and regulator is None and seed is None and months is None and not regulator_params:
         return cfg
-    from abm.compose import regulator_preset
     sc = ScenarioConfig(**{**asdict(cfg.scenario), **({"name": scenario} if scenario else {})})
     rg = regulator_preset(regulator) if regulator and regulator != cfg.regulator.name else cfg.regulator
     unknown = set(regulator_params) - set(asdict(rg))
@@ -269,25 +263,3 @@ def _with_overrides(cfg, scenario, regulator, seed, months, regulator_params) ->
     rg = RegulatorConfig(**{**asdict(rg), **regulator_params})
     return replace(cfg, seed=cfg.seed if seed is None else int(seed),
                    months=cfg.months if months is None else int(months), scenario=sc, regulator=rg)
-
-
-def to_config(cfg) -> Config:
-    """Turn a Hydra DictConfig (or a plain dict) into the :class:`Config` dataclass."""
-    from omegaconf import OmegaConf
-    if isinstance(cfg, Config):
-        return cfg
-    d = OmegaConf.to_container(cfg, resolve=True) if not isinstance(cfg, dict) else cfg
-    return Config(seed=d["seed"], replicate=d.get("replicate", 0), months=d["months"],
-                  run_id=d.get("run_id", "") or "", start=d.get("start", "2016-04"),
-                  write_organisations=d.get("write_organisations", True),
-                  scenario=ScenarioConfig(**d["scenario"]), regulator=RegulatorConfig(**d["regulator"]),
-                  behaviour=BehaviourConfig(**d["behaviour"]), regime=RegimeConfig(**d.get("regime", {})),
-                  experiment=ExperimentConfig(**d.get("experiment", {})),
-                  sensitivity=_sensitivity(d.get("sensitivity", {})),
-                  timeline=[PolicyEvent(**e) for e in d.get("timeline", [])],
-                  counterfactual=CounterfactualConfig(**d.get("counterfactual", {})))
-
-
-def _sensitivity(d: dict) -> SensitivityConfig:
-    params = [SensitivityParameter(**p) for p in d.get("parameters", [])]
-    return SensitivityConfig(**{**d, "parameters": params})

@@ -17,24 +17,7 @@ import numpy as np
 import pandas as pd
 
 from abm.config import ConfigError, ScenarioConfig
-
-PROVIDER_KINDS = ("acute", "mental_health", "community", "ambulance")
-REGULATOR_KINDS = ("nhse", "nhse_region", "nhsi", "cqc")
-KINDS = ("ccg", *PROVIDER_KINDS, "la", *REGULATOR_KINDS)
-
-KIND_ID = {k: i for i, k in enumerate(KINDS)}
-
-
-def kind_lut(*names: str) -> np.ndarray:
-    """Lookup table over kind ids: ``kind_lut("ccg", "la")[ids]`` is True where the id is one of those kinds."""
-    lut = np.zeros(len(KINDS), bool)
-    lut[[KIND_ID[n] for n in names]] = True
-    return lut
-
-
-# Relationship kinds; trust is tracked on every directed edge of these kinds.
-EDGE_KINDS = ("ccg_ccg", "commissioner_provider", "ccg_la", "provider_provider", "ccg_regulator",
-              "provider_regulator", "regulator_regulator")
+from abm.vocabulary import PROVIDER_KINDS, SCENARIOS
 
 # Share of a CCG's allocation spent on each provider type; the rest (primary care, prescribing, continuing care,
 # independent sector, running costs) is spent outside the modelled trusts. Approximate 2016/17 CCG spending mix
@@ -80,10 +63,9 @@ def _require(df: pd.DataFrame, name: str, columns: list[str]) -> None:
 
 
 def build(cfg: ScenarioConfig) -> Structure:
-    builders = {"england": england, "small": small, "england_2013": england_2013}
-    if cfg.name not in builders:
-        raise ConfigError(f"scenario.name={cfg.name!r} is not allowed; choose one of: {', '.join(builders)}")
-    return builders[cfg.name](cfg)
+    if cfg.name not in SCENARIOS:
+        raise ConfigError(f"scenario.name={cfg.name!r} is not allowed; choose one of: {', '.join(SCENARIOS)}")
+    return BUILDERS[cfg.name](cfg)
 
 
 def england(cfg: ScenarioConfig | None = None) -> Structure:
@@ -217,6 +199,9 @@ def small(cfg: ScenarioConfig) -> Structure:
     stps = pd.DataFrame({"code": [f"S{s}" for s in range(cfg.n_stps)], "name": [f"STP {s}" for s in range(cfg.n_stps)],
                          "region": [s % n_regions for s in range(cfg.n_stps)]})
     return _finish(orgs, stps, regions, la_pairs)
+
+
+BUILDERS = {"england": england, "small": small, "england_2013": england_2013}     # one per name in SCENARIOS
 
 
 def _finish(orgs: pd.DataFrame, stps: pd.DataFrame, regions: list[str], la_pairs: list[tuple]) -> Structure:

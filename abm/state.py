@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm.config import BehaviourConfig
-from abm.scenarios import EDGE_KINDS, KIND_ID, PROVIDER_KINDS, Structure
+from abm.scenarios import Structure
+from abm.vocabulary import EDGE_KINDS, KIND_ID, PROVIDER_KINDS
 
 ALLOCATION_PER_HEAD = 1250.0   # GBP per registered patient per year, 2016/17 (NHS England CCG allocations, rounded)
 SOCIAL_CARE_PER_HEAD = 300.0   # GBP per resident per year, adult social care (NHS Digital 2016/17, rounded)
-RATINGS = ("inadequate", "requires_improvement", "good", "outstanding")
 
 
 @dataclass
@@ -27,7 +27,6 @@ class Orgs:
     stp: np.ndarray
     region: np.ndarray
     population: np.ndarray
-    size: np.ndarray
     alive: np.ndarray
     # money
     allocation: np.ndarray      # CCG monthly allocation
@@ -175,7 +174,7 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     stress = np.clip(rng.beta(2.0, 5.0, n), 0.0, 1.0) * ~np.isin(kind, ("nhse", "nhse_region", "nhsi", "cqc"))
     tenure = rng.integers(0, 48, n).astype(float)
     orgs = Orgs(
-        kind=kind, stp=stp, region=o.region.to_numpy(copy=True), population=pop, size=o["size"].to_numpy(float, copy=True),
+        kind=kind, stp=stp, region=o.region.to_numpy(copy=True), population=pop,
         alive=np.ones(n, bool), allocation=allocation, other_spend=other_spend, budget=budget, demand=demand,
         capacity=capacity, unit_cost=unit_cost, cost_pressure=np.where(is_prov, rng.normal(0.0, 1.0, n), 0.0),
         balance=balance, inflow=z.copy(), outflow=z.copy(),

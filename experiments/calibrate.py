@@ -34,12 +34,14 @@ from abm.compose import compose
 from abm.mechanisms.collaboration import CCG_CCG
 from abm.mechanisms.leadership import shared_ao
 from abm.model import CommissioningModel
+from abm.vocabulary import DASHBOARD_BANDS, RATINGS
+from experiments.targets import SURVEY_2017, observed_counts
 
-JC_TARGET, AO_TARGET = 0.70, 0.40
+JC_TARGET, AO_TARGET = SURVEY_2017["joint_committees"], SURVEY_2017["shared_ao"]
 # Observed distributions, lowest band first (abm/data/observed_2013_2019.csv).
-DASHBOARD_COUNTS = np.array([5, 14, 20, 5])          # stp_dashboard_* 2017-07
-CCG_RATING_COUNTS = np.array([26, 91, 82, 10])       # ccg_rating_* 2016-07
-CQC_RATING_COUNTS = np.array([12, 109, 53, 5])       # cqc_trust_rating_* 2016-05
+DASHBOARD_COUNTS = observed_counts("stp_dashboard_", "2017-07", DASHBOARD_BANDS)
+CCG_RATING_COUNTS = observed_counts("ccg_rating_", "2016-07", RATINGS)
+CQC_RATING_COUNTS = observed_counts("cqc_trust_rating_", "2016-05", RATINGS)
 GRID_JC = (0.4, 0.5, 0.6, 0.7)
 GRID_AO = (0.2, 0.3, 0.4)
 

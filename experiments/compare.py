@@ -33,8 +33,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from abm.mechanisms.stp import CATEGORIES  # noqa: E402
 from abm.run import is_complete  # noqa: E402
+from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES  # noqa: E402
 
 END = {"perf_true": "true performance", "perf_reported": "reported performance",
        "perf_gap": "reported minus true performance", "aggregate_deficit": "aggregate deficit (GBP m)",

@@ -30,11 +30,11 @@ import pandas as pd  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from abm.__main__ import precheck  # noqa: E402
 from abm.compose import compose  # noqa: E402
 from abm.config import REGULATOR_STYLES  # noqa: E402
+from abm.precheck import precheck  # noqa: E402
 from abm.run import simulate  # noqa: E402
-from experiments import observed  # noqa: E402
+from experiments import targets as observed  # noqa: E402
 from experiments.compare import mean_ci  # noqa: E402
 
 YEAR_END = {"n_ccgs": "CCGs", "n_ccgs_sharing_ao": "CCGs sharing an accountable officer",
@@ -48,7 +48,8 @@ YEAR_END = {"n_ccgs": "CCGs", "n_ccgs_sharing_ao": "CCGs sharing an accountable 
             "aggregate_deficit": "aggregate cumulative deficit (GBP m)", "dashboard_outstanding": "STPs outstanding",
             "dashboard_advanced": "STPs advanced", "dashboard_making_progress": "STPs making progress",
             "dashboard_needs_most_improvement": "STPs needing most improvement"}
-SUMMED = {"mergers": "CCGs absorbed by mergers", "merger_events": "CCG merger events", "provider_net_flow": "provider net position over the year (GBP m)",
+SUMMED = {"mergers": "CCGs absorbed by mergers", "merger_events": "CCG merger events",
+          "provider_net_flow": "provider net position over the year (GBP m)",
           "ccg_net_flow": "CCG net position over the year (GBP m)", "stf_paid": "STF/PSF paid (GBP m)",
           "contract_fines": "contract fines (GBP m)", "leader_turnover": "leader changes in NHS bodies and LAs",
           "covid_topups": "COVID-19 top-ups (GBP m)"}

@@ -22,8 +22,8 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from abm.__main__ import precheck
 from abm.compose import CONF_DIR, register_schema
+from abm.precheck import precheck
 from abm.run import is_complete
 from experiments.compare import compare
 

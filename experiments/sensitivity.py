@@ -26,10 +26,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
 
-from abm.__main__ import precheck  # noqa: E402
 from abm.compose import compose  # noqa: E402
 from abm.config import Config, ConfigError  # noqa: E402
 from abm.model import CommissioningModel  # noqa: E402
+from abm.precheck import precheck  # noqa: E402
 
 
 def with_values(config: Config, names: list[str], values: np.ndarray) -> Config:

@@ -25,17 +25,18 @@ import pandas as pd  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from abm.__main__ import precheck  # noqa: E402
 from abm.compose import compose  # noqa: E402
 from abm.config import Config  # noqa: E402
 from abm.mechanisms.collaboration import CCG_CCG  # noqa: E402
 from abm.mechanisms.leadership import shared_ao  # noqa: E402
-from abm.mechanisms.stp import CATEGORIES  # noqa: E402
 from abm.model import CommissioningModel  # noqa: E402
+from abm.precheck import precheck  # noqa: E402
+from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES  # noqa: E402
+from abm.vocabulary import STP_MEMBERS  # noqa: E402
 from experiments.compare import mean_ci  # noqa: E402
+from experiments.targets import DASHBOARD_TARGET, PATTERNS  # noqa: E402
 
 MARCH_2017, APRIL_2017, JULY_2017 = 11, 12, 15     # months from April 2016 (validation runs the default start)
-DASHBOARD_TARGET = {"outstanding": 5, "advanced": 20, "making_progress": 14, "needs_most_improvement": 4}
 
 
 def observe(config: Config) -> dict:
@@ -65,7 +66,7 @@ def observe(config: Config) -> dict:
                 "more_collaboration": float((o.readiness[ccg] > readiness_start[ccg]).mean()),
             })
         if m.t == APRIL_2017:
-            prov = m.mask("acute", "mental_health", "community", "ambulance")
+            prov = m.mask("provider")
             band = m.stps.category[np.maximum(o.stp[prov], 0)]
             obs["providers_worried"] = float((band <= 1).mean())
             obs["providers_confident"] = float((band == 3).mean())
@@ -73,9 +74,9 @@ def observe(config: Config) -> dict:
             s = m.stps
             for k, name in enumerate(CATEGORIES):
                 obs[f"dashboard_{name}"] = int((s.category == k).sum())
-            members = m.mask("ccg", "acute", "mental_health", "community", "la")
+            members = m.mask(*STP_MEMBERS, "la")
             n_orgs = np.bincount(o.stp[members], minlength=len(s.maturity))
-            money = m.mask("ccg", "acute", "mental_health", "community")
+            money = m.mask(*STP_MEMBERS)
             debt = np.bincount(o.stp[money], weights=(o.balance[money] < 0).astype(float), minlength=len(s.maturity))
             debt_share = debt / np.maximum(np.bincount(o.stp[money], minlength=len(s.maturity)), 1)
             obs.update({"rho_history": spearman(s.history, s.maturity),
@@ -89,7 +90,7 @@ def observe(config: Config) -> dict:
                 obs["autonomy_gap"] = float(o.autonomy[high].mean() - o.autonomy[low].mean())
                 obs["trust_gap"] = float(reg_trust[high].mean() - reg_trust[low].mean())
     s, o = m.stps, m.orgs
-    members = m.mask("ccg", "acute", "mental_health", "community")
+    members = m.mask(*STP_MEMBERS)
     n = np.bincount(o.stp[members], minlength=len(s.maturity))
     deficit = np.bincount(o.stp[members], weights=(o.balance[members] < 0).astype(float), minlength=len(s.maturity))
     ever = s.risk_share.astype(float)
@@ -106,42 +107,6 @@ def spearman(x, y) -> float:
     return float(stats.spearmanr(x, y).statistic)
 
 
-# (key, pattern, source, target text, target value or None, kind of test, tolerance)
-PATTERNS = [
-    *[(f"dashboard_{c}", f"STP dashboard July 2017: {c.replace('_', ' ')}", "seed 004 L98",
-       f"{v} STPs", float(v), "abs", 3.0) for c, v in DASHBOARD_TARGET.items()],
-    ("collaborative_commissioning", "CCGs in collaborative commissioning (proxy: joint committee or shared AO), "
-     "March 2017", "seed 002 L49, L125", "~90 %", 0.90, "abs", 0.10),
-    ("joint_committees", "CCGs with one or more joint committees, March 2017", "seed 002 L125", "70 %", 0.70, "abs",
-     0.10),
-    ("joint_teams", "CCGs with joint teams, March 2017 (not modelled)", "seed 002 L125", "63 %", 0.63, "missing",
-     0.10),
-    ("shared_ao", "CCGs sharing an accountable officer, March 2017", "seed 002 L125", "40 %", 0.40, "abs", 0.10),
-    ("merger_plans", "CCGs planning a merger (proxy: sharing an AO with a trusted partner), March 2017",
-     "seed 002 L129", "16 % (30 % possibly)", 0.16, "abs", 0.10),
-    ("more_collaboration", "CCGs planning more collaboration (proxy: readiness rose over the year), March 2017",
-     "seed 002 L49", "72 %", 0.72, "abs", 0.15),
-    ("rho_history", "STP maturity rises with a history of partnership (Spearman)", "seed 004 L70; seed 000 L244",
-     "> 0", None, "positive", None),
-    ("rho_coterminosity", "STP maturity rises with coterminous boundaries (Spearman)", "seed 004 L83",
-     "> 0", None, "positive", None),
-    ("rho_n_organisations", "STP maturity falls with more organisations (Spearman)", "seed 004 L84",
-     "< 0", None, "negative", None),
-    ("rho_legacy_debt", "STP maturity falls with legacy debt (Spearman with share in deficit)", "seed 002 L256",
-     "< 0", None, "negative", None),
-    ("autonomy_gap", "High-rated CCGs have more autonomy than low-rated ones (difference)", "seed 000 L194-196",
-     "> 0", None, "positive", None),
-    ("trust_gap", "High-rated CCGs trust NHS England more than low-rated ones (difference)", "seed 000 L194-196",
-     "> 0", None, "positive", None),
-    ("rho_riskshare_partners", "Risk shares rarer with more partners (Spearman, July 2018)", "seed 003 L976-978",
-     "< 0", None, "negative", None),
-    ("rho_riskshare_deficit", "Risk shares rarer under financial stress (Spearman, July 2018)", "seed 003 L976",
-     "< 0", None, "negative", None),
-    ("providers_worried", "Trust leaders worried transformation is too slow (proxy: trusts in STPs below advanced), "
-     "April 2017", "seed 004 L60", "62 %", 0.62, "abs", 0.15),
-    ("providers_confident", "Trust leaders confident (proxy: trusts in outstanding STPs), April 2017", "seed 004 L60",
-     "17 %", 0.17, "abs", 0.10),
-]
 
 
 def assess(runs: pd.DataFrame) -> pd.DataFrame:

@@ -5,7 +5,7 @@ import pytest
 
 from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
 from abm.model import CommissioningModel
-from abm.scenarios import EDGE_KINDS
+from abm.vocabulary import EDGE_KINDS
 
 from conftest import small_config
 

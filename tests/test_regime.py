@@ -11,7 +11,7 @@ from abm.config import REGULATOR_STYLES
 from abm.mechanisms import leadership, money, oversight, stp, trust
 from abm.model import CommissioningModel
 from abm.run import simulate
-from abm.scenarios import EDGE_KINDS
+from abm.vocabulary import EDGE_KINDS
 from experiments.dynamics import BOUNDS, measure, within_bounds
 
 from conftest import small_config

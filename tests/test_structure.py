@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from abm import scenarios
+from abm import scenarios, vocabulary
 from abm.agents import CCG, STP, LocalAuthority, NHSERegion, ProviderTrust
 from abm.compose import compose
 from abm.config import ConfigError, ScenarioConfig
@@ -46,9 +46,9 @@ def test_network_is_model_grid_with_one_node_per_organisation(small_model):
 def test_every_ccg_contracts_with_providers_and_every_trust_is_paid():
     m = CommissioningModel(compose(["months=1"]))
     e, o = m.edges, m.orgs
-    cp = (e.kind == scenarios.EDGE_KINDS.index("commissioner_provider")) & (o.kind[e.src] == "ccg")
+    cp = (e.kind == vocabulary.EDGE_KINDS.index("commissioner_provider")) & (o.kind[e.src] == "ccg")
     assert set(np.flatnonzero(o.kind == "ccg")) == set(e.src[cp])
-    assert set(np.flatnonzero(np.isin(o.kind, scenarios.PROVIDER_KINDS))) == set(e.dst[cp])
+    assert set(np.flatnonzero(np.isin(o.kind, vocabulary.PROVIDER_KINDS))) == set(e.dst[cp])
 
 
 def test_small_scenario_is_small():
@@ -84,3 +84,21 @@ def test_data_file_without_a_needed_column_is_a_clear_error(data_copy):
     df.to_csv(path, index=False)
     with pytest.raises(ConfigError, match="lacks column"):
         scenarios.england()
+
+
+def test_a_config_needs_no_hydra_and_equals_the_command_lines_defaults():
+    from dataclasses import asdict
+
+    from abm.compose import compose
+    from abm.config import Config
+    assert asdict(Config()) == asdict(compose([]))
+
+
+def test_one_vocabulary_names_the_styles_and_scenarios_everywhere():
+    from abm.compose import CONF_DIR
+    from abm.scenarios import BUILDERS
+    from abm.styles import STYLES
+    from abm.vocabulary import SCENARIOS
+    from abm.vocabulary import STYLES as STYLE_NAMES
+    assert set(STYLES) == set(STYLE_NAMES) == {p.stem for p in (CONF_DIR / "regulator").glob("*.yaml")}
+    assert set(BUILDERS) == set(SCENARIOS) == {p.stem for p in (CONF_DIR / "scenario").glob("*.yaml")}

@@ -124,13 +124,24 @@ def test_investment_rules():
 
 def test_no_code_outside_the_style_classes_refers_to_a_style():
     names = [n for n in STYLES if n]
-    allowed = {ROOT / "abm" / "styles.py", ROOT / "abm" / "config.py"}
+    allowed = {ROOT / "abm" / "styles.py", ROOT / "abm" / "vocabulary.py"}
     for path in (ROOT / "abm").rglob("*.py"):
         if path in allowed:
             continue
         text = path.read_text()
         for name in names:
             assert f'"{name}"' not in text and f"'{name}'" not in text, f"{path} refers to style {name}"
+
+
+def test_presets_state_only_what_differs_from_the_schema():
+    import yaml
+
+    from abm.config import RegulatorConfig
+    base = RegulatorConfig()
+    for path in (CONF_DIR / "regulator").glob("*.yaml"):
+        stated = yaml.safe_load(path.read_text())
+        assert stated["name"] == path.stem
+        assert all(getattr(base, k) != v for k, v in stated.items() if k != "name"), path
 
 
 def test_schema_defaults_are_the_default_styles_preset():

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from abm.scenarios import EDGE_KINDS, KIND_ID, kind_lut
+from abm.vocabulary import EDGE_KINDS, KIND_ID, STP_MEMBERS, kind_lut
 
 CCG_CCG = EDGE_KINDS.index("ccg_ccg")
 CP = EDGE_KINDS.index("commissioner_provider")
@@ -189,7 +189,7 @@ def pooled_budgets(m) -> None:
 
 def stp_members(m) -> np.ndarray:
     """Organisations that can join an STP risk share: CCGs and non-ambulance trusts."""
-    return m.mask("ccg", "acute", "mental_health", "community")
+    return m.mask(*STP_MEMBERS)
 
 
 def risk_shares(m) -> None:

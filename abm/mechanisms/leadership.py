@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from abm.mechanisms import monthly_prob, trust
-from abm.scenarios import EDGE_KINDS
+from abm.vocabulary import EDGE_KINDS, LED
 
-LED = ("ccg", "acute", "mental_health", "community", "ambulance", "la")
 CCG_CCG = EDGE_KINDS.index("ccg_ccg")
 CAPACITY_RECOVERY = 0.1   # share of lost management capacity recovered per month (assumption: about a year)
 

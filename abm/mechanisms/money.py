@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from abm.mechanisms import monthly
-from abm.scenarios import EDGE_KINDS, KIND_ID
+from abm.vocabulary import EDGE_KINDS, KIND_ID
 
 CP = EDGE_KINDS.index("commissioner_provider")
 CCG_LA = EDGE_KINDS.index("ccg_la")

@@ -18,14 +18,15 @@ import numpy as np
 
 from abm.mechanisms import trust
 from abm.styles import Review
+from abm.vocabulary import DIRECTIONS, FINANCIAL_SM, QUALITY_SM
+from abm.vocabulary import PROVIDER_KINDS as PROVIDERS
 
 SUPPORT_UNIT = 0.5       # GBP m per quarter that buys full-intensity support for one body (assumption)
 PERFORMANCE, FINANCE, QUALITY, LEADERSHIP = range(4)
 BENCHMARKED = ("perf_reported", "perf_true", "load")   # re-based each April: national mean and spread
 TOP = {False: 3, True: 4}  # the top regime: CCGs under legal directions (3+), trusts in special measures (4)
 ENGLAND_BODIES = {False: 209, True: 236}   # data: CCGs and trusts of England 2016/17 (places are stated for these)
-QUALITY_SM, FINANCIAL_SM, DIRECTIONS = 1, 2, 3
-PROVIDERS = ("acute", "mental_health", "community", "ambulance")
+
 
 
 def rebase(m) -> np.ndarray:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from abm.mechanisms import monthly_prob, per_org_mean
+from abm.vocabulary import BODIES, PROVIDER_KINDS
 
-SECTOR = {"ccg": 0, "acute": 1, "mental_health": 1, "community": 1, "ambulance": 1}
+SECTOR = {kind: int(kind in PROVIDER_KINDS) for kind in BODIES}   # 0 commissioners, 1 providers
 
 
 def compare(m) -> None:

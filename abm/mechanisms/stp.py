@@ -13,10 +13,9 @@ import numpy as np
 
 from abm.mechanisms import per_org_mean
 from abm.mechanisms.collaboration import CCG_CCG, CCG_LA, CP, SYSTEM_KINDS
-from abm.scenarios import KIND_ID
 from abm.styles import investment_weights
+from abm.vocabulary import KIND_ID, STP_MEMBERS
 
-CATEGORIES = ("needs_most_improvement", "making_progress", "advanced", "outstanding")
 WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
 INVESTMENT_DEPRECIATION = 0.1   # yearly
 ENGLAND_STPS = 44               # data: STP footprints of 2016/17 (ICS counts are stated for these)
@@ -40,10 +39,10 @@ def target(m) -> np.ndarray:
     """
     o, e, s = m.orgs, m.edges, m.stps
     n_stp = len(s.maturity)
-    members = m.mask("ccg", "acute", "mental_health", "community", "la")
+    members = m.mask(*STP_MEMBERS, "la")
     st = o.stp[members]
     stability = per_org_mean(st, np.minimum(o.tenure[members] / 36.0, 1.0), n_stp, 0.5)
-    money = m.mask("ccg", "acute", "mental_health", "community")
+    money = m.mask(*STP_MEMBERS)
     finance = 1.0 - per_org_mean(o.stp[money], (o.balance[money] < 0).astype(float), n_stp, 0.5)
 
     def share_linked(kind: int) -> np.ndarray:
@@ -108,6 +107,6 @@ def designate(m) -> int:
         candidates = np.flatnonzero(~s.ics)
         chosen = candidates[np.argsort(-s.maturity[candidates], kind="stable")[:new]]
         s.ics[chosen] = True
-    members = s.ics[np.maximum(o.stp, 0)] & (o.stp >= 0) & m.mask("ccg", "acute", "mental_health", "community")
+    members = s.ics[np.maximum(o.stp, 0)] & (o.stp >= 0) & m.mask(*STP_MEMBERS)
     o.autonomy = np.where(members, np.maximum(o.autonomy, m.beh.ics_autonomy), o.autonomy)
     return new

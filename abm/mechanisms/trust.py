@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from abm.mechanisms import per_org_mean
-from abm.scenarios import EDGE_KINDS, KIND_ID, kind_lut
+from abm.vocabulary import BODIES as BODY_KINDS
+from abm.vocabulary import EDGE_KINDS, KIND_ID, kind_lut
 
 VERTICAL = np.array([EDGE_KINDS.index("ccg_regulator"), EDGE_KINDS.index("provider_regulator")])
 HORIZONTAL = np.array([EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la",
                                                       "provider_provider")])
-BODIES = kind_lut("ccg", "acute", "mental_health", "community", "ambulance")
+BODIES = kind_lut(*BODY_KINDS)
 ROUTINE_SUCCESS = 0.25   # chance that a month of routine contact counts as successful joint work
 LINKED_SUCCESS = 0.85    # the same for partners in a joint arrangement, before stress and money pull it down
 

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
-from abm.mechanisms.stp import CATEGORIES
-from abm.state import RATINGS
+from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES
+from abm.vocabulary import RATINGS
 
 COLOUR_BY = ("trust", "stress", "rating", "finance")
 MARKERS = {"ccg": "o", "acute": "s", "mental_health": "D", "community": "^", "ambulance": "v", "la": "p",

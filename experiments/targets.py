@@ -1,5 +1,8 @@
-"""The observed England of 2013-2019 against the model: which model measure answers each observation, with what
-tolerance, and which observations were used to set parameters (fit) and which were not (held out).
+"""Every target the model is compared with or calibrated to, in one place: the seeds' patterns (used by
+``experiments.validate`` and, for the survey shares, ``experiments.calibrate``) and the observed England of 2013-2019
+(used by ``experiments.history --check`` and, for the distributions the cut-offs reproduce, ``experiments.calibrate``):
+which model measure answers each observation, with what tolerance, and which observations were used to set
+parameters (fit) and which were not (held out).
 
 ``abm/data/observed_2013_2019.csv`` holds one row per measure and period (copied from the project's reference data,
 each row with its source). :func:`model_value` reads the model's answer to a row from a run's monthly table;
@@ -43,6 +46,56 @@ FIT = {
 }
 NOT_MODELLED = {"better_care_fund_pooled": "the mandatory Better Care Fund is not modelled (pooled budgets here are "
                                            "voluntary pooling beyond it)"}
+
+
+def observed_counts(prefix: str, period: str, bands: tuple[str, ...]) -> np.ndarray:
+    """Observed counts of ``prefix + band`` in ``period``, in the order of ``bands`` (lowest first)."""
+    obs = load().set_index(["measure", "period"]).value
+    return np.array([obs[(f"{prefix}{band}", period)] for band in bands], float)
+
+
+# --- the seeds' patterns (model brief) --------------------------------------------------------------------------
+# The July 2017 dashboard as observed (5 / 20 / 14 / 5 of 44; seed 004 L98 prints 4 for the last band).
+DASHBOARD_TARGET = {"outstanding": 5, "advanced": 20, "making_progress": 14, "needs_most_improvement": 5}
+
+# (key, pattern, source, target text, target value or None, kind of test, tolerance)
+PATTERNS = [
+    *[(f"dashboard_{c}", f"STP dashboard July 2017: {c.replace('_', ' ')}", "seed 004 L98",
+       f"{v} STPs", float(v), "abs", 3.0) for c, v in DASHBOARD_TARGET.items()],
+    ("collaborative_commissioning", "CCGs in collaborative commissioning (proxy: joint committee or shared AO), "
+     "March 2017", "seed 002 L49, L125", "~90 %", 0.90, "abs", 0.10),
+    ("joint_committees", "CCGs with one or more joint committees, March 2017", "seed 002 L125", "70 %", 0.70, "abs",
+     0.10),
+    ("joint_teams", "CCGs with joint teams, March 2017 (not modelled)", "seed 002 L125", "63 %", 0.63, "missing",
+     0.10),
+    ("shared_ao", "CCGs sharing an accountable officer, March 2017", "seed 002 L125", "40 %", 0.40, "abs", 0.10),
+    ("merger_plans", "CCGs planning a merger (proxy: sharing an AO with a trusted partner), March 2017",
+     "seed 002 L129", "16 % (30 % possibly)", 0.16, "abs", 0.10),
+    ("more_collaboration", "CCGs planning more collaboration (proxy: readiness rose over the year), March 2017",
+     "seed 002 L49", "72 %", 0.72, "abs", 0.15),
+    ("rho_history", "STP maturity rises with a history of partnership (Spearman)", "seed 004 L70; seed 000 L244",
+     "> 0", None, "positive", None),
+    ("rho_coterminosity", "STP maturity rises with coterminous boundaries (Spearman)", "seed 004 L83",
+     "> 0", None, "positive", None),
+    ("rho_n_organisations", "STP maturity falls with more organisations (Spearman)", "seed 004 L84",
+     "< 0", None, "negative", None),
+    ("rho_legacy_debt", "STP maturity falls with legacy debt (Spearman with share in deficit)", "seed 002 L256",
+     "< 0", None, "negative", None),
+    ("autonomy_gap", "High-rated CCGs have more autonomy than low-rated ones (difference)", "seed 000 L194-196",
+     "> 0", None, "positive", None),
+    ("trust_gap", "High-rated CCGs trust NHS England more than low-rated ones (difference)", "seed 000 L194-196",
+     "> 0", None, "positive", None),
+    ("rho_riskshare_partners", "Risk shares rarer with more partners (Spearman, July 2018)", "seed 003 L976-978",
+     "< 0", None, "negative", None),
+    ("rho_riskshare_deficit", "Risk shares rarer under financial stress (Spearman, July 2018)", "seed 003 L976",
+     "< 0", None, "negative", None),
+    ("providers_worried", "Trust leaders worried transformation is too slow (proxy: trusts in STPs below advanced), "
+     "April 2017", "seed 004 L60", "62 %", 0.62, "abs", 0.15),
+    ("providers_confident", "Trust leaders confident (proxy: trusts in outstanding STPs), April 2017", "seed 004 L60",
+     "17 %", 0.17, "abs", 0.10),
+]
+
+SURVEY_2017 = {key: value for key, _, _, _, value, kind, _ in PATTERNS if kind == "abs"}   # e.g. joint_committees
 
 
 def load() -> pd.DataFrame:

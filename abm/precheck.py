@@ -1,0 +1,104 @@
+"""The pre-check of a command line: compose and validate every job before Hydra creates any output directory.
+
+A bad override is reported in one line naming the key, the value and what is allowed, with exit status 2, and
+nothing is written. Used by ``python -m abm`` and by every experiment that starts runs.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from abm.compose import CONF_DIR, compose
+from abm.config import ConfigError
+from abm.scenarios import build
+
+MULTIRUN = {"-m", "--multirun"}
+MAX_CHECKED = 40     # sweep values checked per key before a multirun starts (first and last 20)
+HYDRA_FLAGS = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--resolve",
+               "--shell-completion", "-sc", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
+               "--experimental-rerun", "--version"}
+
+
+def _overrides(argv: list[str]) -> list[str] | None:
+    """The key=value overrides of the job(s), or None when Hydra flags make a pre-check inapplicable."""
+    if any(a in HYDRA_FLAGS or a.split("=")[0] in HYDRA_FLAGS for a in argv):
+        return None
+    return [a for a in argv if a not in MULTIRUN and not a.startswith(("hydra.", "hydra/"))]
+
+
+def _job_variants(overrides: list[str]) -> list[list[str]]:
+    """Override lists that together try every value of every swept key (others at their first value)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    firsts, choices = [], []
+    for o in parsed:
+        key = o.get_key_element()
+        if o.is_sweep_override():
+            raw = list(o.sweep_string_iterator())
+            numbers = [_number(v) for v in raw]
+            if all(x is not None and float(x).is_integer() and "." not in v for x, v in zip(numbers, raw, strict=True)):
+                # an integer sweep (seeds, replicates): the range check needs only its extremes
+                raw = [raw[numbers.index(min(numbers))], raw[numbers.index(max(numbers))]]
+            elif len(raw) > MAX_CHECKED:
+                raw = raw[: MAX_CHECKED // 2] + raw[-MAX_CHECKED // 2:]
+            values = [f"{key}={v}" for v in dict.fromkeys(raw)]
+        else:
+            values = [o.input_line]
+        firsts.append(values[0])
+        choices.append(values)
+    variants = [firsts]
+    for i, values in enumerate(choices):
+        variants += [firsts[:i] + [v] + firsts[i + 1:] for v in values[1:]]
+    return variants
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def precheck(argv: list[str]) -> None:
+    """Compose and validate every job before Hydra creates any output directory; exit 2 with one line if bad."""
+    overrides = _overrides(argv)
+    if overrides is None:
+        return
+    try:
+        variants = _job_variants(overrides) if any(a in MULTIRUN for a in argv) else [overrides]
+        scenarios = {}
+        for variant in variants:
+            config = compose(variant)
+            scenarios[repr(config.scenario)] = config.scenario
+        for scenario in scenarios.values():       # data files: missing, empty or malformed ones fail here
+            build(scenario)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # Hydra's composition and parsing errors: unknown keys, wrong types, unknown options
+        _fail(_one_line(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    """Hydra's multi-line composition errors, reduced to one line naming the key, the value and what is allowed."""
+    text = " ".join(str(exc).split())
+    missing = re.search(r"Could not find '(\w+)/([^']*)'", text)
+    if missing:
+        group, option = missing.groups()
+        allowed = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+        return f"{group}={option!r} is not allowed; choose one of: {', '.join(allowed)}"
+    override = re.search(r"override (\S+)", text)
+    cause = " ".join(str(exc.__cause__ or "").split())
+    key = re.search(r"full_key: (\S+)", cause)
+    if "Could not override" in text or "not in struct" in text:
+        name = key.group(1) if key else re.search(r"override '([^']+)'", text).group(1)
+        value = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.split("=")[0].lstrip("+~") == name), "")
+        return f"unknown key {name!r} (value {value!r}); list the allowed keys with: python -m abm --cfg job"
+    if key and override:
+        return f"{override.group(1)}: {cause.split(' full_key:')[0]} (key {key.group(1)})"
+    return (cause or text).split(" full_key:")[0]
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
