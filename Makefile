@@ -22,8 +22,9 @@ viz: venv  ## the browser view on http://$(HOST):$(PORT) (loopback only unless H
 bench: venv  ## benchmarks (not tests): cost per agent-step vs Mesa's VirusOnNetwork, scaling, sweep launchers
 	$(VENV_PY) -m experiments.bench
 
-lint: venv
+lint: venv  ## ruff, and mypy on the package (the model's Protocol in abm/protocol.py)
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 clean:
 	rm -rf .venv outputs/* .pytest_cache

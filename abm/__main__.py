@@ -19,6 +19,7 @@ nothing is written.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -37,8 +38,8 @@ def main(cfg: DictConfig) -> None:
     config = to_config(cfg)
     validate(config)
     outdir = HydraConfig.get().runtime.output_dir
-    ran, tables = run_job(config, outdir)
-    if not ran:
+    ran, tables = run_job(config, Path(outdir))
+    if not ran or tables is None:
         print(f"complete already, skipped: {outdir}")
         return
     print(summary(tables["model"]))

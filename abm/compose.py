@@ -39,4 +39,6 @@ def regulator_preset(name: str) -> RegulatorConfig:
     if not path.is_file():
         allowed = sorted(p.stem for p in (CONF_DIR / "regulator").glob("*.yaml"))
         raise ConfigError(f"regulator={name!r} is not allowed; choose one of: {', '.join(allowed)}")
-    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(RegulatorConfig), OmegaConf.load(path)))
+    preset = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(RegulatorConfig), OmegaConf.load(path)))
+    assert isinstance(preset, RegulatorConfig)
+    return preset

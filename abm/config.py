@@ -391,8 +391,9 @@ def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
     for f in fields(schema):
         path = f"{prefix}{f.name}"
         value = getattr(cfg, f.name)
-        if is_dataclass(f.type) or (isinstance(f.type, str) and f.type in _NESTED):
-            validate(value, _NESTED[f.type] if isinstance(f.type, str) else f.type, path + ".")
+        nested = _NESTED.get(f.type) if isinstance(f.type, str) else (f.type if isinstance(f.type, type) else None)
+        if nested is not None and is_dataclass(nested):
+            validate(value, nested, path + ".")
         else:
             _check(path, value, dict(f.metadata))
     if schema is Config:
@@ -423,6 +424,7 @@ def to_config(cfg: Any) -> Config:
     config = OmegaConf.to_object(node)
     if not isinstance(config, Config):         # a DictConfig composed without the schema
         config = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), node))
+    assert isinstance(config, Config)
     return config
 
 

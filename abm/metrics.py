@@ -18,7 +18,7 @@ ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "ratin
                "reporting", "autonomy", "support", "population", "readiness")
 
 
-def model_row(m) -> dict:
+def model_row(m) -> tuple[dict, np.ndarray]:
     """The month's system-level outcomes, from the state arrays and the month's flows (``m.flows``)."""
     o, s, f = m.orgs, m.stps, m.flows
     prov, ccg = m.mask(*PROVIDERS), m.mask("ccg")

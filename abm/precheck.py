@@ -36,15 +36,17 @@ def _job_variants(overrides: list[str]) -> list[list[str]]:
         key = o.get_key_element()
         if o.is_sweep_override():
             raw = list(o.sweep_string_iterator())
-            numbers = [_number(v) for v in raw]
-            if all(x is not None and float(x).is_integer() and "." not in v for x, v in zip(numbers, raw, strict=True)):
+            parsed_numbers = [_number(v) for v in raw]
+            if all(x is not None and float(x).is_integer() and "." not in v
+                   for x, v in zip(parsed_numbers, raw, strict=True)):
                 # an integer sweep (seeds, replicates): the range check needs only its extremes
+                numbers = [float(x or 0.0) for x in parsed_numbers]
                 raw = [raw[numbers.index(min(numbers))], raw[numbers.index(max(numbers))]]
             elif len(raw) > MAX_CHECKED:
                 raw = raw[: MAX_CHECKED // 2] + raw[-MAX_CHECKED // 2:]
             values = [f"{key}={v}" for v in dict.fromkeys(raw)]
         else:
-            values = [o.input_line]
+            values = [str(o.input_line)]
         firsts.append(values[0])
         choices.append(values)
     variants = [firsts]
@@ -91,7 +93,8 @@ def _one_line(exc: BaseException) -> str:
     cause = " ".join(str(exc.__cause__ or "").split())
     key = re.search(r"full_key: (\S+)", cause)
     if "Could not override" in text or "not in struct" in text:
-        name = key.group(1) if key else re.search(r"override '([^']+)'", text).group(1)
+        quoted = re.search(r"override '([^']+)'", text)
+        name = key.group(1) if key else (quoted.group(1) if quoted else "?")
         value = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.split("=")[0].lstrip("+~") == name), "")
         return f"unknown key {name!r} (value {value!r}); list the allowed keys with: python -m abm --cfg job"
     if key and override:

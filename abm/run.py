@@ -102,7 +102,7 @@ def is_complete(outdir: Path, config: Config | None = None) -> bool:
 @cache
 def provenance() -> dict:
     """Package versions, Python, platform and the git revision of this checkout (when there is one)."""
-    packages = {}
+    packages: dict[str, str | None] = {}
     for name in ("mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core", "omegaconf", "SALib",
                  "matplotlib", "nhs-commissioning-abm"):
         try:

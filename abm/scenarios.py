@@ -234,14 +234,15 @@ def _finish(orgs: pd.DataFrame, stps: pd.DataFrame, regions: list[str], la_pairs
             for c in ccgs:
                 pairs += [(c, t, "commissioner_provider", SPEND_MIX[ptype] * wt / w.sum())
                           for t, wt in zip(of_type, w, strict=True)]
-    for r in range(len(regions)):
-        amb = [i for i in np.flatnonzero(region == r) if kind[i] == "ambulance"]
-        for c in np.flatnonzero((region == r) & (kind == "ccg")):
+    for ri, region_name in enumerate(regions):
+        amb = [i for i in np.flatnonzero(region == ri) if kind[i] == "ambulance"]
+        for c in np.flatnonzero((region == ri) & (kind == "ccg")):
             pairs += [(c, a, "commissioner_provider", SPEND_MIX["ambulance"] / len(amb)) for a in amb]
-        pairs += [(c, ix[f"NHSE-{regions[r]}"], "ccg_regulator", 1.0) for c in np.flatnonzero((region == r) & (kind == "ccg"))]
-        pairs.append((ix["NHSE"], ix[f"NHSE-{regions[r]}"], "regulator_regulator", 1.0))
-    for t in np.flatnonzero(np.isin(kind, PROVIDER_KINDS)):
-        pairs += [(t, ix["NHSI"], "provider_regulator", 1.0), (t, ix["CQC"], "provider_regulator", 1.0)]
+        pairs += [(c, ix[f"NHSE-{region_name}"], "ccg_regulator", 1.0)
+                  for c in np.flatnonzero((region == ri) & (kind == "ccg"))]
+        pairs.append((ix["NHSE"], ix[f"NHSE-{region_name}"], "regulator_regulator", 1.0))
+    for p in np.flatnonzero(np.isin(kind, PROVIDER_KINDS)):
+        pairs += [(p, ix["NHSI"], "provider_regulator", 1.0), (p, ix["CQC"], "provider_regulator", 1.0)]
     pairs.append((ix["NHSE"], ix["NHSI"], "regulator_regulator", 1.0))
     for c, la, share_ccg, share_la in la_pairs:
         pairs.append((ix[c], ix[la], "ccg_la", float(share_ccg), float(share_la)))

@@ -8,11 +8,16 @@ and deficits. Every form needs trust and spare capacity; financial pressure pull
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from abm.vocabulary import EDGE_KINDS, KIND_ID, STP_MEMBERS, kind_lut
+
+if TYPE_CHECKING:
+    from abm.protocol import ModelState
 
 CCG_CCG = EDGE_KINDS.index("ccg_ccg")
 CP = EDGE_KINDS.index("commissioner_provider")
@@ -30,7 +35,7 @@ def _trust_factor(t: np.ndarray, threshold: float) -> np.ndarray:
     return np.clip((t - 0.3) / max(threshold - 0.3, 1e-6), 0.0, 1.0)
 
 
-def _pullback(m, a: np.ndarray, c: np.ndarray) -> np.ndarray:
+def _pullback(m: ModelState, a: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Financial pull back to self-interest: 0 when both partners are in balance, up to 1.
 
     Evidence: seed 004 L116, “the NHS risks being pulled away from collaboration through pressure on financial and
@@ -42,7 +47,7 @@ def _pullback(m, a: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.clip(m.beh.financial_pullback * deficit * 0.5, 0.0, 1.0)
 
 
-def _free_capacity(m, a: np.ndarray, c: np.ndarray) -> np.ndarray:
+def _free_capacity(m: ModelState, a: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Management capacity left after reporting and leader turnover (seed 002 L51: “capacity, not capability”)."""
     o = m.orgs
     free = np.clip(1.0 - o.reporting - o.capacity_loss, 0.0, 1.0)
@@ -54,7 +59,7 @@ def _link(e, idx: np.ndarray, on: bool) -> None:
     e.link[e.rev[idx]] = on
 
 
-def initialise(m) -> None:
+def initialise(m: ModelState) -> None:
     """The collaboration already in place in April 2016, drawn from trust (itself built on partnership history).
 
     Evidence: seed 002 L184, NE Hampshire and Farnham's joint strategy “started as early as 2012”; seed 002 L240,
@@ -75,7 +80,7 @@ def initialise(m) -> None:
         o.stress[o.leader == o.leader[a]] = o.stress[a]
 
 
-def joint_committees(m) -> None:
+def joint_committees(m: ModelState) -> None:
     """Ready, trusting CCG pairs with spare capacity form joint committees; distrust dissolves them.
 
     Evidence: seed 002 L125, “Just over two thirds (70%) stated they had one or more joint committees”; seed 003
@@ -93,7 +98,7 @@ def joint_committees(m) -> None:
     _link(e, fwd[e.link[fwd] & (mutual < 0.25)], False)
 
 
-def shared_officers(m) -> int:
+def shared_officers(m: ModelState) -> int:
     """CCGs in a joint committee appoint one accountable officer: the smaller CCG's officer steps down and it shares
     its partner's (a leader change for the smaller CCG). Returns the number of CCGs that started sharing.
 
@@ -118,7 +123,7 @@ def shared_officers(m) -> int:
     return len(adopters)
 
 
-def tender_threats(m) -> dict:
+def tender_threats(m: ModelState) -> dict:
     """A CCG that distrusts an under-performing community or mental-health provider threatens to re-tender.
 
     Evidence: seed 003 L1030, “Well, we'll just stop commissioning you”; seed 003 L928, “an absence of trust between
@@ -139,7 +144,7 @@ def tender_threats(m) -> dict:
     return {"tenders": len(hit)}
 
 
-def alliances(m) -> None:
+def alliances(m: ModelState) -> None:
     """Trusting commissioner-provider pairs move to an alliance on an aligned-incentive contract; alliances drift
     apart unless joint success renews them; NHS Improvement's tariff advice can pull a provider out.
 
@@ -167,7 +172,7 @@ def alliances(m) -> None:
     e.form[e.rev[lapse]] = default
 
 
-def pooled_budgets(m) -> None:
+def pooled_budgets(m: ModelState) -> None:
     """Trusting CCG-LA pairs with a large shared area pool budgets; austerity and distrust unpick them.
 
     Evidence: seed 003 L350, CCGs coterminous with their LA “formed joint committees, which oversaw pooled funding”;
@@ -187,12 +192,12 @@ def pooled_budgets(m) -> None:
     _link(e, fwd[e.link[fwd] & (mutual < 0.3) & (draw < 0.1)], False)
 
 
-def stp_members(m) -> np.ndarray:
+def stp_members(m: ModelState) -> np.ndarray:
     """Organisations that can join an STP risk share: CCGs and non-ambulance trusts."""
     return m.mask(*STP_MEMBERS)
 
 
-def risk_shares(m) -> None:
+def risk_shares(m: ModelState) -> None:
     """STPs agree system risk shares less often with more partners, more deficits and less trust; conflicting
     regulator instructions and deficits break them.
 
@@ -219,7 +224,7 @@ def risk_shares(m) -> None:
     s.risk_share = (s.risk_share | form | s.ics) & (~brk | s.ics)
 
 
-def share_risk(m) -> dict:
+def share_risk(m: ModelState) -> dict:
     """Within an STP risk share, each member's monthly result moves part-way to the members' mean (money conserved).
 
     Evidence: seed 003 L992, “CCGs drew down differential amounts of money to help each other out”; seed 000 L242,
@@ -240,7 +245,7 @@ def share_risk(m) -> dict:
     return {"risk_transfer": float(np.abs(transfer).sum() / 2.0)}
 
 
-def mergers(m) -> list[tuple[int, int]]:
+def mergers(m: ModelState) -> list[tuple[int, int]]:
     """CCGs that have shared an accountable officer for a year, trust each other and are allowed to, decide to
     merge; a merger takes effect on the first 1 April at least ``merger_lead_months`` later. Returns the mergers that
     took effect this month.
@@ -283,7 +288,7 @@ def mergers(m) -> list[tuple[int, int]]:
     return merged
 
 
-def abolish_ccgs(m) -> list[tuple[int, int]]:
+def abolish_ccgs(m: ModelState) -> list[tuple[int, int]]:
     """CCGs end: the CCGs of each system become one integrated care board (modelled as merging into the largest).
 
     Evidence: policy timeline 2022-07, "42 integrated care boards take over CCG functions (Health and Care Act
@@ -308,7 +313,7 @@ def _shared_ids(leaders: np.ndarray) -> np.ndarray:
     return ids[counts > 1]
 
 
-def merge(m, keep: int, gone: int) -> None:
+def merge(m: ModelState, keep: int, gone: int) -> None:
     """Merge CCG ``gone`` into ``keep``: population, money, contracts and ties move over; ``gone`` ceases to exist."""
     o, e = m.orgs, m.edges
     total_alloc = o.allocation[keep] + o.allocation[gone]
@@ -360,7 +365,7 @@ def merge(m, keep: int, gone: int) -> None:
     m.on_merge(keep, gone)
 
 
-def counts(m) -> dict[str, float]:
+def counts(m: ModelState) -> dict[str, float]:
     """Collaboration counts for the outputs."""
     o, e, s = m.orgs, m.edges, m.stps
     ccg = m.mask("ccg")

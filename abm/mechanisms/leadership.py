@@ -8,16 +8,21 @@ organisation's relationships; a CCG whose accountable officer leaves may share i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from abm.mechanisms import monthly_prob, trust
 from abm.vocabulary import EDGE_KINDS, LED
 
+if TYPE_CHECKING:
+    from abm.protocol import ModelState
+
 CCG_CCG = EDGE_KINDS.index("ccg_ccg")
 CAPACITY_RECOVERY = 0.1   # share of lost management capacity recovered per month (assumption: about a year)
 
 
-def update_stress(m) -> None:
+def update_stress(m: ModelState) -> None:
     """Stress moves with this month's pressures and reliefs, bounded in [0, 1].
 
     Evidence: seed 000 L79, accountability mechanisms are “the cause of stress among their leaders”; seed 000 L216,
@@ -38,7 +43,7 @@ def update_stress(m) -> None:
     o.sanctioned[:] = 0.0        # a sanction is felt once, at the review that imposed it
 
 
-def turnover(m) -> dict:
+def turnover(m: ModelState) -> dict:
     """Leaders leave (retirement, stress) or are removed: removal is a monthly hazard for bodies in special measures,
     not an event of the review; returns the number of leaders of NHS bodies who left, and of forced exits.
 
@@ -67,7 +72,7 @@ def turnover(m) -> dict:
     return {"turnover": leaders, "forced_exits": int(forced.sum())}
 
 
-def replace(m, idx: np.ndarray) -> None:
+def replace(m: ModelState, idx: np.ndarray) -> None:
     """Install new leaders at ``idx``: fresh stress and tenure, lost capacity and relationships, maybe a shared AO.
 
     Evidence: seed 000 L234, “high turnover – loss of experience and skills”; seed 004 L218, “several CCGs appoint a
@@ -99,7 +104,7 @@ def replace(m, idx: np.ndarray) -> None:
             o.stress[e.src[edge]] = o.stress[e.dst[edge]]
 
 
-def shared_ao(m) -> np.ndarray:
+def shared_ao(m: ModelState) -> np.ndarray:
     """Boolean per organisation: a CCG whose accountable officer also leads another CCG."""
     o = m.orgs
     ccg = m.mask("ccg")

@@ -14,10 +14,15 @@ checked by the tests.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from abm.mechanisms import monthly
 from abm.vocabulary import EDGE_KINDS, KIND_ID
+
+if TYPE_CHECKING:
+    from abm.protocol import ModelState
 
 CP = EDGE_KINDS.index("commissioner_provider")
 CCG_LA = EDGE_KINDS.index("ccg_la")
@@ -28,13 +33,13 @@ STRESS_PENALTY = 0.03          # performance lost at full leader stress (assumpt
 CAPACITY_PENALTY = 0.02        # performance lost with no management capacity left (assumption; seed 000 L174)
 
 
-def commissioning_edges(m) -> np.ndarray:
+def commissioning_edges(m: ModelState) -> np.ndarray:
     """Active commissioner -> provider edges (the CCG's side of each contract)."""
     e = m.edges
     return np.flatnonzero((e.kind == CP) & e.active & (e.src_k == KIND_ID["ccg"]))
 
 
-def grow(m) -> None:
+def grow(m: ModelState) -> None:
     """Demand grows faster than money; social-care cuts displace demand onto the NHS.
 
     Evidence: seed 004 L168, plans expect admissions to fall, against “actual growth between 2014-15 and 2016-17 of
@@ -61,14 +66,14 @@ def grow(m) -> None:
     o.other_spend = np.where(ccg, o.other_spend * (1.0 + gd), o.other_spend)
 
 
-def pooled_fraction(m) -> np.ndarray:
+def pooled_fraction(m: ModelState) -> np.ndarray:
     """Per LA: share of its area covered by CCGs it pools budgets with (0 where it pools nothing)."""
     e = m.edges
     pooled = (e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["la"])
     return np.clip(np.bincount(e.src[pooled], weights=e.share[pooled], minlength=len(m.orgs.kind)), 0.0, 1.0)
 
 
-def sanctions_apply(m, providers: np.ndarray) -> np.ndarray:
+def sanctions_apply(m: ModelState, providers: np.ndarray) -> np.ndarray:
     """Per provider in ``providers``: whether contract sanctions can be levied on it under the national regime.
 
     Evidence: policy timeline 2016-04, "the principal contract sanctions suspended for trusts receiving it" (the
@@ -83,7 +88,7 @@ def sanctions_apply(m, providers: np.ndarray) -> np.ndarray:
     return np.ones(len(providers), bool)
 
 
-def settle(m) -> dict:
+def settle(m: ModelState) -> dict:
     """Book the month's flows: contracts, CQUIN, fines, the sustainability fund, support, costs, interest, pooled
     funds, LA spending; under the COVID-19 regime, block payments and top-ups. Returns the month's money flows.
 
@@ -171,7 +176,7 @@ def settle(m) -> dict:
             "external_out": float((cost + interest + other + budget).sum())}
 
 
-def close_books(m) -> None:
+def close_books(m: ModelState) -> None:
     """Balances change only by the month's inflow minus outflow; the year's income and expenditure accumulate
     from April; the net margin is a 12-month moving average of the month's result over its income."""
     o = m.orgs
@@ -183,7 +188,7 @@ def close_books(m) -> None:
     o.net_margin += np.where(o.alive & (o.inflow > 0), (margin - o.net_margin) / 12.0, 0.0)
 
 
-def contract_round(m) -> dict:
+def contract_round(m: ModelState) -> dict:
     """Annual contract round (April): reset block values; commissioners and providers invest or cut; NHS
     Improvement offers control totals and the sustainability fund, which each trust accepts or refuses.
 
@@ -239,7 +244,7 @@ def contract_round(m) -> dict:
     return {"control_totals_offered": int(offered.sum()), "control_totals_accepted": int(accept.sum())}
 
 
-def offer_control_totals(m) -> np.ndarray:
+def offer_control_totals(m: ModelState) -> np.ndarray:
     """NHS Improvement offers each trust a control total with a share of the sustainability fund; a trust accepts
     when the money on offer covers the improvement asked of it. Returns who accepted.
 
@@ -256,7 +261,7 @@ def offer_control_totals(m) -> np.ndarray:
     return accept
 
 
-def performance(m) -> None:
+def performance(m: ModelState) -> None:
     """True performance moves towards a level set by load, management capacity, support, stress and effort;
     reported performance adds gaming under high-powered pressure from a regulator the body does not trust.
 
@@ -282,7 +287,7 @@ def performance(m) -> None:
     ccg_performance(m)
 
 
-def ccg_performance(m) -> None:
+def ccg_performance(m: ModelState) -> None:
     """A CCG's performance is its providers' performance, weighted by contract value.
 
     Evidence: seed 000 L202, “Performance management for CCGs seems to be heavily skewed to provider performance”.

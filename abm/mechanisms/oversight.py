@@ -13,6 +13,7 @@ publishes CCG ratings each July. Under the COVID-19 regime routine oversight, ra
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from abm.mechanisms import trust
 from abm.styles import Review
 from abm.vocabulary import DIRECTIONS, FINANCIAL_SM, QUALITY_SM
 from abm.vocabulary import PROVIDER_KINDS as PROVIDERS
+
+if TYPE_CHECKING:
+    from abm.protocol import ModelState
 
 SUPPORT_UNIT = 0.5       # GBP m per quarter that buys full-intensity support for one body (assumption)
 PERFORMANCE, FINANCE, QUALITY, LEADERSHIP = range(4)
@@ -29,7 +33,7 @@ ENGLAND_BODIES = {False: 209, True: 236}   # data: CCGs and trusts of England 20
 
 
 
-def rebase(m) -> np.ndarray:
+def rebase(m: ModelState) -> np.ndarray:
     """National benchmark (mean, spread) of the benchmarked measures over the trusts; re-based each April.
 
     Evidence: seed 000 L166, the framework “assesses the CCG on 60 indicators, including progress made by the CCG and
@@ -48,7 +52,7 @@ def _relative(x: np.ndarray, bench: np.ndarray) -> np.ndarray:
     return np.clip(0.5 + 0.25 * (x - bench[0]) / bench[1], 0.0, 1.0)
 
 
-def _contract_weighted(m, values: np.ndarray) -> np.ndarray:
+def _contract_weighted(m: ModelState, values: np.ndarray) -> np.ndarray:
     """Per CCG: its providers' values weighted by contract share (other organisations keep ``values``)."""
     from abm.mechanisms.money import commissioning_edges
     o, e = m.orgs, m.edges
@@ -59,7 +63,7 @@ def _contract_weighted(m, values: np.ndarray) -> np.ndarray:
     return np.where(m.mask("ccg"), np.bincount(e.src[cp], weights=w * values[e.dst[cp]], minlength=n) / tot, values)
 
 
-def domains(m) -> np.ndarray:
+def domains(m: ModelState) -> np.ndarray:
     """The four assessed domains of every organisation, each in [0, 1].
 
     Evidence: seed 004 L140, NHS Improvement wants providers “to achieve financial balance, meet performance targets,
@@ -86,7 +90,7 @@ def domains(m) -> np.ndarray:
     return d
 
 
-def scores(m, d: np.ndarray) -> np.ndarray:
+def scores(m: ModelState, d: np.ndarray) -> np.ndarray:
     """Assessed score in [0, 1]: a weighted mean of the domains plus noise.
 
     Evidence: seed 000 L202, performance management for CCGs “heavily skewed to provider performance and short-term
@@ -101,7 +105,7 @@ def scores(m, d: np.ndarray) -> np.ndarray:
     return np.clip((w * d).sum(axis=1) + noise, 0.0, 1.0)
 
 
-def places(m, kind: int) -> int:
+def places(m: ModelState, kind: int) -> int:
     """Places in a regime (quality or financial special measures, directions), scaled from England's size."""
     providers = kind != DIRECTIONS
     n = int(m.mask(*(PROVIDERS if providers else ("ccg",))).sum())
@@ -110,7 +114,7 @@ def places(m, kind: int) -> int:
     return int(math.floor(stated * n / ENGLAND_BODIES[providers] + 0.5))
 
 
-def review(m) -> dict:
+def review(m: ModelState) -> dict:
     """This month's share of the quarterly reviews: assess, let the style decide, apply within the regime's rules.
 
     Evidence: seed 000 L200, contact by exception, “if you don't hear from me [...] it's because I'm not worried about
@@ -186,7 +190,7 @@ def review(m) -> dict:
     return out
 
 
-def _regime_rules(m, bodies, level, old, sc, failing, d, providers, kind_mask) -> tuple[np.ndarray, dict]:
+def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, kind_mask) -> tuple[np.ndarray, dict]:
     """Apply the top regime's rules to the style's decisions: minimum stay, exit on recovery, limited places."""
     o, b = m.orgs, m.beh
     top = TOP[providers]
@@ -229,7 +233,7 @@ def _regime_rules(m, bodies, level, old, sc, failing, d, providers, kind_mask) -
     return level, moved
 
 
-def _pay_support(m) -> None:
+def _pay_support(m: ModelState) -> None:
     """The support budget is shared by the bodies currently supported, up to one unit each (monthly money)."""
     o = m.orgs
     supported = o.support > 0
@@ -241,13 +245,13 @@ def _pay_support(m) -> None:
     o.support = np.where(supported, intensity, 0.0)
 
 
-def tick(m) -> None:
+def tick(m: ModelState) -> None:
     """Time in the top regime counts for every body in it."""
     o = m.orgs
     o.regime_months += (o.regime_kind > 0) & o.alive
 
 
-def place(m, kind: int, count: int) -> int:
+def place(m: ModelState, kind: int, count: int) -> int:
     """A policy event places ``count`` bodies (England's size, scaled) in a regime: the worst on its domain first.
 
     Evidence: policy timeline 2013-07, "11 of the 14 Keogh-review trusts placed in special measures"; 2016-07,
@@ -269,7 +273,7 @@ def place(m, kind: int, count: int) -> int:
     return len(chosen)
 
 
-def inspect(m) -> None:
+def inspect(m: ModelState) -> None:
     """The CQC inspects the trusts due this month and rates them on quality and leadership (not the A&E figure).
 
     Evidence: seed 004 L153, the CQC wants providers “to deliver the right quality of care and guarantee the right
@@ -281,7 +285,7 @@ def inspect(m) -> None:
     _rate_trusts(m, due)
 
 
-def _rate_trusts(m, due: np.ndarray) -> None:
+def _rate_trusts(m: ModelState, due: np.ndarray) -> None:
     o, b = m.orgs, m.beh
     d = domains(m)
     noise = m.streams["assessment"].normal(0.0, b.indicator_noise, len(o.kind))
@@ -289,7 +293,7 @@ def _rate_trusts(m, due: np.ndarray) -> None:
     o.rating = np.where(due, np.digitize(overall, b.cqc_rating_cuts), o.rating)
 
 
-def publish_ratings(m) -> None:
+def publish_ratings(m: ModelState) -> None:
     """Annual CCG ratings (July): NHS England rates CCGs on the year's assessed scores.
 
     Evidence: seed 000 L194-196, high-performing CCGs vs leaders “who had received less favourable ratings”; seed 000
@@ -302,7 +306,7 @@ def publish_ratings(m) -> None:
     o.year_n[:] = 0.0
 
 
-def initial_ratings(m) -> None:
+def initial_ratings(m: ModelState) -> None:
     """Assess and rate everyone once at the start so that month 0 has scores and a rating distribution."""
     from abm.mechanisms.money import ccg_performance
     o = m.orgs

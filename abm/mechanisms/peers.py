@@ -8,15 +8,20 @@ influence only (an STP lead has no statutory levers).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from abm.mechanisms import monthly_prob, per_org_mean
 from abm.vocabulary import BODIES, PROVIDER_KINDS
 
+if TYPE_CHECKING:
+    from abm.protocol import ModelState
+
 SECTOR = {kind: int(kind in PROVIDER_KINDS) for kind in BODIES}   # 0 commissioners, 1 providers
 
 
-def compare(m) -> None:
+def compare(m: ModelState) -> None:
     """Felt peer pressure: how far a body's score lies below the mean of its STP peers in the same sector.
 
     Evidence: seed 003 L546, “people are more likely to listen to their peers than they are to a regulator because
@@ -34,7 +39,7 @@ def compare(m) -> None:
     o.peer_pressure[bodies] = np.clip(2.0 * (peer_mean - o.score[bodies]), 0.0, 1.0)
 
 
-def learn(m) -> None:
+def learn(m: ModelState) -> None:
     """CCGs that look at peers move their readiness to collaborate towards better-rated peers' and their STP's.
 
     Evidence: seed 002 L92, “Almost everyone (93%) indicated they were finding out what other CCGs were doing”;

@@ -9,6 +9,8 @@ July from 2017 the dashboard bands the STPs and the regulators share out investm
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from abm.mechanisms import per_org_mean
@@ -16,19 +18,22 @@ from abm.mechanisms.collaboration import CCG_CCG, CCG_LA, CP, SYSTEM_KINDS
 from abm.styles import investment_weights
 from abm.vocabulary import KIND_ID, STP_MEMBERS
 
+if TYPE_CHECKING:
+    from abm.protocol import ModelState
+
 WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
 INVESTMENT_DEPRECIATION = 0.1   # yearly
 ENGLAND_STPS = 44               # data: STP footprints of 2016/17 (ICS counts are stated for these)
 
 
-def internal_trust(m) -> np.ndarray:
+def internal_trust(m: ModelState) -> np.ndarray:
     """Mean trust on the relationships inside each STP (both ends members)."""
     o, e = m.orgs, m.edges
     inside = e.active & np.isin(e.kind, SYSTEM_KINDS) & (o.stp[e.src] == o.stp[e.dst]) & (o.stp[e.src] >= 0)
     return per_org_mean(o.stp[e.src[inside]], e.trust[inside], len(m.stps.maturity), default=0.5)
 
 
-def target(m) -> np.ndarray:
+def target(m: ModelState) -> np.ndarray:
     """The maturity an STP's current state supports, in [0, 1].
 
     Evidence: seed 004 L70, advanced STPs “uniformly point to a history of trusted partnership working”; seed 004 L72-
@@ -56,7 +61,7 @@ def target(m) -> np.ndarray:
     return np.clip(level + (1.0 - level) * invest, 0.0, 1.0)
 
 
-def update(m) -> None:
+def update(m: ModelState) -> None:
     """Maturity moves part-way to its target each month; the dashboard band follows maturity. The effect of past
     investment wears off (10 % a year, an assumption), so that capital received long ago does not hold an STP up."""
     s = m.stps
@@ -65,7 +70,7 @@ def update(m) -> None:
     s.category = np.digitize(s.maturity, m.beh.dashboard_cuts)
 
 
-def invest(m) -> float:
+def invest(m: ModelState) -> float:
     """Annual investment (July, from 2017), shared by the regulator's investment rule; returns GBP m invested.
 
     Evidence: seed 004 L102, “The Department has allocated early capital funding to those partnerships rated as the
@@ -89,7 +94,7 @@ def invest(m) -> float:
     return float(amount.sum())
 
 
-def designate(m) -> int:
+def designate(m: ModelState) -> int:
     """Integrated care systems: the regime says how many; the most mature STPs are designated, and keep it. An ICS
     earns system autonomy for its members (less reporting) and holds a system control total (its risk share stands,
     see :func:`abm.mechanisms.collaboration.risk_shares`). Returns the number of new designations.

@@ -8,11 +8,16 @@ slowly (a long memory); part of it belongs to the leader and goes when the leade
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from abm.mechanisms import per_org_mean
 from abm.vocabulary import BODIES as BODY_KINDS
 from abm.vocabulary import EDGE_KINDS, KIND_ID, kind_lut
+
+if TYPE_CHECKING:
+    from abm.protocol import ModelState
 
 VERTICAL = np.array([EDGE_KINDS.index("ccg_regulator"), EDGE_KINDS.index("provider_regulator")])
 HORIZONTAL = np.array([EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la",
@@ -22,7 +27,7 @@ ROUTINE_SUCCESS = 0.25   # chance that a month of routine contact counts as succ
 LINKED_SUCCESS = 0.85    # the same for partners in a joint arrangement, before stress and money pull it down
 
 
-def joint_work(m) -> None:
+def joint_work(m: ModelState) -> None:
     """Decide, per relationship, whether this month's joint work succeeded (both directions share the outcome).
 
     Evidence: seed 003 L1248, “taking sufficient time to develop trust through repeated joint working were vital”;
@@ -47,7 +52,7 @@ def joint_work(m) -> None:
     e.success[e.rev[fwd]] = ok
 
 
-def update(m) -> None:
+def update(m: ModelState) -> None:
     """Apply the month's successes and conflicts to trust, then clear the conflicts.
 
     Evidence: seed 003 L1248 (slow build through repeated joint working); seed 003 L1024, “we've got to relearn to
@@ -62,7 +67,7 @@ def update(m) -> None:
     e.conflict[:] = 0.0
 
 
-def regulator_contact(m, bodies: np.ndarray, sanction: np.ndarray, support: np.ndarray,
+def regulator_contact(m: ModelState, bodies: np.ndarray, sanction: np.ndarray, support: np.ndarray,
                       inconsistent: np.ndarray, autonomy: np.ndarray) -> None:
     """A quarterly review changes the reviewed bodies' trust in their regulators: support, earned autonomy and
     consistent treatment build it; sanctions and inconsistent instructions erode it.
@@ -88,7 +93,7 @@ def regulator_contact(m, bodies: np.ndarray, sanction: np.ndarray, support: np.n
     e.trust = np.where(vert, np.clip(t, 0.0, 1.0), e.trust)
 
 
-def leader_change(m, orgs: np.ndarray) -> None:
+def leader_change(m: ModelState, orgs: np.ndarray) -> None:
     """A new leader inherits only the institutional part of the old leader's relationships: the personal part
     (``personal_trust`` of the trust above neutral) is lost; distrust is institutional memory and stays, so a new
     leader never raises trust.
@@ -104,20 +109,20 @@ def leader_change(m, orgs: np.ndarray) -> None:
     e.trust = np.where(hit & e.active, e.trust - b.personal_trust * np.maximum(e.trust - 0.5, 0.0), e.trust)
 
 
-def upward(m) -> np.ndarray:
+def upward(m: ModelState) -> np.ndarray:
     """Active edges from an overseen body (CCG or trust) to a regulator that oversees it."""
     e = m.edges
     return e.active & np.isin(e.kind, VERTICAL) & BODIES[e.src_k]
 
 
-def in_regulators(m) -> np.ndarray:
+def in_regulators(m: ModelState) -> np.ndarray:
     """Per organisation: mean trust in the regulators that oversee it (0.5 where none)."""
     e = m.edges
     vert = upward(m)
     return per_org_mean(e.src[vert], e.trust[vert], len(m.orgs.kind), default=0.5)
 
 
-def mean_by_kind(m) -> dict[str, float]:
+def mean_by_kind(m: ModelState) -> dict[str, float]:
     """Mean trust over active edges of each relationship kind (for the outputs)."""
     e = m.edges
     out = {}

@@ -8,6 +8,7 @@ sized by registered population). ``outcome_figure`` plots the key outcomes month
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
@@ -43,7 +44,7 @@ def node_values(model, colour_by: str) -> tuple[np.ndarray, str, object, float, 
     raise ValueError(f"colour_by={colour_by!r}; choose one of: {', '.join(COLOUR_BY)}")
 
 
-def draw_network(ax, model, colour_by: str, title: str) -> object:
+def draw_network(ax, model, colour_by: str, title: str) -> tuple[ScalarMappable, str]:
     o = model.orgs
     pos = model.layout
     nodes = np.array(sorted(model.grid.G.nodes))
@@ -81,7 +82,7 @@ def network_figure(models: list, colour_by: str = "trust", titles: list[str] | N
     axes = fig.subplots(1, len(models), squeeze=False)[0]
     fig.subplots_adjust(left=0.01, right=0.9, bottom=0.01, top=0.95, wspace=0.02)
     titles = titles or [m.reg.name for m in models]
-    mappable = label = None
+    mappable, label = None, ""
     for ax, m, title in zip(axes, models, titles, strict=True):
         n_ccg = int(m.mask("ccg").sum())
         mappable, label = draw_network(ax, m, colour_by, f"{title}: month {m.t}, {n_ccg} CCGs")

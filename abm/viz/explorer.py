@@ -24,7 +24,7 @@ class ExplorerModel(mesa.Model):
                  consistency: float = DEFAULT.consistency, investment_rule: str = DEFAULT.investment_rule,
                  side_by_side: bool = False, regulator_b: str = SECOND_STYLE, months: int = 60):
         super().__init__(rng=int(seed))
-        tuned = dict(severity=severity, support_budget=support_budget, reporting_load=reporting_load,
+        tuned: dict = dict(severity=severity, support_budget=support_budget, reporting_load=reporting_load,
                      consistency=consistency, investment_rule=investment_rule) if tune_style else {}
         self.left = CommissioningModel(scenario=structure, regulator=regulator, seed=int(seed), months=months, **tuned)
         self.right = (CommissioningModel(scenario=structure, regulator=regulator_b, seed=int(seed), months=months,
