@@ -44,7 +44,7 @@ def node_values(model, colour_by: str) -> tuple[np.ndarray, str, object, float, 
     raise ValueError(f"colour_by={colour_by!r}; choose one of: {', '.join(COLOUR_BY)}")
 
 
-def draw_network(ax, model, colour_by: str, title: str) -> tuple[ScalarMappable, str]:
+def draw_network(ax, model, colour_by: str, title: str) -> tuple[ScalarMappable | None, str]:
     o = model.orgs
     pos = model.layout
     nodes = np.array(sorted(model.grid.G.nodes))
