@@ -233,6 +233,74 @@ class BehaviourConfig:
     maturity_rate: float = p(0.06, 0.0, 1.0, "seed 002 L240", doc="monthly speed at which STP maturity moves")
     investment_effect: float = p(0.15, 0.0, 1.0, "seed 004 L101-102, L110",
                                  doc="maturity gain per GBP 100m invested in an STP")
+    # --- functional forms: numbers that shape the rules (assumptions unless a source states the number)
+    perf_baseline: float = p(0.985, 0.5, 1.0, "assumption (performance with spare capacity)",
+                             doc="performance level with demand at or below the load knee and nothing else pressing")
+    load_knee: float = p(0.95, 0.5, 1.5, "assumption", doc="load (demand over capacity) above which performance falls")
+    perf_noise: float = p(0.01, 0.0, 0.1, "assumption", doc="monthly noise in true performance")
+    stress_penalty: float = p(0.03, 0.0, 0.5, "assumption", doc="performance lost at full leader stress")
+    capacity_penalty: float = p(0.02, 0.0, 0.5, "assumption; seed 000 L174",
+                                doc="performance lost with no management capacity left")
+    legitimacy_share: float = p(0.5, 0.0, 1.0, "assumption; Braithwaite and Makkai 1994",
+                                doc="share of effort under pressure that depends on trust in the regulator")
+    breach_margin: float = p(0.05, 0.0, 0.5, "assumption",
+                             doc="how far below the standard reported performance is a breach (fines, tender threats)")
+    fine_conflict: float = p(0.5, 0.0, 1.0, "assumption", doc="conflict of a fined month, as a share of a dispute's")
+    cquin_floor: float = p(0.75, 0.0, 1.0, "assumption (CQUIN mostly earned)",
+                           doc="CQUIN share earned at the lowest quality; all is earned from quality 1 - floor")
+    debt_interest: float = p(0.015, 0.0, 0.2, "seed 004 L108: 1.5 % for most trusts", doc="annual interest on debt")
+    fsm_interest: float = p(0.06, 0.0, 0.3, "seed 004 L108: 6 % in financial special measures",
+                            doc="annual interest on debt in financial special measures")
+    planned_surplus: float = p(0.01, 0.0, 0.1, "assumption (NHS business rules: a 1 % surplus)",
+                               doc="surplus CCGs plan and keep in reserve, and below which trusts run savings")
+    deficit_repayment_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which a CCG plans to repay a deficit")
+    plan_cut_limit: float = p(0.5, 0.0, 1.0, "assumption",
+                              doc="largest share of its other spending a CCG can cut in one year's plan")
+    capacity_growth_max: float = p(0.04, 0.0, 0.5, "assumption",
+                                   doc="largest yearly capacity growth of a solvent over-stretched provider (half in deficit)")
+    cip_capacity_share: float = p(0.5, 0.0, 1.0, "assumption", doc="share of a savings programme that cuts capacity")
+    distress_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which distress funding covers the excess debt")
+    benchmark_width: float = p(2.0, 0.5, 10.0, "assumption",
+                               doc="spreads from the national mean at which a benchmarked domain reaches 0 or 1")
+    finance_scale: float = p(10.0, 1.0, 100.0, "assumption",
+                             doc="finance domain gained per unit of net margin above plan (0.5 at plan)")
+    stability_months: float = p(24.0, 1.0, 120.0, "assumption", doc="tenure at which a leader counts as stable")
+    threat_readiness: float = p(0.2, 0.0, 1.0, "assumption", doc="readiness a forced-collaboration threat adds")
+    support_unit: float = p(0.5, 0.01, 10.0, "assumption", doc="GBP m a quarter that buys full support for one body")
+    routine_success: float = p(0.25, 0.0, 1.0, "assumption", doc="chance a month of routine contact counts as joint success")
+    linked_success: float = p(0.85, 0.0, 1.0, "assumption",
+                              doc="the same for partners in a joint arrangement, before stress and money pull it down")
+    geography_range: float = p(0.5, 0.0, 2.0, "assumption; seed 002 L252",
+                               doc="range of the natural-geography multiplier of joint success inside an STP")
+    strain_effect: float = p(0.5, 0.0, 1.0, "assumption", doc="joint success lost at full stress of both partners")
+    pullback_effect: float = p(0.3, 0.0, 1.0, "assumption", doc="joint success lost when both partners are in deficit")
+    support_trust: float = p(4.0, 0.0, 20.0, "assumption",
+                             doc="trust gained in the regulator from support, in units of trust_build")
+    inconsistency_trust: float = p(0.5, 0.0, 1.0, "assumption",
+                                   doc="trust lost to inconsistent instructions, as a share of a conflict's")
+    trust_floor: float = p(0.3, 0.0, 1.0, "assumption", doc="trust below which partners will not collaborate")
+    dissolve_trust: float = p(0.25, 0.0, 1.0, "assumption", doc="mutual trust below which a joint committee dissolves")
+    tender_trust: float = p(0.3, 0.0, 1.0, "assumption", doc="trust below which a CCG threatens re-tendering")
+    tender_block_months: float = p(12.0, 0.0, 60.0, "assumption", doc="months a tender threat blocks alliances")
+    alliance_max_load: float = p(1.05, 0.5, 2.0, "assumption", doc="provider load above which no alliance forms")
+    alliance_conflict_lapse: float = p(0.05, 0.0, 1.0, "assumption",
+                                       doc="monthly chance an alliance lapses under inconsistent instructions")
+    austerity_pull: float = p(1.0, 0.0, 10.0, "assumption",
+                              doc="pull away from pooling per unit of a local authority's budget cut since the start")
+    pool_break_trust: float = p(0.3, 0.0, 1.0, "assumption", doc="mutual trust below which a pooled budget may unpick")
+    pool_break: float = p(0.1, 0.0, 1.0, "assumption", doc="monthly chance a distrusted pooled budget unpicks")
+    risk_share_break: float = p(0.05, 0.0, 1.0, "assumption",
+                                doc="monthly chance a risk share breaks per unit of conflict or distrusted deficit")
+    risk_transfer: float = p(0.3, 0.0, 1.0, "assumption",
+                             doc="share of a member's deviation from its risk share's mean result pooled each month")
+    resilience_damping: float = p(0.5, 0.0, 1.0, "assumption; seed 000 L210-212",
+                                  doc="share of added stress and stress exits a fully resilient leader avoids")
+    new_leader_stress: float = p(0.2, 0.0, 1.0, "assumption", doc="stress of a newly appointed leader")
+    capacity_recovery: float = p(0.1, 0.0, 1.0, "assumption (about a year)",
+                                 doc="share of lost management capacity recovered a month")
+    peer_gap_scale: float = p(2.0, 0.0, 10.0, "assumption", doc="peer pressure per unit a score lags the peers' mean")
+    stp_stability_months: float = p(36.0, 1.0, 120.0, "assumption", doc="tenure at which a member counts as stable for its STP")
+    investment_depreciation: float = p(0.1, 0.0, 1.0, "assumption", doc="yearly loss of the effect of past STP investment")
     ics_autonomy: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L192 (freedoms and flexibilities of an ICS)",
                             doc="earned autonomy of the members of an integrated care system")
     dashboard_cuts: list[float] = field(default_factory=lambda: [0.4, 0.46, 0.56], metadata={

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm.config import BehaviourConfig
+from abm.mechanisms import performance_level
 from abm.scenarios import Structure
 from abm.vocabulary import EDGE_KINDS, KIND_ID, PROVIDER_KINDS
 
@@ -168,8 +169,7 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     balance = np.where(is_ccg, np.where(ccg_def, -rng.uniform(0.1, 0.3, n), rng.uniform(0.0, 0.1, n)) * allocation,
                        balance)
     load = demand / np.maximum(capacity, 1e-12)
-    perf = np.where(is_prov, np.clip(0.985 - beh.load_sensitivity * np.maximum(load - 0.95, 0.0)
-                                     + rng.normal(0.0, 0.015, n), 0.5, 1.0), 0.0)
+    perf = np.where(is_prov, np.clip(performance_level(beh, load) + rng.normal(0.0, 0.015, n), 0.5, 1.0), 0.0)
     # Leaders: resilience differs (seed 000 L210-212); tenure uniform over the first 4 years of CCGs; some stress.
     stress = np.clip(rng.beta(2.0, 5.0, n), 0.0, 1.0) * ~np.isin(kind, ("nhse", "nhse_region", "nhsi", "cqc"))
     tenure = rng.integers(0, 48, n).astype(float)

@@ -24,6 +24,27 @@ def per_org_mean(index: np.ndarray, values: np.ndarray, n: int, default: float =
     return np.where(count > 0, total / np.maximum(count, 1), default)
 
 
+def management_capacity(o) -> np.ndarray:
+    """Management capacity left after reporting and a recent change of leader, in [0, 1] (seed 002 L51)."""
+    return np.clip(1.0 - o.reporting - o.capacity_loss, 0.0, 1.0)
+
+
+def deficit_pullback(m, a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Financial pull back to self-interest of a pair: ``financial_pullback`` × the share of the two in deficit.
+
+    Evidence: seed 004 L116, “the NHS risks being pulled away from collaboration through pressure on financial and
+    staffing resources”; seed 002 L137, “the difficult financial situation of either or both the CCG and the local
+    authority”.
+    """
+    o = m.orgs
+    return m.beh.financial_pullback * 0.5 * ((o.balance[a] < 0).astype(float) + (o.balance[c] < 0))
+
+
+def performance_level(beh, load: np.ndarray) -> np.ndarray:
+    """Performance that capacity against demand supports, before effort, support, stress and management capacity."""
+    return beh.perf_baseline - beh.load_sensitivity * np.maximum(load - beh.load_knee, 0.0)
+
+
 def monthly(rate_per_year: float) -> float:
     """Convert an annual growth or event rate to its monthly equivalent."""
     return (1.0 + rate_per_year) ** (1.0 / 12.0) - 1.0

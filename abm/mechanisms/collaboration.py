@@ -14,6 +14,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from abm.mechanisms import deficit_pullback, management_capacity
+from abm.mechanisms.leadership import shared_ao
 from abm.vocabulary import EDGE_KINDS, KIND_ID, STP_MEMBERS, kind_lut
 
 if TYPE_CHECKING:
@@ -23,16 +25,16 @@ CCG_CCG = EDGE_KINDS.index("ccg_ccg")
 CP = EDGE_KINDS.index("commissioner_provider")
 CCG_LA = EDGE_KINDS.index("ccg_la")
 SYSTEM_KINDS = [EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la", "provider_provider")]
-RISK_TRANSFER = 0.3      # share of a member's deviation from the STP mean result pooled each month (assumption)
 
 
 def _mutual(e, idx: np.ndarray) -> np.ndarray:
     return np.minimum(e.trust[idx], e.trust[e.rev[idx]])
 
 
-def _trust_factor(t: np.ndarray, threshold: float) -> np.ndarray:
-    """0 below 0.3, rising to 1 at the information-sharing threshold."""
-    return np.clip((t - 0.3) / max(threshold - 0.3, 1e-6), 0.0, 1.0)
+def _trust_factor(m: ModelState, t: np.ndarray) -> np.ndarray:
+    """0 below ``trust_floor``, rising to 1 at the information-sharing threshold."""
+    floor, threshold = m.beh.trust_floor, m.beh.trust_threshold
+    return np.clip((t - floor) / max(threshold - floor, 1e-6), 0.0, 1.0)
 
 
 def _pullback(m: ModelState, a: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -42,15 +44,12 @@ def _pullback(m: ModelState, a: np.ndarray, c: np.ndarray) -> np.ndarray:
     staffing resources”; seed 002 L137, “the difficult financial situation of either or both the CCG and the local
     authority”.
     """
-    o = m.orgs
-    deficit = 0.5 * ((o.balance[a] < 0).astype(float) + (o.balance[c] < 0))
-    return np.clip(m.beh.financial_pullback * deficit * 0.5, 0.0, 1.0)
+    return np.clip(0.5 * deficit_pullback(m, a, c), 0.0, 1.0)
 
 
 def _free_capacity(m: ModelState, a: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Management capacity left after reporting and leader turnover (seed 002 L51: “capacity, not capability”)."""
-    o = m.orgs
-    free = np.clip(1.0 - o.reporting - o.capacity_loss, 0.0, 1.0)
+    free = management_capacity(m.orgs)
     return 0.5 * (free[a] + free[c])
 
 
@@ -69,7 +68,7 @@ def initialise(m: ModelState) -> None:
     """
     o, e, b = m.orgs, m.edges, m.beh
     fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
-    p = b.init_joint_committee * _trust_factor(_mutual(e, fwd), b.trust_threshold)
+    p = b.init_joint_committee * _trust_factor(m, _mutual(e, fwd))
     draw = m.draw("collaboration", len(e.src))
     jc = fwd[draw[fwd] < p]
     _link(e, jc, True)
@@ -91,11 +90,11 @@ def joint_committees(m: ModelState) -> None:
     fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
     a, c = e.src[fwd], e.dst[fwd]
     mutual = _mutual(e, fwd)
-    p = (b.collaboration_rate * 0.5 * (o.readiness[a] + o.readiness[c]) * _trust_factor(mutual, b.trust_threshold)
+    p = (b.collaboration_rate * 0.5 * (o.readiness[a] + o.readiness[c]) * _trust_factor(m, mutual)
          * _free_capacity(m, a, c) * (1.0 - _pullback(m, a, c)))
     draw = m.draw("collaboration", len(e.src))[fwd]
     _link(e, fwd[~e.link[fwd] & (draw < p)], True)
-    _link(e, fwd[e.link[fwd] & (mutual < 0.25)], False)
+    _link(e, fwd[e.link[fwd] & (mutual < b.dissolve_trust)], False)
 
 
 def shared_officers(m: ModelState) -> int:
@@ -109,7 +108,7 @@ def shared_officers(m: ModelState) -> int:
     o, e, b = m.orgs, m.edges, m.beh
     fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link & (e.src < e.dst))
     a, c = e.src[fwd], e.dst[fwd]
-    p = b.ao_sharing_rate * _trust_factor(_mutual(e, fwd), b.trust_threshold) * (o.leader[a] != o.leader[c])
+    p = b.ao_sharing_rate * _trust_factor(m, _mutual(e, fwd)) * (o.leader[a] != o.leader[c])
     chosen = fwd[m.draw("collaboration", len(e.src))[fwd] < p]
     adopters = []
     for edge in chosen.tolist():
@@ -134,11 +133,11 @@ def tender_threats(m: ModelState) -> dict:
     cp = np.flatnonzero((e.kind == CP) & e.active & (e.src_k == KIND_ID["ccg"])
                         & kind_lut("community", "mental_health")[e.dst_k])
     _c, p = e.src[cp], e.dst[cp]
-    at_risk = (e.trust[cp] < 0.3) & (o.perf_reported[p] < b.target - 0.05)
+    at_risk = (e.trust[cp] < b.tender_trust) & (o.perf_reported[p] < b.target - b.breach_margin)
     hit = cp[at_risk & (m.draw("collaboration", len(e.src))[cp] < b.tender_rate)]
     e.conflict[hit] = np.maximum(e.conflict[hit], b.trust_loss_threat)
     e.conflict[e.rev[hit]] = np.maximum(e.conflict[e.rev[hit]], b.trust_loss_threat)
-    o.tender_block[e.dst[hit]] = 12.0
+    o.tender_block[e.dst[hit]] = b.tender_block_months
     _link(e, hit, False)
     o.tender_block = np.maximum(o.tender_block - 1.0, 0.0)
     return {"tenders": len(hit)}
@@ -157,12 +156,12 @@ def alliances(m: ModelState) -> None:
     cp = np.flatnonzero((e.kind == CP) & e.active & (e.src_k == KIND_ID["ccg"]) & (e.dst_k != KIND_ID["ambulance"]))
     c, p = e.src[cp], e.dst[cp]
     load = o.demand[p] / np.maximum(o.capacity[p], 1e-12)
-    ok = (load <= 1.05) & (o.tender_block[p] == 0) & ~o.conflicted[p]
-    prob = (b.alliance_rate * _trust_factor(_mutual(e, cp), b.trust_threshold) * _free_capacity(m, c, p)
+    ok = (load <= b.alliance_max_load) & (o.tender_block[p] == 0) & ~o.conflicted[p]
+    prob = (b.alliance_rate * _trust_factor(m, _mutual(e, cp)) * _free_capacity(m, c, p)
             * (1.0 - _pullback(m, c, p)) * ok)
     draw = m.draw("collaboration", len(e.src))[cp]
     new = cp[~e.link[cp] & (draw < prob)]
-    lapse = cp[e.link[cp] & ((~e.success[cp] & (draw < b.alliance_decay)) | o.conflicted[p] & (draw < 0.05))]
+    lapse = cp[e.link[cp] & ((~e.success[cp] & (draw < b.alliance_decay)) | o.conflicted[p] & (draw < b.alliance_conflict_lapse))]
     _link(e, new, True)
     _link(e, lapse, False)
     e.form[new] = 2
@@ -184,12 +183,12 @@ def pooled_budgets(m: ModelState) -> None:
     c, la = e.src[fwd], e.dst[fwd]
     overlap = np.sqrt(e.share[fwd] * e.share[e.rev[fwd]])     # 1 when CCG and LA are coterminous
     mutual = _mutual(e, fwd)
-    squeeze = np.clip(1.0 - o.budget[la] / np.maximum(m.initial_budget[la], 1e-12), 0.0, 1.0) * 5.0
-    pull = np.clip(_pullback(m, c, c) + squeeze * b.financial_pullback * 0.2, 0.0, 1.0)
-    p = b.pooling_rate * _trust_factor(mutual, b.trust_threshold) * overlap * (1.0 - pull)
+    squeeze = np.clip(1.0 - o.budget[la] / np.maximum(m.initial_budget[la], 1e-12), 0.0, 1.0)
+    pull = np.clip(_pullback(m, c, c) + squeeze * b.financial_pullback * b.austerity_pull, 0.0, 1.0)
+    p = b.pooling_rate * _trust_factor(m, mutual) * overlap * (1.0 - pull)
     draw = m.draw("collaboration", len(e.src))[fwd]
     _link(e, fwd[~e.link[fwd] & (draw < p)], True)
-    _link(e, fwd[e.link[fwd] & (mutual < 0.3) & (draw < 0.1)], False)
+    _link(e, fwd[e.link[fwd] & (mutual < b.pool_break_trust) & (draw < b.pool_break)], False)
 
 
 def stp_members(m: ModelState) -> np.ndarray:
@@ -215,11 +214,12 @@ def risk_shares(m: ModelState) -> None:
     deficit = np.bincount(st, weights=(o.balance[members] < 0).astype(float), minlength=n_stp) / np.maximum(n, 1)
     conflicted = np.bincount(st, weights=o.conflicted[members].astype(float), minlength=n_stp) / np.maximum(n, 1)
     t = m.stp_trust
-    p = (b.risk_share_rate * np.exp(-n / b.risk_share_partners) * _trust_factor(t, b.trust_threshold)
+    p = (b.risk_share_rate * np.exp(-n / b.risk_share_partners) * _trust_factor(m, t)
          * np.clip(1.0 - b.financial_pullback * deficit, 0.0, 1.0))
     draw = m.draw("collaboration", n_stp)
     form = ~s.risk_share & (draw < p) & (n >= 2)
-    brk = s.risk_share & (draw < 0.05 * conflicted + 0.05 * b.financial_pullback * deficit * (t < b.trust_threshold))
+    brk = s.risk_share & (draw < b.risk_share_break * (conflicted + b.financial_pullback * deficit
+                                                        * (t < b.trust_threshold)))
     # An integrated care system holds a system control total: its risk share stands (seed 004 L192).
     s.risk_share = (s.risk_share | form | s.ics) & (~brk | s.ics)
 
@@ -239,7 +239,7 @@ def share_risk(m: ModelState) -> dict:
     st = o.stp[idx]
     mean = (np.bincount(st, weights=net, minlength=len(s.maturity))
             / np.maximum(np.bincount(st, minlength=len(s.maturity)), 1))[st]
-    transfer = RISK_TRANSFER * (mean - net)
+    transfer = m.beh.risk_transfer * (mean - net)
     o.inflow[idx] += np.maximum(transfer, 0.0)
     o.outflow[idx] += np.maximum(-transfer, 0.0)
     return {"risk_transfer": float(np.abs(transfer).sum() / 2.0)}
@@ -258,7 +258,7 @@ def mergers(m: ModelState) -> list[tuple[int, int]]:
     """
     o, e, b = m.orgs, m.edges, m.beh
     ccg = m.mask("ccg")
-    shared = ccg & np.isin(o.leader, _shared_ids(o.leader[ccg]))
+    shared = shared_ao(m)
     o.shared_months = np.where(shared, o.shared_months + 1.0, 0.0)
     merged = []
     due = np.flatnonzero(ccg & (o.merge_due == m.t) & (o.merge_with >= 0))
@@ -306,11 +306,6 @@ def abolish_ccgs(m: ModelState) -> list[tuple[int, int]]:
                 merge(m, keep, int(gone))
                 merged.append((keep, int(gone)))
     return merged
-
-
-def _shared_ids(leaders: np.ndarray) -> np.ndarray:
-    ids, counts = np.unique(leaders, return_counts=True)
-    return ids[counts > 1]
 
 
 def merge(m: ModelState, keep: int, gone: int) -> None:
@@ -376,7 +371,7 @@ def counts(m: ModelState) -> dict[str, float]:
     in_jc = np.zeros(n, bool)
     in_jc[e.src[jc]] = True
     n_committees = len(np.unique(label[in_jc])) if in_jc.any() else 0
-    shared = ccg & np.isin(o.leader, _shared_ids(o.leader[ccg]))
+    shared = shared_ao(m)
     cp = (e.kind == CP) & e.active & e.link & (e.src_k == KIND_ID["ccg"])
     pooled = (e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["ccg"])
     n_ccg = int(ccg.sum())

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from abm.protocol import ModelState
 
 CCG_CCG = EDGE_KINDS.index("ccg_ccg")
-CAPACITY_RECOVERY = 0.1   # share of lost management capacity recovered per month (assumption: about a year)
 
 
 def update_stress(m: ModelState) -> None:
@@ -38,7 +37,7 @@ def update_stress(m: ModelState) -> None:
            + b.stress_operational * np.maximum(load - 1.0, 0.0)
            + b.stress_inconsistency * o.conflicted + b.stress_sanction * o.sanctioned)
     relief = b.stress_support * o.support + b.stress_autonomy * o.autonomy + b.stress_relax * o.stress
-    s = np.clip(o.stress + add * (1.0 - 0.5 * o.resilience) - relief, 0.0, 1.0)
+    s = np.clip(o.stress + add * (1.0 - b.resilience_damping * o.resilience) - relief, 0.0, 1.0)
     o.stress = np.where(led, s, o.stress)
     o.sanctioned[:] = 0.0        # a sanction is felt once, at the review that imposed it
 
@@ -54,7 +53,7 @@ def turnover(m: ModelState) -> dict:
     """
     o, b = m.orgs, m.beh
     led = m.mask(*LED)
-    p = monthly_prob(b.exit_base) + b.exit_stress * o.stress ** 2 * (1.0 - 0.5 * o.resilience)
+    p = monthly_prob(b.exit_base) + b.exit_stress * o.stress ** 2 * (1.0 - b.resilience_damping * o.resilience)
     leaving = led & (m.draw("exits", len(o.kind)) < p)
     removal = 1.0 - (1.0 - m.reg.leader_removal) ** (1.0 / 3.0)       # the quarterly chance, per month
     forced = led & (o.escalation >= 4) & (m.draw("exits", len(o.kind)) < removal) & (not m.regime.covid)
@@ -63,7 +62,7 @@ def turnover(m: ModelState) -> dict:
     leaving |= led & np.isin(o.leader, o.leader[leaving & (o.kind == "ccg")]) & (o.kind == "ccg")
     idx = np.flatnonzero(leaving)
     o.tenure += 1.0
-    o.capacity_loss *= 1.0 - CAPACITY_RECOVERY
+    o.capacity_loss *= 1.0 - b.capacity_recovery
     # Count leaders of NHS bodies, not organisations: a shared accountable officer who leaves is one leader.
     nhs = idx[o.kind[idx] != "la"]
     leaders = len(np.unique(o.leader[nhs]))
@@ -80,7 +79,7 @@ def replace(m: ModelState, idx: np.ndarray) -> None:
     """
     o, b = m.orgs, m.beh
     o.tenure[idx] = 0.0
-    o.stress[idx] = 0.2
+    o.stress[idx] = b.new_leader_stress
     o.resilience[idx] = m.streams["succession"].beta(5.0, 2.0, len(idx))
     o.capacity_loss[idx] = b.turnover_capacity_loss
     # CCGs that lose a shared accountable officer together recruit one successor together.

@@ -18,19 +18,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.mechanisms import monthly
-from abm.vocabulary import EDGE_KINDS, KIND_ID
+from abm.mechanisms import management_capacity, monthly, performance_level
+from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, KIND_ID
 
 if TYPE_CHECKING:
     from abm.protocol import ModelState
 
 CP = EDGE_KINDS.index("commissioner_provider")
 CCG_LA = EDGE_KINDS.index("ccg_la")
-DEBT_INTEREST = 0.015          # annual interest on legacy debt (seed 004 L108: 1.5 %)
-SPECIAL_MEASURES_INTEREST = 0.06  # annual interest in financial special measures (seed 004 L108: 6 %)
 QUALITY = 2                    # column of the quality domain in ``orgs.domains`` (see abm.mechanisms.oversight)
-STRESS_PENALTY = 0.03          # performance lost at full leader stress (assumption)
-CAPACITY_PENALTY = 0.02        # performance lost with no management capacity left (assumption; seed 000 L174)
 
 
 def commissioning_edges(m: ModelState) -> np.ndarray:
@@ -120,16 +116,16 @@ def settle(m: ModelState) -> dict:
     # CQUIN: a share of the contract is paid only for meeting local quality goals (met as often as the provider's
     # assessed quality domain says: in full unless quality is well below the national median).
     quality = o.domains[p, QUALITY]
-    withheld = 0.0 if g.covid else g.cquin_share * payment * (1.0 - np.clip(0.75 + quality, 0.0, 1.0))
+    withheld = 0.0 if g.covid else g.cquin_share * payment * (1.0 - np.clip(b.cquin_floor + quality, 0.0, 1.0))
     # Contract sanctions where the regime lets them apply, never inside an alliance; a waivable fine is levied only
     # by a commissioner that does not trust the provider.
-    missed = o.perf_reported[p] < b.target - 0.05
+    missed = o.perf_reported[p] < b.target - b.breach_margin
     fined = missed & sanctions_apply(m, p) & (e.form[cp] != 2)
     if g.fines_waivable:
         fined &= e.trust[cp] < b.trust_threshold
     fine = np.where(fined, b.fine_rate * payment, 0.0)
     returned = fine if g.fines_reinvested else 0.0      # reinvested in the provider as non-recurrent funding
-    e.conflict[cp] = np.maximum(e.conflict[cp], np.where(fined, 0.5 * b.trust_loss_conflict, 0.0))
+    e.conflict[cp] = np.maximum(e.conflict[cp], np.where(fined, b.fine_conflict * b.trust_loss_conflict, 0.0))
     # PbR under a commissioner in deficit turns the relationship into arguments about activity (seed 003 L808).
     dispute = (e.form[cp] == 0) & (o.balance[c] < 0.0) & (not g.covid)
     e.conflict[cp] = np.maximum(e.conflict[cp], np.where(dispute, b.trust_loss_conflict, 0.0))
@@ -144,12 +140,13 @@ def settle(m: ModelState) -> dict:
     # Sustainability fund: the offer of a trust that accepted its control total, paid on the trajectory it was on at
     # its last review (financial part and performance part).
     stf = np.where(prov & (not g.covid), o.stf_offer * o.stf_eligible, 0.0)
-    interest_rate = np.where(o.regime_kind == 2, SPECIAL_MEASURES_INTEREST, DEBT_INTEREST) / 12.0
+    interest_rate = np.where(o.regime_kind == FINANCIAL_SM, b.fsm_interest, b.debt_interest) / 12.0
     interest = np.where(prov, np.maximum(-o.balance, 0.0) * interest_rate, 0.0)
     capital = o.capital.copy()
     o.capital[:] = 0.0
     distress = np.where(o.alive & (not g.covid), o.distress, 0.0)
-    o.inflow += stf + capital + distress + o.support_money
+    support_paid = np.where(o.alive, o.support_money, 0.0)       # nothing to a body merged away since its review
+    o.inflow += stf + capital + distress + support_paid
     o.outflow += cost + interest
 
     # CCGs: other spending, part of which pooled budgets route through the LA to integrated care. Regulator support
@@ -159,13 +156,13 @@ def settle(m: ModelState) -> dict:
     to_pool = b.pooled_share * o.other_spend[e.src[pooled]] * e.share[pooled]
     pool_in = np.bincount(e.dst[pooled], weights=to_pool, minlength=n)
     allocation = np.where(ccg, o.allocation, 0.0)
-    support = float(o.support_money.sum())
+    support = float(support_paid.sum())
     top_slice = support * allocation / max(allocation.sum(), 1e-12)
     budget = np.where(la, o.budget, 0.0)
     other = np.where(ccg, o.other_spend, 0.0)
     o.inflow += allocation - top_slice + budget + pool_in
     o.outflow += other + budget + pool_in
-    o.ytd_plan += np.where(ccg, 0.01 * allocation - o.release, 0.0)
+    o.ytd_plan += np.where(ccg, b.planned_surplus * allocation - o.release, 0.0)
     # COVID-19 regime: providers are topped up to break even.
     topup = np.where(prov & g.covid, np.maximum(o.outflow - o.inflow, 0.0), 0.0)
     o.inflow += topup
@@ -213,13 +210,15 @@ def contract_round(m: ModelState) -> dict:
     # CCGs keep a 1 % reserve and spend surplus above it with their providers over the coming year (NHS England
     # 2016/17 business rules; assumption that the rest is released as non-recurrent activity funding).
     ccg = m.mask("ccg")
-    o.release = np.where(ccg, np.maximum(o.balance - 0.01 * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
+    o.release = np.where(ccg, np.maximum(o.balance - b.planned_surplus * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
     # CCGs plan to balance: other spending is re-planned to what the allocation leaves after the contract payments
     # (last year's, grown with demand), a 1 % planned surplus and a third of any cumulative deficit (rationing and
     # savings programmes).
     contracts = np.bincount(e.src[cp], weights=e.last_payment[cp], minlength=len(o.kind)) * (1.0 + b.demand_growth)
-    planned = o.allocation * 0.99 - contracts - np.maximum(-o.balance, 0.0) / 36.0
-    o.other_spend = np.where(ccg, np.clip(planned, 0.5 * o.other_spend, o.other_spend * (1.0 + b.demand_growth)),
+    planned = (o.allocation * (1.0 - b.planned_surplus) - contracts
+               - np.maximum(-o.balance, 0.0) / (12.0 * b.deficit_repayment_years))
+    o.other_spend = np.where(ccg, np.clip(planned, (1.0 - b.plan_cut_limit) * o.other_spend,
+                                          o.other_spend * (1.0 + b.demand_growth)),
                              o.other_spend)
     prov = m.mask("provider")
     accept = offer_control_totals(m)
@@ -230,16 +229,18 @@ def contract_round(m: ModelState) -> dict:
     # paid for); providers short of a 1 % surplus, or bound by an accepted control total, run a cost-improvement
     # programme.
     paid_by_activity = np.bincount(e.dst[cp], weights=e.demand_frac[cp] * (e.form[cp] == 0), minlength=len(o.kind))
-    grow_by = np.clip(load - 1.0, 0.0, np.where(in_deficit, 0.02 * paid_by_activity, 0.04))
-    cip = np.where(o.net_margin < 0.01, b.cip_rate, 0.0)
+    grow_by = np.clip(load - 1.0, 0.0, np.where(in_deficit, 0.5 * b.capacity_growth_max * paid_by_activity,
+                                                 b.capacity_growth_max))
+    cip = np.where(o.net_margin < b.planned_surplus, b.cip_rate, 0.0)
     cip = np.where(accept, np.maximum(cip, np.minimum(asked, 2.0 * b.cip_rate)), cip)
     cqc_pull = np.select([o.rating == 0, o.rating == 1], [1.0, 0.5], 0.0)
-    o.capacity = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - 0.5 * cip), o.capacity)
+    o.capacity = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - b.cip_capacity_share * cip), o.capacity)
     drift = b.cost_drift + b.cost_drift_spread * o.cost_pressure
     o.unit_cost = np.where(prov, o.unit_cost * (1.0 + drift + b.quality_spend * cqc_pull - cip), o.unit_cost)
     # Distress funding: a third of any debt beyond the threshold (in years of income) is covered centrally a year.
     income = 12.0 * o.capacity
-    o.distress = np.where(prov, np.maximum(-o.balance - b.distress_threshold * income, 0.0) / 3.0 / 12.0, 0.0)
+    o.distress = np.where(prov, np.maximum(-o.balance - b.distress_threshold * income, 0.0)
+                          / b.distress_years / 12.0, 0.0)
     offered = prov & (g.stf_share > 0.0) & (not g.covid)
     return {"control_totals_offered": int(offered.sum()), "control_totals_accepted": int(accept.sum())}
 
@@ -273,13 +274,14 @@ def performance(m: ModelState) -> None:
     o, b = m.orgs, m.beh
     prov = m.mask("provider")
     load = o.demand / np.maximum(o.capacity, 1e-12)
-    mgmt = np.clip(1.0 - o.reporting - o.capacity_loss, 0.0, 1.0)
+    mgmt = management_capacity(o)
     reg_trust = m.trust_in_regulators()
     # Compliance under pressure is part fear, part legitimacy: it halves when trust in the regulator is gone.
-    effort = b.pressure_effort * (o.pressure * (0.5 + 0.5 * reg_trust) + b.peer_weight * o.peer_pressure)
-    level = (0.985 - b.load_sensitivity * np.maximum(load - 0.95, 0.0) + effort + b.support_effect * o.support
-             - STRESS_PENALTY * o.stress - CAPACITY_PENALTY * (1.0 - mgmt))
-    noise = m.streams["money"].normal(0.0, 0.01, len(o.kind))
+    legit = b.legitimacy_share
+    effort = b.pressure_effort * (o.pressure * (1.0 - legit + legit * reg_trust) + b.peer_weight * o.peer_pressure)
+    level = (performance_level(b, load) + effort + b.support_effect * o.support
+             - b.stress_penalty * o.stress - b.capacity_penalty * (1.0 - mgmt))
+    noise = m.streams["money"].normal(0.0, b.perf_noise, len(o.kind))
     true = np.clip(o.perf_true + b.perf_adjust_rate * (level - o.perf_true) + noise, 0.0, 1.0)
     o.perf_true = np.where(prov, true, o.perf_true)
     gap = b.gaming * o.pressure * (1.0 - reg_trust)

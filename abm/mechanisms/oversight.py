@@ -25,7 +25,6 @@ from abm.vocabulary import PROVIDER_KINDS as PROVIDERS
 if TYPE_CHECKING:
     from abm.protocol import ModelState
 
-SUPPORT_UNIT = 0.5       # GBP m per quarter that buys full-intensity support for one body (assumption)
 PERFORMANCE, FINANCE, QUALITY, LEADERSHIP = range(4)
 BENCHMARKED = ("perf_reported", "perf_true", "load")   # re-based each April: national mean and spread
 TOP = {False: 3, True: 4}  # the top regime: CCGs under legal directions (3+), trusts in special measures (4)
@@ -47,9 +46,9 @@ def rebase(m: ModelState) -> np.ndarray:
     return np.array([[x.mean(), max(x.std(), 0.01)] if len(x) else [0.5, 0.1] for x in rows])
 
 
-def _relative(x: np.ndarray, bench: np.ndarray) -> np.ndarray:
-    """Map a measure to [0, 1] around the national benchmark: 0.5 at the mean, 0 and 1 two spreads away."""
-    return np.clip(0.5 + 0.25 * (x - bench[0]) / bench[1], 0.0, 1.0)
+def _relative(x: np.ndarray, bench: np.ndarray, width: float) -> np.ndarray:
+    """Map a measure to [0, 1] around the national benchmark: 0.5 at the mean, 0 and 1 ``width`` spreads away."""
+    return np.clip(0.5 + 0.5 / width * (x - bench[0]) / bench[1], 0.0, 1.0)
 
 
 def _contract_weighted(m: ModelState, values: np.ndarray) -> np.ndarray:
@@ -78,12 +77,13 @@ def domains(m: ModelState) -> np.ndarray:
     bench = m.benchmark
     load = o.demand / np.maximum(o.capacity, 1e-12)
     d = np.empty((len(o.kind), 4))
-    d[:, PERFORMANCE] = _relative(o.perf_reported, bench[0])
+    width = m.beh.benchmark_width
+    d[:, PERFORMANCE] = _relative(o.perf_reported, bench[0], width)
     plan = np.where(np.isnan(o.control_total), 0.0, o.control_total)
-    d[:, FINANCE] = np.clip(0.5 + 10.0 * (o.net_margin - plan), 0.0, 1.0)
-    safety = 1.0 - _relative(load, bench[2])
-    d[:, QUALITY] = _contract_weighted(m, 0.5 * (_relative(o.perf_true, bench[1]) + safety))
-    stability = np.minimum(o.tenure / 24.0, 1.0)
+    d[:, FINANCE] = np.clip(0.5 + m.beh.finance_scale * (o.net_margin - plan), 0.0, 1.0)
+    safety = 1.0 - _relative(load, bench[2], width)
+    d[:, QUALITY] = _contract_weighted(m, 0.5 * (_relative(o.perf_true, bench[1], width) + safety))
+    stability = np.minimum(o.tenure / m.beh.stability_months, 1.0)
     led = 0.5 * (1.0 - o.stress) + 0.5 * stability * (1.0 - o.capacity_loss)
     maturity = m.stps.maturity[np.maximum(o.stp, 0)]
     d[:, LEADERSHIP] = np.where(m.mask("ccg"), (2.0 * led + maturity) / 3.0, led)
@@ -168,7 +168,7 @@ def review(m: ModelState) -> dict:
         if force.any():
             # A threat moves readiness a little and costs trust in the regulator (seed 000 L198; seed 003 L546:
             # peers are listened to more than regulators).
-            o.readiness[bodies] = np.clip(o.readiness[bodies] + 0.2 * force * (1.0 - b.peer_weight), 0.0, 1.0)
+            o.readiness[bodies] = np.clip(o.readiness[bodies] + b.threat_readiness * force * (1.0 - b.peer_weight), 0.0, 1.0)
             trust.regulator_contact(m, bodies, b.trust_loss_threat * force, np.zeros(len(bodies)),
                                     np.zeros(len(bodies)), np.zeros(len(bodies)))
         if providers:
@@ -238,7 +238,7 @@ def _pay_support(m: ModelState) -> None:
     o = m.orgs
     supported = o.support > 0
     budget = m.reg.support_budget / 12.0
-    unit = SUPPORT_UNIT / 3.0
+    unit = m.beh.support_unit / 3.0
     per_body = min(budget / max(int(supported.sum()), 1), unit)
     o.support_money = np.where(supported & o.alive, per_body, 0.0)
     intensity = per_body / unit if unit > 0 else 0.0

@@ -36,7 +36,7 @@ def compare(m: ModelState) -> None:
     group = o.stp[bodies] * 2 + np.array([SECTOR[k] for k in o.kind[bodies]])
     peer_mean = per_org_mean(group, o.score[bodies], int(group.max()) + 1)[group]
     o.peer_pressure[:] = 0.0
-    o.peer_pressure[bodies] = np.clip(2.0 * (peer_mean - o.score[bodies]), 0.0, 1.0)
+    o.peer_pressure[bodies] = np.clip(m.beh.peer_gap_scale * (peer_mean - o.score[bodies]), 0.0, 1.0)
 
 
 def learn(m: ModelState) -> None:

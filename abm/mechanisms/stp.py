@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from abm.protocol import ModelState
 
 WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
-INVESTMENT_DEPRECIATION = 0.1   # yearly
 ENGLAND_STPS = 44               # data: STP footprints of 2016/17 (ICS counts are stated for these)
 
 
@@ -46,7 +45,7 @@ def target(m: ModelState) -> np.ndarray:
     n_stp = len(s.maturity)
     members = m.mask(*STP_MEMBERS, "la")
     st = o.stp[members]
-    stability = per_org_mean(st, np.minimum(o.tenure[members] / 36.0, 1.0), n_stp, 0.5)
+    stability = per_org_mean(st, np.minimum(o.tenure[members] / m.beh.stp_stability_months, 1.0), n_stp, 0.5)
     money = m.mask(*STP_MEMBERS)
     finance = 1.0 - per_org_mean(o.stp[money], (o.balance[money] < 0).astype(float), n_stp, 0.5)
 
@@ -65,7 +64,7 @@ def update(m: ModelState) -> None:
     """Maturity moves part-way to its target each month; the dashboard band follows maturity. The effect of past
     investment wears off (10 % a year, an assumption), so that capital received long ago does not hold an STP up."""
     s = m.stps
-    s.invested *= 1.0 - INVESTMENT_DEPRECIATION / 12.0
+    s.invested *= 1.0 - m.beh.investment_depreciation / 12.0
     s.maturity = s.maturity + m.beh.maturity_rate * (target(m) - s.maturity)
     s.category = np.digitize(s.maturity, m.beh.dashboard_cuts)
 

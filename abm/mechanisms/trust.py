@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.mechanisms import per_org_mean
+from abm.mechanisms import deficit_pullback, per_org_mean
 from abm.vocabulary import BODIES as BODY_KINDS
 from abm.vocabulary import EDGE_KINDS, KIND_ID, kind_lut
 
@@ -23,8 +23,6 @@ VERTICAL = np.array([EDGE_KINDS.index("ccg_regulator"), EDGE_KINDS.index("provid
 HORIZONTAL = np.array([EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la",
                                                       "provider_provider")])
 BODIES = kind_lut(*BODY_KINDS)
-ROUTINE_SUCCESS = 0.25   # chance that a month of routine contact counts as successful joint work
-LINKED_SUCCESS = 0.85    # the same for partners in a joint arrangement, before stress and money pull it down
 
 
 def joint_work(m: ModelState) -> None:
@@ -40,12 +38,14 @@ def joint_work(m: ModelState) -> None:
     fwd = np.flatnonzero(e.active & np.isin(e.kind, HORIZONTAL) & (e.src < e.dst))
     a, c = e.src[fwd], e.dst[fwd]
     strain = 0.5 * (o.stress[a] + o.stress[c])
-    pullback = b.financial_pullback * 0.5 * ((o.balance[a] < 0).astype(float) + (o.balance[c] < 0))
-    base = np.where(e.link[fwd], LINKED_SUCCESS, ROUTINE_SUCCESS)
+    pullback = deficit_pullback(m, a, c)
+    base = np.where(e.link[fwd], b.linked_success, b.routine_success)
     same_stp = (o.stp[a] == o.stp[c]) & (o.stp[a] >= 0)
-    geography = np.where(same_stp, 0.75 + 0.5 * m.stps.geography[np.maximum(o.stp[a], 0)], 1.0)
+    geo = b.geography_range
+    geography = np.where(same_stp, 1.0 - 0.5 * geo + geo * m.stps.geography[np.maximum(o.stp[a], 0)], 1.0)
     # A month of conflict makes success less likely in proportion to its intensity, without ruling it out.
-    p = np.clip(base * geography * (1.0 - 0.5 * strain) * (1.0 - 0.3 * pullback) * (1.0 - e.conflict[fwd]), 0.0, 1.0)
+    p = np.clip(base * geography * (1.0 - b.strain_effect * strain) * (1.0 - b.pullback_effect * pullback)
+                * (1.0 - e.conflict[fwd]), 0.0, 1.0)
     ok = m.draw("trust", len(e.src))[fwd] < p
     e.success[:] = False
     e.success[fwd] = ok
@@ -87,9 +87,9 @@ def regulator_contact(m: ModelState, bodies: np.ndarray, sanction: np.ndarray, s
     vert = upward(m)
     t = e.trust
     consistent = seen[e.src] * (1.0 - inc_org[e.src])
-    t = t + b.trust_build * (4.0 * sup_org[e.src] + aut_org[e.src] + consistent) * (1.0 - t)
+    t = t + b.trust_build * (b.support_trust * sup_org[e.src] + aut_org[e.src] + consistent) * (1.0 - t)
     t = t * (1.0 - b.trust_loss_sanction * s_org[e.src])
-    t = t * (1.0 - 0.5 * b.trust_loss_conflict * inc_org[e.src])
+    t = t * (1.0 - b.inconsistency_trust * b.trust_loss_conflict * inc_org[e.src])
     e.trust = np.where(vert, np.clip(t, 0.0, 1.0), e.trust)
 
 
