@@ -4,7 +4,7 @@ VENV_PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8765
 
-.PHONY: run test viz bench lint venv clean
+.PHONY: run test test-fast viz bench lint venv clean
 
 venv:
 	@bash scripts/bootstrap.sh
@@ -14,6 +14,9 @@ run: venv  ## the headline experiment: all five styles on the real England, 20 p
 
 test: venv  ## the whole test suite (CI=true runs the heavier profile)
 	$(VENV_PY) -m pytest
+
+test-fast: venv  ## the fast loop for development: every test not marked slow or browser (under a minute)
+	$(VENV_PY) -m pytest -m "not slow and not browser" -q
 
 viz: venv  ## the browser view on http://$(HOST):$(PORT) (loopback only unless HOST is changed)
 	@echo "serving the model at http://$(HOST):$(PORT)  (Ctrl-C to stop)"

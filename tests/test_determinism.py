@@ -3,9 +3,12 @@
 import hashlib
 
 import pandas as pd
+import pytest
 
 from abm.compose import compose
 from abm.run import simulate, write
+
+pytestmark = pytest.mark.slow
 
 
 def digest(path):

@@ -15,6 +15,8 @@ from abm.run import is_complete, simulate
 from experiments.compare import compare, finished_jobs, gather
 from experiments.run import plan
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["scenario=small", "months=6"]
 PRESETS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml"))

@@ -76,6 +76,7 @@ def test_yearly_outputs_use_financial_years_sum_events_and_read_july_ratings():
     assert y.loc[2014, "ccg_rating_good"] == 15                              # July 2014
 
 
+@pytest.mark.slow
 def test_history_with_a_counterfactual_writes_its_tables_and_figures(tmp_path):
     assert main(["--replicates=1", "--jobs=1", "--counterfactual=carrot", "--from=2016-04", f"--out={tmp_path}",
                  "months=40"]) == 0

@@ -50,6 +50,7 @@ def test_england_run_keeps_the_invariants_and_mergers_conserve_population(englan
     check_invariants(england_model)
 
 
+@pytest.mark.slow
 @given(style=st.sampled_from(REGULATOR_STYLES), seed=st.integers(0, 10_000),
        severity=st.floats(0, 1), support=st.floats(0, 1000), reporting=st.floats(0, 1),
        consistency=st.floats(0, 1), capacity=st.floats(0, 1), threshold=st.floats(0, 1),

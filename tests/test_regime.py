@@ -274,7 +274,7 @@ def test_designation_is_scaled_and_keeps_the_most_mature():
 
 # --- bounds of long runs (plausibility, not conclusions) -----------------------------------------------------------
 @pytest.fixture(scope="module")
-def england_runs():
+def england_runs():  # ten 60-month England runs: the slow part of this module
     return {(s, seed): simulate(compose([f"regulator={s}", f"seed={seed}", "write_organisations=false"]))["model"]
             for s in REGULATOR_STYLES for seed in range(2)}
 
@@ -285,6 +285,7 @@ def england_runs():
 KNOWN_MISSES = {("stick", "max_july_trust_inadequate"): 0.20, ("carrot_then_stick", "max_july_trust_inadequate"): 0.20}
 
 
+@pytest.mark.slow
 def test_every_style_keeps_the_long_run_bounds_in_england(england_runs):
     for (style, seed), df in england_runs.items():
         row = measure(df)
@@ -295,6 +296,7 @@ def test_every_style_keeps_the_long_run_bounds_in_england(england_runs):
     assert within_bounds(measure(england_runs[("as_was_2016", 0)]))
 
 
+@pytest.mark.slow
 def test_without_sanctions_commissioner_provider_trust_does_not_erode(england_runs):
     for seed in range(2):
         assert measure(england_runs[("carrot", seed)])["cp_trust_not_lower"]

@@ -25,6 +25,8 @@ from abm.run import simulate
 from abm.styles import STYLES, make_style
 from experiments.compare import finished_jobs, gather
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI") == "true"
 FUZZ_EXAMPLES = 10_000 if CI else 60

@@ -1,5 +1,7 @@
 """The real England structure at month 0, and the small scenario."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -8,6 +10,8 @@ from abm.agents import CCG, STP, LocalAuthority, NHSERegion, ProviderTrust
 from abm.compose import compose
 from abm.config import ConfigError, ScenarioConfig
 from abm.model import CommissioningModel
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_england_has_the_real_counts_at_month_zero():
@@ -102,3 +106,14 @@ def test_one_vocabulary_names_the_styles_and_scenarios_everywhere():
     from abm.vocabulary import STYLES as STYLE_NAMES
     assert set(STYLES) == set(STYLE_NAMES) == {p.stem for p in (CONF_DIR / "regulator").glob("*.yaml")}
     assert set(BUILDERS) == set(SCENARIOS) == {p.stem for p in (CONF_DIR / "scenario").glob("*.yaml")}
+
+
+def test_the_codebook_declares_every_output_column_and_docs_are_current():
+    from abm import codebook
+    from abm.run import simulate
+    tables = simulate(compose(["scenario=small", "months=2"]))
+    for name, df in tables.items():
+        declared = {**codebook.COMMON, **codebook.TABLES[f"{name}.parquet"]}
+        written = {c for c in df.columns if "." not in c}
+        assert written == set(declared), (name, written ^ set(declared))
+    assert (ROOT / "docs" / "codebook.md").read_text() == codebook.markdown(), "run: python -m abm.codebook --update"

@@ -9,6 +9,8 @@ from abm.viz import app
 from abm.viz.drawing import COLOUR_BY, network_figure, node_values, outcome_figure
 from abm.viz.explorer import ExplorerModel
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def page():
