@@ -133,6 +133,12 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float, int]:
     return mean, mean - half, mean + half, n
 
 
+def grouped_ci(grouped) -> tuple[pd.Series, pd.Series]:
+    """Mean and 95 % half-width (t interval of the mean) of each group of a pandas GroupBy of one column."""
+    mean, sd, n = grouped.mean(), grouped.std(ddof=1).fillna(0.0), grouped.count()
+    return mean, pd.Series(stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n), index=mean.index)
+
+
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for setting, group in runs.groupby("setting", sort=False):
@@ -170,9 +176,7 @@ def plot_timeseries(results: pd.DataFrame, settings: list[str], path: Path) -> N
     fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True)
     for ax, col in zip(axes.flat, TIMESERIES, strict=True):
         for s in settings:
-            g = results[results.setting == s].groupby("month")[col]
-            mean, sd, n = g.mean(), g.std(ddof=1).fillna(0.0), g.count()
-            half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+            mean, half = grouped_ci(results[results.setting == s].groupby("month")[col])
             ax.plot(mean.index, mean, color=colours[s], label=s, lw=1.6)
             ax.fill_between(mean.index, mean - half, mean + half, color=colours[s], alpha=0.2, lw=0)
         ax.set_title({**END, **TOTAL, "leader_turnover": "leader changes per month"}.get(col, col), fontsize=10)

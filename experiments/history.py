@@ -28,14 +28,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
-from scipy import stats  # noqa: E402
 
 from abm.compose import compose  # noqa: E402
 from abm.config import REGULATOR_STYLES  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
 from abm.run import simulate  # noqa: E402
 from experiments import targets as observed  # noqa: E402
-from experiments.compare import mean_ci  # noqa: E402
+from experiments.compare import grouped_ci, mean_ci  # noqa: E402
 
 YEAR_END = {"n_ccgs": "CCGs", "n_ccgs_sharing_ao": "CCGs sharing an accountable officer",
             "n_ccgs_under_directions": "CCGs under legal directions",
@@ -158,9 +157,7 @@ def plot(summary: pd.DataFrame, history: pd.DataFrame, arms: list[str], out: Pat
         diff = (b.loc[common, PANELS] - a.loc[common, PANELS]).reset_index()
         fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True)
         for ax, col in zip(axes.flat, PANELS, strict=True):
-            g = diff.groupby("year")[col]
-            mean, sd, n = g.mean(), g.std(ddof=1).fillna(0.0), g.count()
-            half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+            mean, half = grouped_ci(diff.groupby("year")[col])
             ax.errorbar(mean.index, mean, yerr=half, fmt="o-", color="C3", capsize=3)
             ax.axhline(0, color="grey", ls="--")
             ax.set_title(LABELS[col], fontsize=10)
