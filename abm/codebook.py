@@ -64,6 +64,8 @@ MODEL = {
     "stp_maturity_sd": ("0-1", "standard deviation of STP maturity"),
     **{f"dashboard_{c}": ("count", f"STPs in the dashboard band {c.replace('_', ' ')}") for c in DASHBOARD_BANDS},
     "support_spend": ("GBP m (month)", "regulator support paid (top-sliced from CCG allocations)"),
+    "intervention_spend": ("GBP m (month)", "regulator spend on bodies in special measures or under directions"),
+    "regulator_spend": ("GBP m (month)", "support plus intervention spend: what the style spent of its budget"),
     "enforcement_actions": ("count (month)", "escalations to a warning or above"),
     "n_special_measures": ("count", "trusts in special measures (quality or financial)"),
     "n_quality_special_measures": ("count", "trusts in quality special measures"),

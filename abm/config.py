@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
-from abm.vocabulary import DEFAULT_STYLE, INVESTMENT_RULES, SANCTION_REGIMES, SCENARIOS
+from abm.vocabulary import DEFAULT_STYLE, ENVELOPES, INSTITUTIONS, INVESTMENT_RULES, SANCTION_REGIMES, SCENARIOS
 from abm.vocabulary import STYLES as REGULATOR_STYLES
 
 
@@ -56,26 +56,32 @@ class RegulatorConfig:
                         doc="strength of sanctions at full escalation (warnings, directions, special measures)")
     escalation_threshold: float = p(0.4, 0.0, 1.0, "seed 000 L200; seed 003 L614",
                                     doc="assessed score below which a body counts as failing")
-    support_budget: float = p(20.0, 0.0, 1000.0, "seed 000 L218, L269",
-                              doc="national support offer, GBP m per year, shared among supported bodies")
-    reporting_load: float = p(0.35, 0.0, 1.0, "seed 000 L174",
-                              doc="baseline share of management capacity taken by information requests")
-    consistency: float = p(0.4, 0.0, 1.0, "seed 000 L153; seed 002 L286",
-                           doc="probability that NHS England and NHS Improvement send consistent instructions")
-    investment_rule: str = p("preferential", choices=INVESTMENT_RULES, source="seed 004 L101-102, L268",
-                             doc="how STP transformation capital is shared out")
-    investment_budget: float = p(300.0, 0.0, 3000.0, "seed 004 L102",
-                                 doc="STP capital and transformation investment, GBP m per year")
     autonomy_reward: float = p(0.3, 0.0, 1.0, "seed 000 L194",
                                doc="earned autonomy given to bodies rated well (less reporting, room to push back)")
-    capacity: float = p(0.3, 0.0, 1.0, "seed 000 L139, L200",
-                        doc="share of overseen bodies the regulator can actively attend to each quarter")
     switch_share: float = p(0.5, 0.0, 1.0, "Chen et al. 2015",
                             doc="carrot_then_stick: share of compliant bodies at which rewards give way to punishment")
     leader_removal: float = p(0.15, 0.0, 1.0, "seed 000 L98, L224",
                               doc="probability per quarter that special measures remove the leader")
     force_collaboration: float = p(0.4, 0.0, 1.0, "seed 000 L198",
                                    doc="intensity of threats used to force CCGs to collaborate with their STP")
+
+
+@dataclass
+class ResourcesConfig:
+    """What the regulators have to act with: one envelope, the same for every style compared within it. Defaults are
+    ``conf/resources/standard.yaml`` (the 2016 envelope). Interventions are paid first from the budget; support is
+    paid from what is left, so a style spends the same budget by its own logic."""
+
+    name: str = p("standard", choices=ENVELOPES, source="technical", doc="resource envelope (conf/resources/)")
+    budget: float = p(40.0, 0.0, 1000.0, "assumption (2016: GBP 20m of support and 40 places at GBP 0.5m)",
+                      doc="regulators' improvement budget, GBP m a year: interventions first, support from the rest")
+    intervention_cost: float = p(0.5, 0.0, 10.0, "assumption",
+                                 doc="GBP m a year for each body in special measures or under directions (an "
+                                     "improvement director or case manager and their programme)")
+    capacity: float = p(0.3, 0.0, 1.0, "seed 000 L139, L200",
+                        doc="share of the bodies reviewed each month that the regulator can actively attend to")
+    reporting_load: float = p(0.35, 0.0, 1.0, "seed 000 L174",
+                              doc="baseline share of management capacity taken by information requests")
     places_quality_sm: float = p(15.0, 0.0, 1000.0, "observed: 15 trusts in quality special measures, 2017-04",
                                  doc="improvement directors: trusts that can be held in quality special measures at "
                                      "once (England's size; scaled with the number of trusts)")
@@ -87,6 +93,17 @@ class RegulatorConfig:
                                "(England's size; scaled with the number of CCGs)")
 
 
+@dataclass
+class InstitutionsConfig:
+    """How the national bodies work together and invest. Defaults are ``conf/institutions/divided.yaml`` (2016)."""
+
+    name: str = p("divided", choices=INSTITUTIONS, source="technical", doc="institutional setting (conf/institutions/)")
+    consistency: float = p(0.4, 0.0, 1.0, "seed 000 L153; seed 002 L286",
+                           doc="probability that NHS England and NHS Improvement send consistent instructions")
+    investment_rule: str = p("preferential", choices=INVESTMENT_RULES, source="seed 004 L101-102, L268",
+                             doc="how STP transformation capital is shared out")
+    investment_budget: float = p(300.0, 0.0, 3000.0, "seed 004 L102",
+                                 doc="STP capital and transformation investment, GBP m per year")
 @dataclass
 class BehaviourConfig:
     # --- demand, money and performance
@@ -387,8 +404,8 @@ class SensitivityConfig:
 
 @dataclass
 class PolicyEvent:
-    """A dated change of parameters: ``changes`` are ``group.name=value`` strings (regulator.*, behaviour.* or
-    regime.*)."""
+    """A dated change of parameters: ``changes`` are ``group.name=value`` strings (regulator.*, resources.*,
+    institutions.*, behaviour.* or regime.*)."""
     date: str = ""
     changes: list[str] = field(default_factory=list)
     note: str = ""
@@ -419,6 +436,8 @@ class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     regulator: RegulatorConfig = field(default_factory=RegulatorConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    resources: ResourcesConfig = field(default_factory=ResourcesConfig)
+    institutions: InstitutionsConfig = field(default_factory=InstitutionsConfig)
     regime: RegimeConfig = field(default_factory=RegimeConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     timeline: list[PolicyEvent] = field(default_factory=list, metadata={
@@ -497,7 +516,8 @@ def to_config(cfg: Any) -> Config:
 
 
 _NESTED = {"ScenarioConfig": ScenarioConfig, "RegulatorConfig": RegulatorConfig, "BehaviourConfig": BehaviourConfig,
-           "RegimeConfig": RegimeConfig, "ExperimentConfig": ExperimentConfig, "SensitivityConfig": SensitivityConfig,
+           "RegimeConfig": RegimeConfig, "ResourcesConfig": ResourcesConfig,
+           "InstitutionsConfig": InstitutionsConfig, "ExperimentConfig": ExperimentConfig, "SensitivityConfig": SensitivityConfig,
            "CounterfactualConfig": CounterfactualConfig}
 
 
@@ -507,28 +527,35 @@ def _check_month(path: str, value: str, required: bool = False) -> None:
         raise ConfigError(f"{path}={value!r} must be a month written YYYY-MM")
 
 
+# Parameter groups a policy event may change (the timeline), by their name in the config.
+CHANGEABLE = {"regulator": RegulatorConfig, "resources": ResourcesConfig, "institutions": InstitutionsConfig,
+              "behaviour": BehaviourConfig, "regime": RegimeConfig}
+
+
 def parse_change(change: str, where: str = "timeline") -> tuple[str, str, Any]:
     """``"regulator.severity=0.5"`` -> (``"regulator"``, ``"severity"``, 0.5), checked against the parameter's range."""
     import yaml
     key, sep, raw = str(change).partition("=")
     group, _, name = key.strip().partition(".")
-    schema = {"regulator": RegulatorConfig, "behaviour": BehaviourConfig, "regime": RegimeConfig}.get(group)
+    schema = CHANGEABLE.get(group)
     declared = {f.name: f for f in fields(schema)} if schema else {}
     if not sep or name not in declared:
-        raise ConfigError(f"{where}: change {change!r} must be regulator.NAME=VALUE, behaviour.NAME=VALUE or "
-                          "regime.NAME=VALUE with a known NAME")
+        raise ConfigError(f"{where}: change {change!r} must be GROUP.NAME=VALUE with GROUP one of "
+                          f"{', '.join(CHANGEABLE)} and a known NAME")
     value = yaml.safe_load(raw)
     _check(key.strip(), value, dict(declared[name].metadata))
     return group, name, value
 
 
-_GROUPS = ("scenario", "regulator", "behaviour", "regime", "experiment", "sensitivity", "timeline", "counterfactual")
+_GROUPS = ("scenario", "regulator", "resources", "institutions", "behaviour", "regime", "experiment", "sensitivity",
+           "timeline", "counterfactual")
 
 
 def parameter_rows() -> list[dict]:
     """One row per parameter (group, name, default, range, source, meaning) for the ODD table."""
     rows = []
     for group, schema in (("", Config), ("scenario", ScenarioConfig), ("regulator", RegulatorConfig),
+                          ("resources", ResourcesConfig), ("institutions", InstitutionsConfig),
                           ("behaviour", BehaviourConfig), ("regime", RegimeConfig), ("experiment", ExperimentConfig),
                           ("sensitivity", SensitivityConfig)):
         inst = schema()

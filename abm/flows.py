@@ -18,6 +18,7 @@ class Flows:
     distress: float = 0.0            # central distress funding
     topups: float = 0.0              # COVID-19 regime top-ups to break even
     support: float = 0.0             # regulator support paid to supported bodies (top-sliced from allocations)
+    interventions: float = 0.0       # regulator spend on bodies in special measures or under directions
     pooled: float = 0.0              # CCG money spent through pooled budgets
     investment: float = 0.0          # STP capital and transformation investment (July)
     risk_transfer: float = 0.0       # money moved between members of STP risk shares

@@ -63,6 +63,8 @@ def model_row(m) -> tuple[dict, np.ndarray]:
     for k, name in enumerate(CATEGORIES):
         row[f"dashboard_{name}"] = int((s.category == k).sum())
     row["support_spend"] = float(f.support)
+    row["intervention_spend"] = float(f.interventions)
+    row["regulator_spend"] = float(f.support + f.interventions)
     row["enforcement_actions"] = int(f.enforcement_actions)
     row["n_special_measures"] = int((o.escalation[prov] >= 4).sum())
     row["n_quality_special_measures"] = int((o.regime_kind[prov] == QUALITY_SM).sum())

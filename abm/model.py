@@ -25,8 +25,10 @@ from abm.compose import regulator_preset
 from abm.config import (
     BehaviourConfig,
     Config,
+    InstitutionsConfig,
     RegimeConfig,
     RegulatorConfig,
+    ResourcesConfig,
     ScenarioConfig,
     parse_change,
     to_config,
@@ -71,6 +73,8 @@ class CommissioningModel(mesa.Model):
         self.config = cfg
         self.beh: BehaviourConfig = cfg.behaviour
         self.reg: RegulatorConfig = cfg.regulator
+        self.res: ResourcesConfig = cfg.resources
+        self.inst: InstitutionsConfig = cfg.institutions
         self.regime: RegimeConfig = cfg.regime
         self.style = make_style(cfg.regulator)
         self.months = int(cfg.months)
@@ -178,6 +182,8 @@ class CommissioningModel(mesa.Model):
         self.reg = self.config.regulator
         self.beh = self.config.behaviour
         self.regime = self.config.regime
+        self.res = self.config.resources
+        self.inst = self.config.institutions
         if self.reg.name != getattr(self.style, "name", None):
             self.style = make_style(self.reg)
 
@@ -249,17 +255,21 @@ class CommissioningModel(mesa.Model):
         return self
 
 
-def _with_overrides(cfg, scenario, regulator, seed, months, regulator_params) -> Config:
-    """Apply flat keyword overrides to a Config; a new style name takes that style's preset from ``conf/``."""
+def _with_overrides(cfg, scenario, regulator, seed, months, params) -> Config:
+    """Apply flat keyword overrides to a Config: ``params`` name fields of the regulator, resources or institutions
+    (as the browser view's sliders do); a new style name takes that style's preset from ``conf/``."""
     cfg = to_config(cfg)
-    if scenario is None and regulator is None and seed is None and months is None and not regulator_params:
+    if scenario is None and regulator is None and seed is None and months is None and not params:
         return cfg
     sc = ScenarioConfig(**{**asdict(cfg.scenario), **({"name": scenario} if scenario else {})})
     rg = regulator_preset(regulator) if regulator and regulator != cfg.regulator.name else cfg.regulator
-    unknown = set(regulator_params) - set(asdict(rg))
+    parts = {"regulator": rg, "resources": cfg.resources, "institutions": cfg.institutions}
+    allowed = {name: group for group, part in parts.items() for name in asdict(part) if name != "name"}
+    unknown = set(params) - set(allowed)
     if unknown:
-        raise ValueError(f"unknown regulator parameter(s) {', '.join(sorted(unknown))}; allowed: "
-                         f"{', '.join(asdict(rg))}")
-    rg = RegulatorConfig(**{**asdict(rg), **regulator_params})
-    return replace(cfg, seed=cfg.seed if seed is None else int(seed),
-                   months=cfg.months if months is None else int(months), scenario=sc, regulator=rg)
+        raise ValueError(f"unknown parameter(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
+    for group, part in parts.items():
+        mine = {k: v for k, v in params.items() if allowed[k] == group}
+        parts[group] = replace(part, **mine) if mine else part
+    return replace(cfg, seed=cfg.seed if seed is None else int(seed), months=cfg.months if months is None else int(months),
+                   scenario=sc, **parts)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
-    from abm.config import BehaviourConfig, Config, RegimeConfig, RegulatorConfig
+    from abm.config import BehaviourConfig, Config, InstitutionsConfig, RegimeConfig, RegulatorConfig, ResourcesConfig
     from abm.flows import Flows
     from abm.state import Edges, Orgs, STPs
     from abm.styles import Style
@@ -25,6 +25,8 @@ class ModelState(Protocol):
     config: Config
     beh: BehaviourConfig
     reg: RegulatorConfig
+    res: ResourcesConfig
+    inst: InstitutionsConfig
     regime: RegimeConfig
     style: Style
     streams: dict[str, np.random.Generator]

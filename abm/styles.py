@@ -66,8 +66,9 @@ class Style:
     def sanction(self, level: np.ndarray) -> np.ndarray:
         return self.params.severity * SANCTION_AT_LEVEL[level]
 
-    def reporting(self, level: np.ndarray, autonomy: np.ndarray) -> np.ndarray:
-        return np.clip(self.params.reporting_load * (1.0 - autonomy) + REPORTING_AT_LEVEL[level], 0.0, 1.0)
+    def reporting(self, level: np.ndarray, autonomy: np.ndarray, load: float) -> np.ndarray:
+        """Reporting demanded: the envelope's baseline ``load``, less earned autonomy, plus what escalation adds."""
+        return np.clip(load * (1.0 - autonomy) + REPORTING_AT_LEVEL[level], 0.0, 1.0)
 
     def _autonomy_for_good(self, r: Review, min_rating: int = 2) -> np.ndarray:
         return np.where((r.rating >= min_rating) & ~r.failing, self.params.autonomy_reward, 0.0)
@@ -198,7 +199,7 @@ def investment_weights(rule: str, category: np.ndarray, maturity: np.ndarray) ->
     elif rule == "need":
         w = np.clip(1.0 - maturity, 0.05, 1.0)
     else:
-        raise ValueError(f"regulator.investment_rule={rule!r} is not allowed; choose one of: preferential, equal, need")
+        raise ValueError(f"institutions.investment_rule={rule!r} is not allowed; choose one of: preferential, equal, need")
     if w.sum() == 0:
         w = np.ones(len(category))
     return w / w.sum()

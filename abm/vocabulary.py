@@ -43,4 +43,6 @@ STYLES = ("carrot", "stick", "responsive", "carrot_then_stick", "as_was_2016")
 DEFAULT_STYLE = "as_was_2016"                        # the schema's regulator defaults are this style's preset
 SCENARIOS = ("england", "small", "england_2013")
 INVESTMENT_RULES = ("preferential", "equal", "need")
+ENVELOPES = ("lean", "standard", "generous")          # resource envelopes (conf/resources/)
+INSTITUTIONS = ("divided", "aligned")                 # institutional settings (conf/institutions/)
 SANCTION_REGIMES = ("none", "stf", "all")

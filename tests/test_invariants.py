@@ -59,8 +59,8 @@ def test_random_parameters_keep_the_invariants(style, seed, severity, support, r
                                                threshold, rule, merger_rate):
     m = CommissioningModel(small_config(
         f"regulator={style}", f"seed={seed}", "months=30", f"regulator.severity={severity}",
-        f"regulator.support_budget={support}", f"regulator.reporting_load={reporting}",
-        f"regulator.consistency={consistency}", f"regulator.capacity={capacity}",
-        f"regulator.escalation_threshold={threshold}", f"regulator.investment_rule={rule}",
+        f"resources.budget={support}", f"resources.reporting_load={reporting}",
+        f"institutions.consistency={consistency}", f"resources.capacity={capacity}",
+        f"regulator.escalation_threshold={threshold}", f"institutions.investment_rule={rule}",
         f"behaviour.merger_rate={merger_rate}", "behaviour.merger_allowed_from=0")).run()
     check_invariants(m)

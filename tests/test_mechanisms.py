@@ -153,7 +153,7 @@ def test_ccg_assessment_depends_on_its_providers_performance():
 
 
 def test_regulator_attends_to_the_worst_first_within_its_capacity():
-    m = CommissioningModel(small_config("regulator=stick", "regulator.capacity=0.25",
+    m = CommissioningModel(small_config("regulator=stick", "resources.capacity=0.25",
                                         "regulator.escalation_threshold=1.0"))
     m.t = 2
     oversight.review(m)

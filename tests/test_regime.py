@@ -22,7 +22,7 @@ WIDE = ("scenario.n_stps=6", "scenario.ccgs_per_stp=4")
 # --- oversight -----------------------------------------------------------------------------------------------------
 def test_regimes_never_hold_more_bodies_than_their_places():
     m = CommissioningModel(small_config(*WIDE, "regulator=stick", "regulator.escalation_threshold=1.0",
-                                        "regulator.capacity=1.0", "months=36"))
+                                        "resources.capacity=1.0", "months=36"))
     for _ in range(36):
         m.step()
         o = m.orgs
@@ -30,6 +30,24 @@ def test_regimes_never_hold_more_bodies_than_their_places():
             assert np.sum(o.alive & (o.regime_kind == kind)) <= oversight.places(m, kind)
         prov = m.mask(*oversight.PROVIDERS)
         assert np.sum(o.escalation[prov] >= 4) == np.sum(o.regime_kind[prov] > 0)
+
+
+def test_the_budget_pays_interventions_first_and_support_from_what_is_left():
+    def run(budget):
+        m = CommissioningModel(small_config(*WIDE, "regulator=responsive", "regulator.escalation_threshold=0.6",
+                                            "resources.capacity=1.0", f"resources.budget={budget}",
+                                            "resources.intervention_cost=1.0", "months=24"))
+        spend = []
+        for _ in range(24):
+            m.step()
+            held = int(np.sum(m.orgs.alive & (m.orgs.regime_kind > 0)))
+            assert held <= budget                                   # one GBP m a year each
+            assert m.flows.support + m.flows.interventions <= budget / 12.0 + 1e-9 or m.flows.support == 0
+            spend.append((m.flows.interventions, m.flows.support))
+        return np.array(spend)
+    none, some = run(0.0), run(3.0)
+    assert not none.any()                                           # no budget: no interventions, no support
+    assert some[:, 0].max() > 0
 
 
 def test_a_body_leaves_special_measures_only_after_the_minimum_stay_and_on_recovery():
@@ -156,12 +174,15 @@ def test_the_fund_is_paid_only_to_trusts_on_their_trajectory():
 
 
 def test_regulator_support_is_paid_from_the_allocations_and_money_is_conserved():
-    m = CommissioningModel(small_config("regulator=carrot", "regulator.support_budget=120"))
+    m = CommissioningModel(small_config("regulator=carrot", "resources=generous"))
+    paid = []
     for _ in range(6):
-        before = m.orgs.balance.sum()
+        before, due = m.orgs.balance.sum(), m.orgs.support_money[m.orgs.alive].sum()
         m.step()
         assert m.orgs.balance.sum() - before == pytest.approx(m.flows.external_in - m.flows.external_out, abs=1e-9)
-    assert m.flows.support > 0 and m.orgs.support_money.sum() == pytest.approx(m.flows.support)
+        assert m.flows.support == pytest.approx(due)             # what the last reviews decided, paid this month
+        paid.append(m.flows.support)
+    assert max(paid) > 0
 
 
 def test_covid_regime_pays_blocks_tops_providers_up_and_pauses_oversight():

@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 from test_invariants import check_invariants
 
 from abm.compose import compose, regulator_preset
-from abm.config import BehaviourConfig, Config, RegimeConfig, RegulatorConfig, ScenarioConfig
+from abm.config import (
+    BehaviourConfig,
+    Config,
+    InstitutionsConfig,
+    RegimeConfig,
+    RegulatorConfig,
+    ResourcesConfig,
+    ScenarioConfig,
+)
 from abm.model import CommissioningModel
 from abm.run import simulate
 from abm.styles import STYLES, make_style
@@ -57,6 +65,8 @@ def configs(draw, scenario="small", max_months=24):
     beh = draw(dataclass_strategy(BehaviourConfig))
     beh["merger_allowed_from"] = draw(st.integers(0, max_months))     # let mergers happen inside short runs
     regime = draw(dataclass_strategy(RegimeConfig))
+    resources = draw(dataclass_strategy(ResourcesConfig, skip=("name",)))
+    institutions = draw(dataclass_strategy(InstitutionsConfig, skip=("name",)))
     if scenario == "small":
         sc = ScenarioConfig(name="small", n_stps=draw(st.integers(1, 4)), ccgs_per_stp=draw(st.integers(1, 4)),
                             acute_per_stp=draw(st.integers(1, 3)))
@@ -65,7 +75,8 @@ def configs(draw, scenario="small", max_months=24):
     return Config(seed=draw(st.integers(0, 2**31 - 1)), replicate=draw(st.integers(0, 1000)),
                   months=draw(st.integers(1, max_months)), scenario=sc,
                   regulator=RegulatorConfig(name=style, **reg), behaviour=BehaviourConfig(**beh),
-                  regime=RegimeConfig(**regime), write_organisations=False)
+                  regime=RegimeConfig(**regime), resources=ResourcesConfig(**resources),
+                  institutions=InstitutionsConfig(**institutions), write_organisations=False)
 
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -135,13 +146,13 @@ CATALOGUE = [
     ("negative horizon", ["months=-5"], ["months", "-5", "[1, 1200]"]),
     ("horizon too long", ["months=5000"], ["months", "5000", "[1, 1200]"]),
     ("severity above 1", ["regulator.severity=1.5"], ["regulator.severity", "1.5", "[0.0, 1.0]"]),
-    ("probability above 1", ["regulator.consistency=2"], ["regulator.consistency", "2", "[0.0, 1.0]"]),
+    ("probability above 1", ["institutions.consistency=2"], ["institutions.consistency", "2", "[0.0, 1.0]"]),
     ("negative growth rate", ["behaviour.demand_growth=-0.1"], ["behaviour.demand_growth", "-0.1", "[0.0, 0.15]"]),
     ("negative trust rate", ["behaviour.trust_build=-0.1"], ["behaviour.trust_build", "-0.1", "[0.0, 0.5]"]),
     ("negative seed", ["seed=-1"], ["seed", "-1", "[0, 2147483647]"]),
     ("negative replicate", ["replicate=-3"], ["replicate", "-3", "[0, 1000000]"]),
-    ("not a number", ["regulator.support_budget=nan"], ["regulator.support_budget", "nan", "[0.0, 1000.0]"]),
-    ("unknown investment rule", ["regulator.investment_rule=random"], ["investment_rule", "random", "preferential"]),
+    ("not a number", ["resources.budget=nan"], ["resources.budget", "nan", "[0.0, 1000.0]"]),
+    ("unknown investment rule", ["institutions.investment_rule=random"], ["investment_rule", "random", "preferential"]),
     ("cut-offs not increasing", ["behaviour.dashboard_cuts=[0.6,0.5,0.7]"], ["dashboard_cuts", "increasing"]),
     ("cut-offs of the wrong length", ["behaviour.dashboard_cuts=[0.3,0.4]"], ["dashboard_cuts", "three"]),
     ("contradictory settings", ["scenario=small", "scenario.copies=4"], ["copies=4", "small", "england"]),

@@ -108,8 +108,9 @@ def test_severity_and_reporting_move_smoothly():
     mild, harsh = style("stick", severity=0.2), style("stick", severity=0.9)
     levels = np.array([2, 3, 4])
     assert np.all(harsh.sanction(levels) > mild.sanction(levels))
-    light, heavy = style("carrot", reporting_load=0.1), style("carrot", reporting_load=0.6)
-    assert np.all(heavy.reporting(levels, np.zeros(3)) > light.reporting(levels, np.zeros(3)))
+    carrot = style("carrot")
+    assert np.all(carrot.reporting(levels, np.zeros(3), 0.6) > carrot.reporting(levels, np.zeros(3), 0.1))
+    assert np.all(carrot.reporting(levels, np.ones(3) * 0.5, 0.6) < carrot.reporting(levels, np.zeros(3), 0.6))
 
 
 def test_investment_rules():

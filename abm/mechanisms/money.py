@@ -69,6 +69,13 @@ def pooled_fraction(m: ModelState) -> np.ndarray:
     return np.clip(np.bincount(e.src[pooled], weights=e.share[pooled], minlength=len(m.orgs.kind)), 0.0, 1.0)
 
 
+def intervention_spend(m: ModelState) -> float:
+    """GBP m this month for the bodies held in special measures or under directions (paid by the regulators, from
+    the national envelope: top-sliced from CCG allocations like support)."""
+    o = m.orgs
+    return float(np.sum(o.alive & (o.regime_kind > 0))) * m.res.intervention_cost / 12.0
+
+
 def sanctions_apply(m: ModelState, providers: np.ndarray) -> np.ndarray:
     """Per provider in ``providers``: whether contract sanctions can be levied on it under the national regime.
 
@@ -157,7 +164,8 @@ def settle(m: ModelState) -> dict:
     pool_in = np.bincount(e.dst[pooled], weights=to_pool, minlength=n)
     allocation = np.where(ccg, o.allocation, 0.0)
     support = float(support_paid.sum())
-    top_slice = support * allocation / max(allocation.sum(), 1e-12)
+    interventions = intervention_spend(m)
+    top_slice = (support + interventions) * allocation / max(allocation.sum(), 1e-12)
     budget = np.where(la, o.budget, 0.0)
     other = np.where(ccg, o.other_spend, 0.0)
     o.inflow += allocation - top_slice + budget + pool_in
@@ -168,8 +176,9 @@ def settle(m: ModelState) -> dict:
     o.inflow += topup
     return {"fines": float(fine.sum()), "cquin_withheld": float(np.sum(withheld)), "stf": float(stf.sum()),
             "distress": float(distress.sum()), "topups": float(topup.sum()), "support": support,
+            "interventions": interventions,
             "pooled": float(to_pool.sum()),
-            "external_in": float((allocation + budget + stf + capital + distress + topup).sum()),
+            "external_in": float((allocation + budget + stf + capital + distress + topup).sum()) - interventions,
             "external_out": float((cost + interest + other + budget).sum())}
 
 

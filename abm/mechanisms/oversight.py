@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.mechanisms import trust
+from abm.mechanisms.money import intervention_spend
 from abm.styles import Review
 from abm.vocabulary import DIRECTIONS, FINANCIAL_SM, QUALITY_SM
 from abm.vocabulary import PROVIDER_KINDS as PROVIDERS
@@ -109,8 +110,8 @@ def places(m: ModelState, kind: int) -> int:
     """Places in a regime (quality or financial special measures, directions), scaled from England's size."""
     providers = kind != DIRECTIONS
     n = int(m.mask(*(PROVIDERS if providers else ("ccg",))).sum())
-    stated = {QUALITY_SM: m.reg.places_quality_sm, FINANCIAL_SM: m.reg.places_financial_sm,
-              DIRECTIONS: m.reg.places_ccgs}[kind]
+    stated = {QUALITY_SM: m.res.places_quality_sm, FINANCIAL_SM: m.res.places_financial_sm,
+              DIRECTIONS: m.res.places_ccgs}[kind]
     return int(math.floor(stated * n / ENGLAND_BODIES[providers] + 0.5))
 
 
@@ -143,7 +144,7 @@ def review(m: ModelState) -> dict:
         improving = sc > o.score[bodies]
         streak = np.where(failing, o.fail_streak[bodies] + 1, 0)
         attended = np.zeros(len(bodies), bool)
-        attended[np.argsort(sc, kind="stable")[: math.ceil(reg.capacity * len(bodies))]] = True
+        attended[np.argsort(sc, kind="stable")[: math.ceil(m.res.capacity * len(bodies))]] = True
         old = o.escalation[bodies]
         resp = m.style.respond(Review(score=sc, failing=failing, improving=improving, level=old, streak=streak,
                                       rating=o.rating[bodies], attended=attended, providers=providers))
@@ -153,14 +154,14 @@ def review(m: ModelState) -> dict:
             out[k] += v
         sanction = m.style.sanction(level)
         out["enforcement_actions"] += int(np.sum((level >= 2) & (level > old)))
-        inconsistent = inconsistency_draw[bodies] > reg.consistency
+        inconsistent = inconsistency_draw[bodies] > m.inst.consistency
         o.escalation[bodies] = level
         o.fail_streak[bodies] = streak
         o.pressure[bodies] = sanction
         o.sanctioned[bodies] = np.where(level >= 2, sanction, 0.0)
         o.support[bodies] = resp.support
         o.autonomy[bodies] = np.clip(resp.autonomy, 0.0, 1.0)
-        o.reporting[bodies] = m.style.reporting(level, o.autonomy[bodies])
+        o.reporting[bodies] = m.style.reporting(level, o.autonomy[bodies], m.res.reporting_load)
         o.conflicted[bodies] = inconsistent
         trust.regulator_contact(m, bodies, o.sanctioned[bodies], resp.support, inconsistent.astype(float),
                                 o.autonomy[bodies])
@@ -218,10 +219,12 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
         entering = entering[d[bodies[entering], FINANCE] < 0.5]
         wanted = np.full(len(entering), DIRECTIONS)
     admitted = np.zeros(len(entering), bool)
+    affordable = affordable_places(m)
     for kind in np.unique(wanted):
-        free = max(places(m, int(kind)) - int(np.sum(kind_mask & (o.regime_kind == kind))), 0)
+        free = max(min(places(m, int(kind)) - int(np.sum(kind_mask & (o.regime_kind == kind))), affordable), 0)
         queue = np.flatnonzero(wanted == kind)
         admitted[queue[:free]] = True
+        affordable -= int(min(free, len(queue)))
     level[(level >= top) & ~was_in] = top - 1          # refused entry (no place, or no financial failure) ...
     level[entering[admitted]] = top                     # ... unless admitted
     idx = bodies[entering[admitted]]
@@ -233,11 +236,21 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
     return level, moved
 
 
+def affordable_places(m: ModelState) -> int:
+    """How many more bodies the budget can hold in a regime, after those it holds already."""
+    cost = m.res.intervention_cost
+    if cost <= 0:
+        return 10**9
+    held = int(np.sum(m.orgs.alive & (m.orgs.regime_kind > 0)))
+    return max(int(math.floor(m.res.budget / cost + 1e-9)) - held, 0)
+
+
 def _pay_support(m: ModelState) -> None:
-    """The support budget is shared by the bodies currently supported, up to one unit each (monthly money)."""
+    """What the budget leaves after interventions is shared by the bodies currently supported, up to one unit each
+    (monthly money): a style that intervenes less has more to support with."""
     o = m.orgs
     supported = o.support > 0
-    budget = m.reg.support_budget / 12.0
+    budget = max(m.res.budget / 12.0 - intervention_spend(m), 0.0)
     unit = m.beh.support_unit / 3.0
     per_body = min(budget / max(int(supported.sum()), 1), unit)
     o.support_money = np.where(supported & o.alive, per_body, 0.0)

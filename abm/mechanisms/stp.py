@@ -76,11 +76,11 @@ def invest(m: ModelState) -> float:
     most advanced”; seed 004 L110, “those STPs facing the greatest challenges will fall further behind”. The money
     reaches the STP's trusts in proportion to their size, and adds capacity at cost.
     """
-    o, s, reg = m.orgs, m.stps, m.reg
-    if reg.investment_budget <= 0:
+    o, s, inst = m.orgs, m.stps, m.inst
+    if inst.investment_budget <= 0:
         return 0.0
-    w = investment_weights(reg.investment_rule, s.category, s.maturity)
-    amount = reg.investment_budget * w
+    w = investment_weights(inst.investment_rule, s.category, s.maturity)
+    amount = inst.investment_budget * w
     s.invested += amount
     prov = m.mask("acute", "mental_health", "community")
     weight = np.where(prov, o.capacity, 0.0)

@@ -14,7 +14,7 @@ from mesa.visualization.utils import update_counter
 
 from abm.config import INVESTMENT_RULES, REGULATOR_STYLES, SCENARIOS
 from abm.viz.drawing import COLOUR_BY, network_figure, outcome_figure
-from abm.viz.explorer import DEFAULT, SECOND_STYLE, ExplorerModel
+from abm.viz.explorer import DEFAULT, INSTITUTIONS, RESOURCES, SECOND_STYLE, ExplorerModel
 
 model_params = {
     "structure": {"type": "Select", "value": "england", "values": list(SCENARIOS), "label": "Scenario"},
@@ -23,13 +23,13 @@ model_params = {
                   "label": "Regulatory style"},
     "tune_style": {"type": "Checkbox", "value": False, "label": "Tune the style with the sliders below"},
     "severity": {"type": "SliderFloat", "value": DEFAULT.severity, "min": 0.0, "max": 1.0, "step": 0.05, "label": "Severity"},
-    "support_budget": {"type": "SliderFloat", "value": DEFAULT.support_budget, "min": 0.0, "max": 300.0, "step": 10.0,
-                       "label": "Support budget (GBP m a year)"},
-    "reporting_load": {"type": "SliderFloat", "value": DEFAULT.reporting_load, "min": 0.0, "max": 1.0, "step": 0.05,
+    "budget": {"type": "SliderFloat", "value": RESOURCES.budget, "min": 0.0, "max": 300.0, "step": 10.0,
+               "label": "Regulators' budget (GBP m a year)"},
+    "reporting_load": {"type": "SliderFloat", "value": RESOURCES.reporting_load, "min": 0.0, "max": 1.0, "step": 0.05,
                        "label": "Reporting load"},
-    "consistency": {"type": "SliderFloat", "value": DEFAULT.consistency, "min": 0.0, "max": 1.0, "step": 0.05,
+    "consistency": {"type": "SliderFloat", "value": INSTITUTIONS.consistency, "min": 0.0, "max": 1.0, "step": 0.05,
                     "label": "NHSE/NHSI consistency"},
-    "investment_rule": {"type": "Select", "value": DEFAULT.investment_rule, "values": list(INVESTMENT_RULES),
+    "investment_rule": {"type": "Select", "value": INSTITUTIONS.investment_rule, "values": list(INVESTMENT_RULES),
                         "label": "Investment rule"},
     "side_by_side": {"type": "Checkbox", "value": False, "label": "Side by side with a second style"},
     "regulator_b": {"type": "Select", "value": SECOND_STYLE, "values": list(REGULATOR_STYLES),

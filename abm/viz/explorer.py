@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import mesa
 
-from abm.config import REGULATOR_STYLES, RegulatorConfig
+from abm.config import REGULATOR_STYLES, InstitutionsConfig, RegulatorConfig, ResourcesConfig
 from abm.model import CommissioningModel
 
 DEFAULT = RegulatorConfig()             # the default style and its parameters (conf/regulator/<default>.yaml)
+RESOURCES = ResourcesConfig()           # the standard envelope
+INSTITUTIONS = InstitutionsConfig()     # the 2016 national bodies
 SECOND_STYLE = REGULATOR_STYLES[0]      # offered first for the side-by-side comparison
 
 
 class ExplorerModel(mesa.Model):
     def __init__(self, structure: str = "england", regulator: str = DEFAULT.name, seed: int = 0,
                  tune_style: bool = False, severity: float = DEFAULT.severity,
-                 support_budget: float = DEFAULT.support_budget, reporting_load: float = DEFAULT.reporting_load,
-                 consistency: float = DEFAULT.consistency, investment_rule: str = DEFAULT.investment_rule,
+                 budget: float = RESOURCES.budget, reporting_load: float = RESOURCES.reporting_load,
+                 consistency: float = INSTITUTIONS.consistency, investment_rule: str = INSTITUTIONS.investment_rule,
                  side_by_side: bool = False, regulator_b: str = SECOND_STYLE, months: int = 60):
         super().__init__(rng=int(seed))
-        tuned: dict = dict(severity=severity, support_budget=support_budget, reporting_load=reporting_load,
+        tuned: dict = dict(severity=severity, budget=budget, reporting_load=reporting_load,
                      consistency=consistency, investment_rule=investment_rule) if tune_style else {}
         self.left = CommissioningModel(scenario=structure, regulator=regulator, seed=int(seed), months=months, **tuned)
         self.right = (CommissioningModel(scenario=structure, regulator=regulator_b, seed=int(seed), months=months,
