@@ -45,7 +45,7 @@ END = {"perf_true": "true performance", "perf_reported": "reported performance",
        "mean_stress": "mean leader stress", "stp_maturity_mean": "STP maturity (mean)",
        "stp_maturity_sd": "STP maturity (spread)"}
 TOTAL = {"leader_turnover": "leader changes (total)", "enforcement_actions": "enforcement actions (total)",
-         "support_spend": "support spend (GBP m, total)"}
+         "support_spend": "support spend (GBP m, total)", "regulator_spend": "regulator spend (GBP m, total)"}
 TIMESERIES = ["perf_true", "perf_reported", "aggregate_deficit", "ccg_trust_in_nhse", "trust_commissioner_provider",
               "n_alliances", "mean_stress", "leader_turnover", "stp_maturity_mean"]
 NOT_SETTINGS = {"run_id", "seed", "replicate", "month", "date"}
@@ -307,12 +307,28 @@ def plot_network(results: pd.DataFrame, networks: dict[str, pd.DataFrame], setti
 
 
 # --- report ---------------------------------------------------------------------------------------------------------
+def envelope_lines(sweep: Path) -> list[str]:
+    """Which resource envelope and institutional setting each style ran under (a style is its logic; what it had to
+    spend is part of the setting, and the reader should see it)."""
+    rows = []
+    for job in finished_jobs(sweep):
+        cfg = json.loads((job / "config_resolved.json").read_text())
+        if "resources" in cfg and "institutions" in cfg:
+            rows.append((cfg["regulator"]["name"], cfg["resources"]["name"], cfg["institutions"]["name"],
+                         cfg["resources"]["budget"]))
+    if not rows:
+        return []
+    table = sorted(set(rows))
+    return ["Envelopes: " + "; ".join(f"{style} with resources={res} (budget GBP {budget:g}m a year), "
+                                      f"institutions={inst}" for style, res, inst, budget in table) + "."]
+
+
 def write_report(out: Path, sweep: Path, summary: pd.DataFrame, diffs: pd.DataFrame, baseline: str,
                  settings: list[str], n_runs: int, keys: list[str], figures: list[str]) -> Path:
     lines = [f"# Sweep report: {sweep.name}", "",
              f"{n_runs} finished runs from `{sweep}`; {len(settings)} setting(s) varying "
              f"{', '.join(f'`{k}`' for k in keys) or 'nothing'}. Values are at the end of the run (totals over the run "
-             "for event counts), as mean [95 % confidence interval] over runs.", ""]
+             "for event counts), as mean [95 % confidence interval] over runs.", "", *envelope_lines(sweep), ""]
     main = ["perf_true", "perf_reported", "perf_gap", "aggregate_deficit", "ccg_trust_in_nhse", "n_alliances",
             "mean_stress", "leader_turnover", "stp_maturity_mean"]
     table = summary[summary.outcome.isin(main)]

@@ -2,7 +2,8 @@
 
     python -m experiments.run NAME [--jobs N] [--launcher joblib|basic] [Hydra overrides ...]
 
-NAME is a file of ``conf/experiment/`` (``carrot_vs_stick``, ``severity``, ``investment``, ``consistency``;
+NAME is a file of ``conf/experiment/`` (``carrot_vs_stick``, ``logic_vs_resources``, ``severity``, ``investment``,
+``consistency``;
 ``sensitivity`` is handed to ``experiments.sensitivity``). The sweep goes to the preset's ``hydra.sweep.dir``
 (``outputs/experiments/NAME``): re-running resumes it, skipping finished jobs. Extra overrides apply to every job,
 e.g. ``months=120`` or ``scenario=small`` (then give ``hydra.sweep.dir=...`` to keep the results apart).
@@ -25,7 +26,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from abm.compose import CONF_DIR, register_schema
 from abm.precheck import precheck
 from abm.run import is_complete
+from experiments import fairness
 from experiments.compare import compare
+
+EXTRA_REPORTS = {"logic_vs_resources": fairness.report}   # presets with a report of their own beside compare's
 
 
 def plan(name: str, overrides: list[str]) -> tuple[Path, list[list[str]]]:
@@ -101,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return proc.returncode
     report = compare(sweep_dir)
     print(f"report: {report.resolve()}")
+    if args.name in EXTRA_REPORTS:
+        print(f"report: {EXTRA_REPORTS[args.name](sweep_dir).resolve()}")
     return 0
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -173,3 +174,37 @@ def test_sensitivity_rejects_unknown_outcomes(tmp_path, capsys):
     rc = sensitivity.main([f"--out={tmp_path}", "scenario=small", "sensitivity.outcomes=[nonsense]"])
     assert rc == 2 and "nonsense" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_logic_vs_resources_runs_on_the_small_scenario_and_writes_its_report(tmp_path):
+    from experiments import fairness
+    from experiments.run import main as run_preset
+    assert run_preset(["logic_vs_resources", "--jobs=2", "scenario=small", "months=18", "replicate=range(0,2)",
+                       f"hydra.sweep.dir={tmp_path}"]) == 0
+    runs = fairness.runs_table(tmp_path)
+    assert len(runs) == 5 * 3 * 2 * 2
+    assert set(runs.resources) == {"lean", "standard", "generous"} and set(runs.institutions) == {"divided", "aligned"}
+    # every style spends within its envelope's budget (GBP m a year)
+    budgets = {"lean": 15.0, "standard": 40.0, "generous": 120.0}
+    assert (runs.spend_per_year <= runs.resources.map(budgets) + 1e-9).all()
+    shares = fairness.variance_shares(runs, "mean_stress")
+    assert abs(sum(shares.values()) - 1.0) < 1e-9 and all(v > -1e-9 for v in shares.values())
+    text = (tmp_path / "report" / "fairness.md").read_text()
+    for part in ("What each style spent", "headline's sign", "Share of variance", "logic effect within each envelope"):
+        assert part in text
+    assert (tmp_path / "report" / "frontier.png").stat().st_size > 10_000
+    assert "resources=generous" in (tmp_path / "report" / "report.md").read_text()
+
+
+def test_variance_shares_recover_a_known_design():
+    from experiments import fairness
+    rng = np.random.default_rng(0)
+    rows = []
+    for logic in range(3):
+        for res in range(3):
+            for inst in range(2):
+                for rep in range(4):
+                    rows.append({"logic": logic, "resources": res, "institutions": inst, "replicate": rep,
+                                 "y": 2.0 * logic + 0.0 * res + 0.01 * rng.normal()})
+    shares = fairness.variance_shares(pd.DataFrame(rows), "y")
+    assert shares["logic"] > 0.99 and shares["resources"] < 0.01 and shares["chance (replicates)"] < 0.01
