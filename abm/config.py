@@ -161,7 +161,7 @@ class BehaviourConfig:
     ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.43, 0.53, 0.65], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed ccg_rating_* 2016-07", "choices": None,
         "doc": "CCG assessment cut-offs: inadequate | requires improvement | good | outstanding"})
-    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.33, 0.7, 0.89], metadata={
+    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.36, 0.69, 0.89], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed cqc_trust_rating_* 2016-05", "choices": None,
         "doc": "CQC overall rating cut-offs: inadequate | requires improvement | good | outstanding"})
     provider_weight: float = p(0.5, 0.0, 1.0, "seed 000 L202",

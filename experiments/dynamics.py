@@ -6,7 +6,8 @@ For every style preset and seed, runs the real England (or the scenario the over
 monthly table: the most trusts in special measures and CCGs under legal directions in any month; the largest share
 of CCGs and of trusts rated inadequate in any July; peak monthly leader turnover against its mean after the first
 year; the largest fall in special measures over one quarter (from 10 or more); and whether commissioner-provider
-trust ends no lower than it started. Prints a markdown table (the figures in ``docs/ODD.md`` §8) with the bounds.
+trust ends no lower than it started (also for the carrot with every contract sanction suspended: no sanction at all).
+Prints a markdown table (the figures in ``docs/ODD.md`` §8) with the bounds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from abm.compose import compose
 from abm.config import REGULATOR_STYLES
 from abm.run import simulate
 
+NO_SANCTIONS = "carrot, all sanctions suspended"
 BOUNDS = {"max_special_measures": 50, "max_ccgs_under_directions": 50, "max_july_ccg_inadequate": 0.25,
           "max_july_trust_inadequate": 0.15, "turnover_peak_to_mean": 3.0, "worst_quarter_sm_ratio": 0.5}
 
@@ -82,12 +84,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = Parallel(n_jobs=args.jobs)(delayed(one)(s, seed, args.months, overrides)
                                       for s in REGULATOR_STYLES for seed in range(args.seeds))
-    results = pd.DataFrame(rows)
+    # The carrot with every contract sanction suspended as well: trust without any sanction at all.
+    free = Parallel(n_jobs=args.jobs)(delayed(one)("carrot", seed, args.months,
+                                                   [*overrides, "regime.sanctions_suspended=all"])
+                                      for seed in range(args.seeds))
+    results = pd.concat([pd.DataFrame(rows), pd.DataFrame(free).assign(style=NO_SANCTIONS)], ignore_index=True)
     print(table(results))
     ok = results.apply(lambda r: within_bounds(r.to_dict()), axis=1)
     carrot = results[results["style"] == "carrot"].cp_trust_not_lower.mean()
-    print(f"\n{int(ok.sum())} of {len(ok)} runs within every bound; carrot runs whose commissioner-provider trust "
-          f"ends no lower than it started: {100 * carrot:.0f} %")
+    free_share = results[results["style"] == NO_SANCTIONS].cp_trust_not_lower.mean()
+    print(f"\n{int(ok.sum())} of {len(ok)} runs within every bound; runs whose commissioner-provider trust ends no "
+          f"lower than it started: carrot {100 * carrot:.0f} %, {NO_SANCTIONS} {100 * free_share:.0f} %")
     return 0
 
 
