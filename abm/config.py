@@ -570,6 +570,18 @@ def parameter_rows() -> list[dict]:
     return rows
 
 
+def schema_keys(schema: type = Config, prefix: str = "") -> set[str]:
+    """Every key the schema declares, as dotted paths (``regulator.severity``), groups included (``regulator``)."""
+    keys = set()
+    for f in fields(schema):
+        path = f"{prefix}{f.name}"
+        keys.add(path)
+        nested = _NESTED.get(f.type) if isinstance(f.type, str) else (f.type if isinstance(f.type, type) else None)
+        if nested is not None and is_dataclass(nested):
+            keys |= schema_keys(nested, path + ".")
+    return keys
+
+
 def markdown_table() -> str:
     lines = ["| parameter | default | range | source | meaning |", "|---|---|---|---|---|"]
     for r in parameter_rows():

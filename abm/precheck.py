@@ -10,7 +10,7 @@ import re
 import sys
 
 from abm.compose import CONF_DIR, compose
-from abm.config import ConfigError
+from abm.config import ConfigError, schema_keys
 from abm.scenarios import build
 
 MULTIRUN = {"-m", "--multirun"}
@@ -68,6 +68,7 @@ def precheck(argv: list[str]) -> None:
     if overrides is None:
         return
     try:
+        _check_added_keys(overrides)
         variants = _job_variants(overrides) if any(a in MULTIRUN for a in argv) else [overrides]
         scenarios = {}
         for variant in variants:
@@ -79,6 +80,21 @@ def precheck(argv: list[str]) -> None:
         _fail(str(exc))
     except Exception as exc:  # Hydra's composition and parsing errors: unknown keys, wrong types, unknown options
         _fail(_one_line(exc))
+
+
+def _check_added_keys(overrides: list[str]) -> None:
+    """Keys added (``+``, ``++``) or deleted (``~``) must exist in the schema or be a config group: Hydra would
+    otherwise add a typo as a new key and run with it ignored."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    known = schema_keys()
+    groups = {p.name for p in CONF_DIR.iterdir() if p.is_dir()}
+    for o in OverridesParser.create().parse_overrides(overrides):
+        if not (o.is_add() or o.is_force_add() or o.is_delete()):
+            continue
+        key = o.key_or_group
+        if key in known or key.split("/")[0] in groups:
+            continue
+        raise ConfigError(f"unknown key {key!r} in {o.input_line!r}; list the allowed keys with: python -m abm --cfg job")
 
 
 def _one_line(exc: BaseException) -> str:
