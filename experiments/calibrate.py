@@ -28,13 +28,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 
 from abm.compose import compose
 from abm.mechanisms.collaboration import CCG_CCG
 from abm.mechanisms.leadership import shared_ao
 from abm.model import CommissioningModel
 from abm.vocabulary import DASHBOARD_BANDS, RATINGS
+from experiments.progress import run_parallel
 from experiments.targets import SURVEY_2017, observed_counts
 
 JC_TARGET, AO_TARGET = SURVEY_2017["joint_committees"], SURVEY_2017["shared_ao"]
@@ -96,12 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.replicates < 1 or args.jobs < 1:
         print("error: --replicates and --jobs must be at least 1", file=sys.stderr)
         return 2
-    runs = pd.DataFrame(Parallel(n_jobs=args.jobs)(
-        delayed(run)(jc, ao, r) for jc, ao in product(GRID_JC, GRID_AO) for r in range(args.replicates)))
+    runs = pd.DataFrame(run_parallel((delayed(run)(jc, ao, r) for jc, ao in product(GRID_JC, GRID_AO)
+                                      for r in range(args.replicates)), args.jobs, "calibration grid"))
     grid = runs.groupby(["init_joint_committee", "init_shared_ao"])[["joint_committees", "shared_ao"]].mean()
     grid["score"] = (grid.joint_committees - JC_TARGET) ** 2 + (grid.shared_ao - AO_TARGET) ** 2
     best_jc, best_ao = grid.score.idxmin()
-    replays = Parallel(n_jobs=args.jobs)(delayed(replay)(r) for r in range(args.replicates))
+    replays = run_parallel((delayed(replay)(r) for r in range(args.replicates)), args.jobs, "2013 replays")
     found = {"dashboard_cuts": cuts([r["maturity"] for r in replays], DASHBOARD_COUNTS),
              "ccg_rating_cuts": cuts([r["ccg"] for r in replays], CCG_RATING_COUNTS),
              "cqc_rating_cuts": cuts([r["cqc"] for r in replays], CQC_RATING_COUNTS)}

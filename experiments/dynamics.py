@@ -16,11 +16,12 @@ import argparse
 import sys
 
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 
 from abm.compose import compose
 from abm.config import REGULATOR_STYLES
 from abm.run import simulate
+from experiments.progress import run_parallel
 
 NO_SANCTIONS = "carrot, all sanctions suspended"
 BOUNDS = {"max_special_measures": 50, "max_ccgs_under_directions": 50, "max_july_ccg_inadequate": 0.25,
@@ -82,12 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --seeds={args.seeds}, --jobs={args.jobs} must be at least 1 and --months={args.months} at "
               "least 13", file=sys.stderr)
         return 2
-    rows = Parallel(n_jobs=args.jobs)(delayed(one)(s, seed, args.months, overrides)
-                                      for s in REGULATOR_STYLES for seed in range(args.seeds))
+    rows = run_parallel((delayed(one)(s, seed, args.months, overrides)
+                         for s in REGULATOR_STYLES for seed in range(args.seeds)), args.jobs, "styles")
     # The carrot with every contract sanction suspended as well: trust without any sanction at all.
-    free = Parallel(n_jobs=args.jobs)(delayed(one)("carrot", seed, args.months,
-                                                   [*overrides, "regime.sanctions_suspended=all"])
-                                      for seed in range(args.seeds))
+    free = run_parallel((delayed(one)("carrot", seed, args.months, [*overrides, "regime.sanctions_suspended=all"])
+                         for seed in range(args.seeds)), args.jobs, "carrot without sanctions")
     results = pd.concat([pd.DataFrame(rows), pd.DataFrame(free).assign(style=NO_SANCTIONS)], ignore_index=True)
     print(table(results))
     ok = results.apply(lambda r: within_bounds(r.to_dict()), axis=1)

@@ -27,7 +27,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from joblib import Parallel, delayed  # noqa: E402
+from joblib import delayed  # noqa: E402
 
 from abm.compose import compose  # noqa: E402
 from abm.config import REGULATOR_STYLES  # noqa: E402
@@ -35,6 +35,7 @@ from abm.precheck import precheck  # noqa: E402
 from abm.run import simulate  # noqa: E402
 from experiments import targets as observed  # noqa: E402
 from experiments.compare import grouped_ci, mean_ci  # noqa: E402
+from experiments.progress import run_parallel  # noqa: E402
 
 YEAR_END = {"n_ccgs": "CCGs", "n_ccgs_sharing_ao": "CCGs sharing an accountable officer",
             "n_ccgs_under_directions": "CCGs under legal directions",
@@ -190,8 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     for arm in arms.values():
         precheck(arm)
     print(f"history: {len(arms)} arm(s) x {args.replicates} replications, 2013-2022", file=sys.stderr)
-    parts = Parallel(n_jobs=args.jobs)(delayed(run_arm)(ov, name, r) for name, ov in arms.items()
-                                       for r in range(args.replicates))
+    parts = run_parallel((delayed(run_arm)(ov, name, r) for name, ov in arms.items()
+                          for r in range(args.replicates)), args.jobs, "replays")
     history = pd.concat([yearly_table for yearly_table, _ in parts], ignore_index=True)
     summary = summarise(history)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from tqdm import tqdm
 
 from abm.compose import CONF_DIR, register_schema
 from abm.precheck import precheck
@@ -52,15 +53,6 @@ def plan(name: str, overrides: list[str]) -> tuple[Path, list[list[str]]]:
     return sweep_dir, [list(job) for job in product(*axes)]
 
 
-def progress(done: int, total: int, started: float) -> str:
-    width = 30
-    filled = int(width * done / max(total, 1))
-    elapsed = time.time() - started
-    eta = elapsed / done * (total - done) if done else float("nan")
-    eta_text = f"~{eta:4.0f}s left" if done else "         "
-    return f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} jobs  {elapsed:4.0f}s  {eta_text}"
-
-
 def count_done(sweep_dir: Path) -> int:
     return sum(1 for d in sweep_dir.glob("*/done.json") if is_complete(d.parent)) if sweep_dir.is_dir() else 0
 
@@ -88,17 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.launcher == "joblib":
         cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={args.jobs}"]
     print(f"{args.name}: {len(jobs)} jobs ({before} already finished) into {sweep_dir}", file=sys.stderr)
-    started = time.time()
-    with tempfile.TemporaryFile("w+") as log:      # the jobs' printout, kept out of the way of the progress bar
+    with tempfile.TemporaryFile("w+") as log, tqdm(total=len(jobs), initial=min(before, len(jobs)), desc=args.name,
+                                                   unit="job") as bar:   # the jobs' printout kept out of the bar's way
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.PIPE, text=True)
         while proc.poll() is None:
-            print(progress(min(count_done(sweep_dir), len(jobs)), len(jobs), started), end="", file=sys.stderr)
+            bar.update(min(count_done(sweep_dir), len(jobs)) - bar.n)
             time.sleep(0.5)
+        bar.update(min(count_done(sweep_dir), len(jobs)) - bar.n)
         err = proc.stderr.read()
         if sweep_dir.is_dir():
             log.seek(0)
             (sweep_dir / "sweep.log").write_text(log.read() + err)
-    print(progress(min(count_done(sweep_dir), len(jobs)), len(jobs), started), file=sys.stderr)
     if proc.returncode != 0:
         print(err.strip().splitlines()[-1] if err.strip() else f"error: the sweep failed ({proc.returncode})",
               file=sys.stderr)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,12 +23,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from joblib import Parallel, delayed  # noqa: E402
+from joblib import delayed  # noqa: E402
 
 from abm.compose import compose  # noqa: E402
 from abm.config import Config, ConfigError  # noqa: E402
 from abm.model import CommissioningModel  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
+from experiments.progress import run_parallel  # noqa: E402
 
 
 def with_values(config: Config, names: list[str], values: np.ndarray) -> Config:
@@ -130,14 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path("outputs/experiments/sensitivity") / f"{spec.method}-n{spec.n}"
     print(f"sensitivity ({spec.method}): {len(x)} runs of {config.scenario.name}, {len(names)} parameters",
           file=sys.stderr)
-    started, results = time.time(), []
-    runs = Parallel(n_jobs=args.jobs, return_as="generator")(
-        delayed(outcomes_of)(with_values(config, names, row), spec.outcomes) for row in x)
-    for i, res in enumerate(runs, start=1):
-        results.append(res)
-        print(f"\r[{'#' * int(30 * i / len(x)):<30}] {i}/{len(x)} runs  {time.time() - started:4.0f}s", end="",
-              file=sys.stderr)
-    print(file=sys.stderr)
+    results = run_parallel((delayed(outcomes_of)(with_values(config, names, row), spec.outcomes) for row in x),
+                           args.jobs, "sensitivity")
     y = pd.DataFrame(results)
     out.mkdir(parents=True, exist_ok=True)
     pd.concat([pd.DataFrame(x, columns=names), y], axis=1).to_parquet(out / "samples.parquet", index=False)

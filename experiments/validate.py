@@ -22,7 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from joblib import Parallel, delayed  # noqa: E402
+from joblib import delayed  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from abm.compose import compose  # noqa: E402
@@ -34,6 +34,7 @@ from abm.precheck import precheck  # noqa: E402
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES  # noqa: E402
 from abm.vocabulary import STP_MEMBERS  # noqa: E402
 from experiments.compare import mean_ci  # noqa: E402
+from experiments.progress import run_parallel  # noqa: E402
 from experiments.targets import DASHBOARD_TARGET, PATTERNS  # noqa: E402
 
 MARCH_2017, APRIL_2017, JULY_2017 = 11, 12, 15     # months from April 2016 (validation runs the default start)
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     configs = [compose([*overrides, f"replicate={r}"]) for r in range(args.replicates)]
     print(f"validation: {args.replicates} replications of {base.scenario.name} under {base.regulator.name}",
           file=sys.stderr)
-    runs = pd.DataFrame(Parallel(n_jobs=args.jobs)(delayed(observe)(c) for c in configs))
+    runs = pd.DataFrame(run_parallel((delayed(observe)(c) for c in configs), args.jobs, "validation runs"))
     table = assess(runs)
     args.out.mkdir(parents=True, exist_ok=True)
     runs.to_csv(args.out / "replications.csv", index=False)

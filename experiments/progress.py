@@ -1,0 +1,16 @@
+"""Progress bars for the experiments (tqdm): parallel jobs with a bar on standard error, results in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from joblib import Parallel
+from tqdm import tqdm
+
+
+def run_parallel(tasks: Iterable, n_jobs: int, desc: str, total: int | None = None) -> list[Any]:
+    """Run joblib ``delayed`` tasks on ``n_jobs`` workers with a progress bar; return their results in order."""
+    tasks = list(tasks)
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    return list(tqdm(results, total=total or len(tasks), desc=desc, unit="run", leave=True))
