@@ -36,15 +36,15 @@ from scipy import stats  # noqa: E402
 from abm.run import is_complete  # noqa: E402
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES  # noqa: E402
 
-END = {"perf_true": "true performance", "perf_reported": "reported performance",
-       "perf_gap": "reported minus true performance", "aggregate_deficit": "aggregate deficit (GBP m)",
-       "n_in_deficit": "bodies in deficit", "ccg_trust_in_nhse": "CCG trust in NHS England",
-       "trust_commissioner_provider": "commissioner-provider trust",
-       "share_ccgs_in_joint_committee": "share of CCGs in joint committees", "n_alliances": "alliances",
-       "n_pooled_budgets": "pooled budgets", "n_risk_shares": "risk shares", "n_ccgs": "CCGs",
-       "mean_stress": "mean leader stress", "stp_maturity_mean": "STP maturity (mean)",
+END = {"perf_true": "true performance (share)", "perf_reported": "reported performance (share)",
+       "perf_gap": "reported minus true performance (share)", "aggregate_deficit": "aggregate deficit (GBP m)",
+       "n_in_deficit": "bodies in deficit (count)", "ccg_trust_in_nhse": "CCG trust in NHS England (0-1)",
+       "trust_commissioner_provider": "commissioner-provider trust (0-1)",
+       "share_ccgs_in_joint_committee": "share of CCGs in joint committees", "n_alliances": "alliances (count)",
+       "n_pooled_budgets": "pooled budgets (count)", "n_risk_shares": "risk shares (count)", "n_ccgs": "CCGs (count)",
+       "mean_stress": "mean leader stress (0-1)", "stp_maturity_mean": "STP maturity (mean, 0-1)",
        "stp_maturity_sd": "STP maturity (spread)"}
-TOTAL = {"leader_turnover": "leader changes (total)", "enforcement_actions": "enforcement actions (total)",
+TOTAL = {"leader_turnover": "leader changes (total, count)", "enforcement_actions": "enforcement actions (total)",
          "support_spend": "support spend (GBP m, total)", "regulator_spend": "regulator spend (GBP m, total)"}
 TIMESERIES = ["perf_true", "perf_reported", "aggregate_deficit", "ccg_trust_in_nhse", "trust_commissioner_provider",
               "n_alliances", "mean_stress", "leader_turnover", "stp_maturity_mean"]
@@ -91,7 +91,9 @@ def setting_keys(df: pd.DataFrame, varying: list[str]) -> list[str]:
 def label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
     if not keys:
         return pd.Series("all runs", index=df.index)
-    return df[keys].astype(str).apply(lambda r: ", ".join(f"{k.split('.')[-1]}={v}" for k, v in r.items()), axis=1)
+    def name(row) -> str:       # a style, an envelope or a setting is named by itself; other parameters as key=value
+        return ", ".join(str(v) if k.endswith(".name") else f"{k.split('.')[-1]}={v}" for k, v in row.items())
+    return df[keys].astype(str).apply(name, axis=1)
 
 
 def baseline_setting(results: pd.DataFrame, keys: list[str], spec: str) -> str:
@@ -179,10 +181,10 @@ def plot_timeseries(results: pd.DataFrame, settings: list[str], path: Path) -> N
             mean, half = grouped_ci(results[results.setting == s].groupby("month")[col])
             ax.plot(mean.index, mean, color=colours[s], label=s, lw=1.6)
             ax.fill_between(mean.index, mean - half, mean + half, color=colours[s], alpha=0.2, lw=0)
-        ax.set_title({**END, **TOTAL, "leader_turnover": "leader changes per month"}.get(col, col), fontsize=10)
+        ax.set_title({**END, **TOTAL, "leader_turnover": "leader changes per month (count)"}.get(col, col), fontsize=10)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
-        ax.set_xlabel("months from April 2016")
+        ax.set_xlabel("months from the start")
     axes[0, 0].legend(fontsize=8, loc="best")
     fig.suptitle("Key outcomes over time: mean and 95 % confidence band per setting")
     fig.tight_layout()
@@ -207,7 +209,7 @@ def plot_endpoints(runs: pd.DataFrame, settings: list[str], path: Path) -> None:
                       rotation=30 if len(settings) > 4 else 0)
         ax.set_title({**END, **TOTAL}[col], fontsize=10)
         ax.grid(alpha=0.3, axis="y")
-    fig.suptitle("End of run (or total over the run): one point per run")
+    fig.suptitle("End of run (or total over the run): one point per run, box = quartiles")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -226,7 +228,8 @@ def plot_differences(diffs: pd.DataFrame, baseline: str, path: Path) -> None:
                     ecolor="k", capsize=3)
         ax.scatter(d.difference, y, c=[colours[s] for s in settings], s=40, zorder=3)
         ax.axvline(0.0, color="grey", lw=1, ls="--")
-        ax.set_yticks(y, settings, fontsize=7)
+        ax.set_yticks(y, settings, fontsize=8)
+        ax.set_xlabel("difference from the baseline (unit of the title)", fontsize=8)
         ax.set_title({**END, **TOTAL}[col], fontsize=10)
         ax.grid(alpha=0.3, axis="x")
     fig.suptitle(f"Paired differences from the baseline ({baseline}): mean and 95 % interval")
@@ -260,9 +263,9 @@ KIND_MARKER = {"ccg": "o", "acute": "s", "mental_health": "D", "community": "^",
 
 
 def plot_network(results: pd.DataFrame, networks: dict[str, pd.DataFrame], settings: list[str], path: Path) -> bool:
-    """One panel per setting (up to five): the network at the end of its first run, edges coloured by trust."""
+    """One panel per setting (up to six, three to a row): the network at the end of its first run, coloured by trust."""
     chosen = []
-    for s in settings[:5]:
+    for s in settings[:6]:
         runs = results[results.setting == s].sort_values(["seed", "replicate"]).run_id.unique()
         run = next((r for r in runs if r in networks), None)
         if run is not None:
@@ -275,9 +278,11 @@ def plot_network(results: pd.DataFrame, networks: dict[str, pd.DataFrame], setti
         union.add_nodes_from(pd.concat([net.src, net.dst]).unique())
         pos.update(zip(net.src, zip(net.src_x, net.src_y, strict=True), strict=True))
         pos.update(zip(net.dst, zip(net.dst_x, net.dst_y, strict=True), strict=True))
-    fig, axes = plt.subplots(1, len(chosen), figsize=(7 * len(chosen), 7), squeeze=False)
+    ncols = min(3, len(chosen))
+    nrows = -(-len(chosen) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols, 5.2 * nrows + 0.8), squeeze=False)
     cmap = plt.get_cmap("RdYlGn")
-    for ax, (s, net) in zip(axes[0], chosen, strict=True):
+    for ax, (s, net) in zip(axes.flat, chosen, strict=False):
         # Ties inside the system (ambulance contracts span whole regions and are left out of the drawing).
         local = net[~net.kind.isin(["ccg_regulator", "provider_regulator", "regulator_regulator"])
                     & (net.src_kind != "ambulance") & (net.dst_kind != "ambulance")]
@@ -286,22 +291,28 @@ def plot_network(results: pd.DataFrame, networks: dict[str, pd.DataFrame], setti
         g = nx.Graph()
         g.add_edges_from((a, b, {"trust": t}) for (a, b), t in undirected.items())
         nx.draw_networkx_edges(g, pos, ax=ax, edge_color=[d["trust"] for *_, d in g.edges(data=True)],
-                               edge_cmap=cmap, edge_vmin=0.0, edge_vmax=1.0, width=0.5, alpha=0.5)
+                               edge_cmap=cmap, edge_vmin=0.0, edge_vmax=1.0, width=0.4, alpha=0.5)
         # Each organisation coloured by the mean trust its partners place in it.
         received = net.groupby("dst").trust.mean()
         kinds = dict(zip(net.src, net.src_kind, strict=True)) | dict(zip(net.dst, net.dst_kind, strict=True))
         for kind, marker in KIND_MARKER.items():
             nodes = [n for n in union.nodes if kinds.get(n) == kind and n in pos]
-            nx.draw_networkx_nodes(union, pos, nodelist=nodes, node_shape=marker, node_size=22, ax=ax,
+            nx.draw_networkx_nodes(union, pos, nodelist=nodes, node_shape=marker, node_size=14, ax=ax,
                                    node_color=[received.get(n, 0.5) for n in nodes], cmap=cmap, vmin=0.0,
-                                   vmax=1.0, edgecolors="#333333", linewidths=0.3, label=kind)
-        ax.set_title(s, fontsize=10)
+                                   vmax=1.0, edgecolors="#333333", linewidths=0.25, label=kind.replace("_", " "))
+        ax.set_title(s, fontsize=11)
         ax.axis("off")
+    for ax in axes.flat[len(chosen):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower left", ncol=len(labels), fontsize=8, markerscale=1.5, frameon=False)
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
-    fig.colorbar(sm, ax=axes[0].tolist(), shrink=0.6, label="trust (ties: both directions; organisations: received)")
-    axes[0, 0].legend(fontsize=7, loc="lower left", markerscale=1.5)
-    fig.suptitle("Organisation network at the end of the run (one run per setting)")
-    fig.savefig(path, dpi=110)
+    cax = fig.add_axes((0.6, 0.06, 0.35, 0.015))
+    fig.colorbar(sm, cax=cax, orientation="horizontal",
+                 label="trust, 0-1 (ties: both directions; organisations: trust received)")
+    fig.suptitle("Organisation network at the end of the run (one run per setting; STPs as clusters by region)")
+    fig.tight_layout(rect=(0, 0.1, 1, 0.96))
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return True
 

@@ -130,11 +130,11 @@ def test_aggregation_writes_table_summary_figures_and_report(tmp_path):
     report = compare(tmp_path, baseline="regulator.name=stick")
     out = report.parent
     results = pd.read_parquet(out / "results.parquet")
-    assert len(results) == 6 * 13 and set(results.setting) == {"name=carrot", "name=stick"}
+    assert len(results) == 6 * 13 and set(results.setting) == {"carrot", "stick"}
     summary = pd.read_csv(out / "summary.csv")
     assert (summary.n == 3).all() and (summary.ci_low <= summary["mean"]).all()
     diffs = pd.read_csv(out / "paired_differences.csv")
-    assert set(diffs.setting) == {"name=carrot"} and (diffs.n_pairs == 3).all()
+    assert set(diffs.setting) == {"carrot"} and (diffs.n_pairs == 3).all()
     text = report.read_text()
     for fig in ("timeseries.png", "endpoints.png", "paired_differences.png", "dashboard.png", "network.png"):
         assert (out / fig).stat().st_size > 10_000 and f"]({fig})" in text

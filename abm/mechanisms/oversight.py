@@ -238,11 +238,11 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
 
 def affordable_places(m: ModelState) -> int:
     """How many more bodies the budget can hold in a regime, after those it holds already."""
-    cost = m.res.intervention_cost
-    if cost <= 0:
-        return 10**9
+    cost, budget = m.res.intervention_cost, m.res.budget
+    n = len(m.orgs.kind)
+    can_pay = n if cost <= 0 or budget >= cost * n else int(math.floor(budget / cost + 1e-9))   # never more than all
     held = int(np.sum(m.orgs.alive & (m.orgs.regime_kind > 0)))
-    return max(int(math.floor(m.res.budget / cost + 1e-9)) - held, 0)
+    return max(can_pay - held, 0)
 
 
 def _pay_support(m: ModelState) -> None:
