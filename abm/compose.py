@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from abm.config import Config, ConfigError, RegulatorConfig, to_config, validate
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+CONF_DIR = Path(__file__).resolve().parent / "conf"     # shipped inside the package; ``conf/`` at the top links here
 
 
 def register_schema() -> None:

@@ -30,3 +30,24 @@ def test_single_run_writes_model_and_organisation_tables(tmp_path):
 
 
 # The full bad-input catalogue (one line, exit 2, nothing written) is in tests/test_reliability.py.
+
+
+def test_a_plain_install_finds_its_configuration_from_another_directory(tmp_path):
+    """Build the wheel, install it (not editable) into a fresh target directory and run it from elsewhere: the
+    configuration ships inside the package."""
+    import os
+    wheels, site, work = tmp_path / "wheels", tmp_path / "site", tmp_path / "elsewhere"
+    work.mkdir()
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(wheels)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    wheel = next(wheels.glob("*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    where = subprocess.run([sys.executable, "-c", "import abm; print(abm.__file__)"], cwd=work, env=env,
+                           capture_output=True, text=True)
+    assert where.stdout.startswith(str(site)), where.stdout + where.stderr
+    res = subprocess.run([sys.executable, "-m", "abm", "scenario=small", "months=2", "regulator=stick",
+                          "resources=lean"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert list((work / "outputs" / "runs").glob("*/model.parquet"))
