@@ -1,14 +1,19 @@
 """What a run records: one row per month for the system, one row per organisation per month.
 
 The :class:`Recorder` is called once at month 0 and after every step; it computes each month's outcome measures once
-from the state arrays (no per-agent reporters) and builds tidy tables at the end.
+from the state arrays (no per-agent reporters), hands them to Mesa's ``DataCollector`` (``model.datacollector``) and
+builds tidy tables at the end.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
+import mesa
 import numpy as np
 import pandas as pd
 
+from abm.codebook import MODEL
 from abm.mechanisms import collaboration, leadership, trust
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES
 from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, QUALITY_SM, RATINGS
@@ -94,16 +99,26 @@ def model_row(m) -> tuple[dict, np.ndarray]:
     return row, reg_trust
 
 
+def _outcome(name: str, model) -> object:
+    """A DataCollector model reporter: one outcome of this month, from the row computed once per month."""
+    return model.recorder.row[name]
+
+
 class Recorder:
+    """Computes each month's outcomes once (vectorised) and hands them to a ``mesa.DataCollector`` whose model
+    reporters are the outcome columns declared in :mod:`abm.codebook` (``model.datacollector`` is that collector:
+    ``model.datacollector.get_model_vars_dataframe()`` gives the monthly table); keeps the organisation frames."""
+
     def __init__(self, model):
         self.model = model
-        self.rows: list[dict] = []
+        self.row: dict = {}
+        self.datacollector = mesa.DataCollector(model_reporters={name: partial(_outcome, name) for name in MODEL})
         self.org_frames: list[dict[str, np.ndarray]] = []
 
     def collect(self) -> None:
         m = self.model
-        row, reg_trust = model_row(m)
-        self.rows.append(row)
+        self.row, reg_trust = model_row(m)
+        self.datacollector.collect(m)
         o = m.orgs
         frame = {c: getattr(o, c).copy() for c in ORG_COLUMNS}
         frame["trust_in_regulators"] = reg_trust
@@ -111,6 +126,12 @@ class Recorder:
         frame["merged_into"] = o.merged_into.copy()
         frame["month"] = np.full(len(o.kind), m.t)
         self.org_frames.append(frame)
+
+    @property
+    def rows(self) -> list[dict]:
+        """The monthly rows collected so far (from the DataCollector)."""
+        table = self.datacollector.model_vars
+        return [{name: values[i] for name, values in table.items()} for i in range(len(table["month"]))]
 
     def network_frame(self) -> pd.DataFrame:
         """The relationships as they stand at the end of the run: one row per active directed edge."""
@@ -127,7 +148,7 @@ class Recorder:
                              "linked": e.link[sel]})
 
     def model_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows)
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def organisation_frame(self) -> pd.DataFrame:
         m = self.model

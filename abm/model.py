@@ -102,6 +102,7 @@ class CommissioningModel(mesa.Model):
         stp.designate(self)
         self._placements()
         self.recorder = metrics.Recorder(self)
+        self.datacollector = self.recorder.datacollector       # Mesa's convention: model.datacollector
         self.recorder.collect()
 
     # --- construction -------------------------------------------------------------------------------------------

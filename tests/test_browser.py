@@ -80,20 +80,22 @@ def test_the_page_renders_offline_steps_and_compares_styles(server):
             step.wait_for(timeout=120_000)
             page.get_by_text("Time: 0").wait_for(timeout=60_000)
             images = page.locator("img")
-            page.wait_for_function("document.querySelectorAll('img').length >= 2", timeout=120_000)
+            # Mesa's plot component comes first; our network and outcome figures are the last two images.
+            page.wait_for_function("document.querySelectorAll('img').length >= 3", timeout=120_000)
             widths = images.evaluate_all("els => els.map(e => e.naturalWidth)")
-            assert len(widths) >= 2 and min(widths) > 300          # the network and the charts are drawn
-            first = images.nth(1).get_attribute("src")
+            assert len(widths) >= 3 and min(widths[-2:]) > 300       # the network and the charts are drawn
+            first = images.nth(-1).get_attribute("src")
             step.click()
             page.get_by_text("Time: 1").wait_for(timeout=60_000)
-            page.wait_for_function("src => document.querySelectorAll('img')[1].getAttribute('src') !== src", arg=first,
-                                   timeout=60_000)
+            page.wait_for_function("src => { const i = document.querySelectorAll('img'); "
+                                   "return i[i.length - 1].getAttribute('src') !== src; }", arg=first, timeout=60_000)
             page.get_by_text("Side by side with a second style").click()
             page.get_by_role("button", name="Reset").click()
             page.get_by_text("Time: 0").wait_for(timeout=120_000)
             step.click()
             page.get_by_text("Time: 1").wait_for(timeout=60_000)
-            page.wait_for_function(f"document.querySelectorAll('img')[0].naturalWidth > {1.5 * widths[0]}",
+            page.wait_for_function("w => { const i = document.querySelectorAll('img'); "
+                                   "return i[i.length - 2].naturalWidth > 1.5 * w; }", arg=widths[-2],
                                    timeout=60_000)              # the network now shows two Englands side by side
             time.sleep(1.0)
             out = ROOT / "outputs"

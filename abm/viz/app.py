@@ -1,15 +1,16 @@
 """The browser view: ``make viz`` (``solara run abm/viz/app.py --host 127.0.0.1``).
 
 Sidebar: scenario, seed, regulatory style (and, with "tune the style", its main parameters), and a side-by-side mode
-that runs the same England under a second style; Mesa's step / play / pause / reset. Page: the organisation
-network (colour by trust, stress, rating or finance) and the key outcomes month by month. Everything is drawn with
+that runs the same England under a second style; Mesa's step / play / pause / reset. Page: Mesa's plot component for
+true and reported performance (from ``model.datacollector``), the organisation network (colour by trust, stress,
+rating or finance) and the key outcomes month by month. Everything is drawn with
 matplotlib on the server, so the page works offline (no CDN).
 """
 
 from __future__ import annotations
 
 import solara
-from mesa.visualization import SolaraViz
+from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from abm.config import INVESTMENT_RULES, REGULATOR_STYLES, SCENARIOS
@@ -37,6 +38,11 @@ model_params = {
 }
 
 
+# Mesa's own plot component for the headline series of the (first) model; our figures below cover the rest and the
+# side-by-side comparison, which Mesa's components do not draw.
+PERFORMANCE_PLOT = make_plot_component({"perf_true": "tab:green", "perf_reported": "tab:red"})
+
+
 @solara.component
 def NetworkView(model: ExplorerModel, step: float = 0):
     colour_by, set_colour_by = solara.use_state("trust")
@@ -53,7 +59,7 @@ def OutcomeView(model: ExplorerModel, step: float = 0):
 @solara.component
 def Explorer(model: solara.Reactive):
     """Mesa's SolaraViz for the sidebar (controls, parameters, step counter), our drawings at full width below."""
-    SolaraViz(model, components=[], model_params=model_params, name="Carrot or stick: English NHS commissioning",
+    SolaraViz(model, components=[PERFORMANCE_PLOT], model_params=model_params, name="Carrot or stick: English NHS commissioning",
               play_interval=300)
     update_counter.get()                     # re-render after every step, like Mesa's own components
     with solara.Column(style={"width": "100%"}):

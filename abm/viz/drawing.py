@@ -108,9 +108,10 @@ PANELS = [
 
 
 def series(model, key: str) -> tuple[np.ndarray, np.ndarray]:
-    rows = model.recorder.rows
-    x = np.array([r["month"] for r in rows])
-    y = np.array([r[key] for r in rows], float)
+    """One outcome month by month, from the model's Mesa DataCollector."""
+    table = model.datacollector.model_vars
+    x = np.asarray(table["month"])
+    y = np.asarray(table[key], float)
     return x, (y * 100.0 if key == "mean_stress" else y)
 
 
@@ -122,16 +123,25 @@ def outcome_figure(models: list, titles: list[str] | None = None) -> Figure:
     titles = titles or [m.reg.name for m in models]
     styles = ["-", "--"]
     for ax, (panel, keys) in zip(axes, PANELS, strict=True):
+        values = []
         for k, (key, name) in enumerate(keys):
             for j, (m, ls) in enumerate(zip(models, styles, strict=False)):
                 x, y = series(m, key)
-                ax.plot(x, y, ls, color=f"C{k}", lw=1.4, label=name if j == 0 else None)
+                values.append(y)
+                ax.plot(x, y, ls, color=f"C{k}", lw=1.4, marker="o" if len(x) < 3 else None, markersize=3,
+                        label=name if j == 0 else None)
+        if len(x) < 13:
+            # The first months: a year's width of time axis and a range around the values, not a point on empty axes.
+            ax.set_xlim(-0.5, 12.5)
+            low, high = float(np.min(np.concatenate(values))), float(np.max(np.concatenate(values)))
+            pad = max(0.1 * (high - low), 0.05 * max(abs(low), abs(high)), 0.01)
+            ax.set_ylim(low - pad, high + pad)
         ax.set_title(panel, fontsize=10)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6, loc="upper left", framealpha=0.6)   # "best" placement is slow at every redraw
     for ax in list(fig.axes)[3:]:
-        ax.set_xlabel("months from April 2016", fontsize=8)
+        ax.set_xlabel("months from the start", fontsize=8)
     if len(models) > 1:
         fig.suptitle(f"solid: {titles[0]}    dashed: {titles[1]}", fontsize=10)
     return fig

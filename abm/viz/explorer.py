@@ -32,6 +32,7 @@ class ExplorerModel(mesa.Model):
         self.right = (CommissioningModel(scenario=structure, regulator=regulator_b, seed=int(seed), months=months,
                                          **tuned) if side_by_side else None)
         self.grid = self.left.grid            # where Mesa's renderers look for the space
+        self.datacollector = self.left.datacollector   # and where Mesa's plot components look for the data
 
     @property
     def simulations(self) -> list[CommissioningModel]:
