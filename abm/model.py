@@ -77,6 +77,7 @@ class CommissioningModel(mesa.Model):
         self.inst: InstitutionsConfig = cfg.institutions
         self.regime: RegimeConfig = cfg.regime
         self.style = make_style(cfg.regulator)
+        self.style_for = cfg.regulator.name     # the regulator the style was built for
         self.months = int(cfg.months)
         self.t = 0
         self.start = pd.Period(cfg.start, freq="M")
@@ -185,8 +186,10 @@ class CommissioningModel(mesa.Model):
         self.regime = self.config.regime
         self.res = self.config.resources
         self.inst = self.config.institutions
-        if self.reg.name != getattr(self.style, "name", None):
-            self.style = make_style(self.reg)
+        # A new style only when the regulator changes (a timeline event or a counterfactual), so that a style set on
+        # the model by hand (``model.style = MyStyle(model.reg)``, as in docs/tutorial.ipynb) stays in charge.
+        if self.reg.name != self.style_for or self.style.params is not self.reg:
+            self.style, self.style_for = make_style(self.reg), self.reg.name
 
     @property
     def month_of_year(self) -> int:

@@ -1,0 +1,19 @@
+"""The tutorial notebook runs, cell by cell, on the current code (so it never rots)."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_the_tutorial_notebook_executes(tmp_path):
+    nb = nbformat.read(ROOT / "docs" / "tutorial.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert sum(1 for o in outputs if "image/png" in o.get("data", {})) >= 2      # both figures were drawn
+    assert any("mentor" in str(o.get("data", {}).get("text/plain", "")) for o in outputs)
