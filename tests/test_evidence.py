@@ -72,3 +72,18 @@ def test_every_quote_is_in_its_seed_near_the_cited_line():
         if not all(part in window for part in parts if part):
             wrong.append(f"{fname}: seed {sid} L{first}: {quote[:60]}")
     assert n > 50 and not wrong, wrong
+
+
+def test_every_cited_passage_is_in_the_evidence_register():
+    from abm import evidence
+    register = (ROOT / "docs" / "evidence.md").read_text()
+    missing = [ref for ref in evidence.citations() if f"`{ref}`" not in register]
+    assert not missing, f"not in docs/evidence.md (run: python -m abm.evidence --update): {missing}"
+    for doc in evidence.DOCUMENTS:
+        assert f"| {doc} |" in register
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents (shared/seeds) are not beside this checkout")
+def test_the_evidence_register_is_current():
+    from abm import evidence
+    assert (ROOT / "docs" / "evidence.md").read_text() == evidence.markdown(SEEDS), "run: python -m abm.evidence --update"
