@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from abm import scenarios, vocabulary
@@ -117,3 +118,17 @@ def test_the_codebook_declares_every_output_column_and_docs_are_current():
         written = {c for c in df.columns if "." not in c}
         assert written == set(declared), (name, written ^ set(declared))
     assert (ROOT / "docs" / "codebook.md").read_text() == codebook.markdown(), "run: python -m abm.codebook --update"
+
+
+def test_the_model_has_a_mesa_datacollector_and_the_parquet_table_comes_from_it():
+    import mesa
+
+    from abm.run import simulate
+    config = compose(["scenario=small", "months=4"])
+    m = CommissioningModel(config).run()
+    assert isinstance(m.datacollector, mesa.DataCollector)
+    collected = m.datacollector.get_model_vars_dataframe()
+    assert len(collected) == 5 and collected.month.tolist() == [0, 1, 2, 3, 4]
+    table = simulate(config)["model"]
+    pd.testing.assert_frame_equal(table[list(collected.columns)].reset_index(drop=True),
+                                  collected.reset_index(drop=True))
