@@ -143,6 +143,8 @@ def plot(summary: pd.DataFrame, history: pd.DataFrame, arms: list[str], out: Pat
             ax.plot(d.year, d["mean"], ls, color="C0" if ls == "-" else "C3", label=arm, lw=1.6)
             ax.fill_between(d.year, d.ci_low, d.ci_high, color="C0" if ls == "-" else "C3", alpha=0.2, lw=0)
         ax.set_title(LABELS[col], fontsize=10)
+        ax.set_ylabel("share" if col.startswith("share") else ("GBP m" if "GBP" in LABELS[col] else "count"),
+                      fontsize=8)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("financial year (2013 = 2013/14)")

@@ -91,6 +91,7 @@ def plot(indices: pd.DataFrame, method: str, path: Path) -> None:
                     xerr=v.conf.fillna(0.0), label=idx, alpha=0.8, capsize=2)
         ax.set_yticks(y, order, fontsize=8)
         ax.set_title(outcome, fontsize=10)
+        ax.set_xlabel("mu* (unit of the outcome)" if method == "morris" else "share of variance", fontsize=8)
         ax.grid(alpha=0.3, axis="x")
         ax.legend(fontsize=8)
     for ax in list(axes.flat)[len(outcomes):]:

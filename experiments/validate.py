@@ -135,11 +135,12 @@ def figures(runs: pd.DataFrame, table: pd.DataFrame, out: Path) -> list[str]:
     cats = list(DASHBOARD_TARGET)
     model = [runs[f"dashboard_{c}"].mean() for c in cats]
     x = np.arange(len(cats))
-    axes[0].bar(x - 0.2, [DASHBOARD_TARGET[c] for c in cats], 0.4, label="July 2017 (seed 004 L98)", color="#999999")
+    axes[0].bar(x - 0.2, [DASHBOARD_TARGET[c] for c in cats], 0.4, label="July 2017 (observed)", color="#999999")
     axes[0].bar(x + 0.2, model, 0.4, yerr=[runs[f"dashboard_{c}"].std() for c in cats], label="model (mean, sd)",
                 color="#3b6ea5", capsize=3)
     axes[0].set_xticks(x, [c.replace("_", "\n") for c in cats], fontsize=8)
     axes[0].set_title("STP progress dashboard, July 2017")
+    axes[0].set_ylabel("STPs (count)")
     axes[0].legend(fontsize=8)
     survey = ["collaborative_commissioning", "joint_committees", "shared_ao", "merger_plans", "more_collaboration",
               "providers_worried", "providers_confident"]
@@ -151,6 +152,7 @@ def figures(runs: pd.DataFrame, table: pd.DataFrame, out: Path) -> list[str]:
     axes[1].set_xticks(x, [k.replace("_", "\n") for k in survey], fontsize=7)
     axes[1].set_ylim(0, 1)
     axes[1].set_title("Survey shares, spring 2017")
+    axes[1].set_ylabel("share of CCGs or trusts")
     axes[1].legend(fontsize=8)
     corr = table[table.target.isin(["> 0", "< 0"])].reset_index(drop=True)
     y = np.arange(len(corr))
@@ -161,6 +163,7 @@ def figures(runs: pd.DataFrame, table: pd.DataFrame, out: Path) -> list[str]:
     axes[2].axvline(0, color="grey", ls="--")
     axes[2].set_yticks(y, [p[:55] for p in corr.pattern], fontsize=7)
     axes[2].set_title("Directions (green: as reported, red: not)")
+    axes[2].set_xlabel("Spearman correlation or difference (mean, 95 % interval)")
     fig.tight_layout()
     fig.savefig(out / "patterns.png", dpi=110)
     plt.close(fig)
