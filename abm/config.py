@@ -23,10 +23,31 @@ class ConfigError(ValueError):
     """A configuration value outside what the model accepts; its message is one line."""
 
 
+PROVENANCE = ("data", "observed", "source-number", "derived", "calibrated", "assumption", "setting", "technical")
+
+
+def provenance_of(source: str, choices: tuple | None) -> str:
+    """The provenance class a parameter's ``source`` text implies, unless the parameter states its own:
+
+    ``data`` (a file in abm/data, or the policy timeline), ``observed`` (a row of the observed history),
+    ``source-number`` (a source that states the number, quoted), ``derived`` (arithmetic on sourced numbers, stated),
+    ``calibrated`` (fitted, against what), ``assumption`` (chosen; a seed line named beside it is evidence for the rule
+    the number belongs to, not for the number), ``setting`` (a named option, not a number), ``technical``.
+    """
+    text = source.strip().lower()
+    for prefix, kind in (("technical", "technical"), ("model brief", "technical"), ("abm/data", "data"),
+                         ("policy timeline", "data"), ("observed", "observed"), ("calibrated", "calibrated"),
+                         ("derived", "derived")):
+        if text.startswith(prefix):
+            return kind
+    return "setting" if choices else "assumption"
+
+
 def p(default: Any, lo: float | None = None, hi: float | None = None, source: str = "assumption",
-      doc: str = "", choices: tuple[str, ...] | None = None):
+      doc: str = "", choices: tuple[str, ...] | None = None, provenance: str | None = None):
     """A parameter: default value plus the metadata used by validation and by the ODD table."""
-    meta = {"lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices, "boolean": isinstance(default, bool)}
+    meta = {"lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices, "boolean": isinstance(default, bool),
+            "provenance": provenance or provenance_of(source, choices)}
     return field(default=default, metadata=meta)
 
 
@@ -107,7 +128,8 @@ class InstitutionsConfig:
 @dataclass
 class BehaviourConfig:
     # --- demand, money and performance
-    demand_growth: float = p(0.03, 0.0, 0.15, "seed 004 L168; seed 003 L808",
+    demand_growth: float = p(0.03, 0.0, 0.15, "assumption: seed 004 L168 gives admissions growth of 2.2 % a year; 3 % "
+                                              "adds acuity (seed 003 L808)",
                              doc="annual growth of demand for provider care")
     allocation_growth: float = p(0.018, 0.0, 0.15, "seed 004 L110, L117",
                                  doc="annual growth of CCG allocations (below demand growth)")
@@ -115,7 +137,8 @@ class BehaviourConfig:
                                doc="annual real cut in local-authority social-care budgets")
     displaced_demand: float = p(0.3, 0.0, 1.0, "seed 004 L165",
                                 doc="share of cut social care that returns as NHS demand")
-    initial_deficit_share: float = p(0.6, 0.0, 1.0, "King's Fund 2016, Deficits in the NHS",
+    initial_deficit_share: float = p(0.6, 0.0, 1.0, "assumption (King's Fund 2016, Deficits in the NHS, reports most "
+                                                    "trusts in deficit; 60 % is not in the seeds)",
                                      doc="share of trusts that start running costs above tariff")
     initial_ccg_deficit_share: float = p(0.15, 0.0, 1.0, "assumption (2016); observed 19 of 211 for 2014-03",
                                          doc="share of CCGs that start with a cumulative deficit")
@@ -146,7 +169,7 @@ class BehaviourConfig:
                       doc="largest reported-minus-true gap per unit of pressure")
     support_effect: float = p(0.03, 0.0, 0.2, "seed 000 L192, L269",
                               doc="gain in true performance per unit of support received")
-    target: float = p(0.95, 0.5, 1.0, "NHS Constitution 4-hour standard",
+    target: float = p(0.95, 0.5, 1.0, "seed 004 L117: “the 95% 4-hour A&E target”", provenance="source-number",
                       doc="performance standard (share of patients seen within standard)")
     # --- performance management
     indicator_noise: float = p(0.05, 0.0, 0.3, "seed 000 L58, L202",
@@ -182,16 +205,19 @@ class BehaviourConfig:
     trust_threshold: float = p(0.6, 0.0, 1.0, "seed 003 L992, L1258",
                                doc="trust above which partners share information and risk")
     # --- peers
-    peer_look_rate: float = p(0.93, 0.0, 1.0, "seed 002 L92",
+    peer_look_rate: float = p(0.93, 0.0, 1.0, "derived: seed 002 L92, “Almost everyone (93%) indicated they were "
+                                              "finding out what other CCGs were doing”, read as a yearly chance",
                               doc="share of CCGs looking at what peers do, per year")
     peer_learning: float = p(0.15, 0.0, 1.0, "seed 002 L92, L334",
                              doc="share of the gap to better-rated peers' readiness closed when looking")
     peer_weight: float = p(0.6, 0.0, 1.0, "seed 003 L546",
                            doc="weight of peer comparison in felt pressure (peers heard more than regulators)")
     # --- collaboration
-    init_joint_committee: float = p(0.5, 0.0, 1.0, "seed 002 L125, L184, L240",
+    init_joint_committee: float = p(0.5, 0.0, 1.0, "calibrated (experiments.calibrate) to seed 002 L125, “Just over "
+                                                   "two thirds (70%) stated they had one or more joint committees”",
                                     doc="April 2016: chance that a trusting CCG pair already has a joint committee")
-    init_shared_ao: float = p(0.4, 0.0, 1.0, "seed 002 L125; seed 004 L218",
+    init_shared_ao: float = p(0.4, 0.0, 1.0, "calibrated (experiments.calibrate) to the 40 % of CCGs sharing an "
+                                             "accountable officer in March 2017 (seed 002 L125)",
                               doc="April 2016: chance that a joint-committee pair already shares an AO")
     tender_rate: float = p(0.05, 0.0, 1.0, "seed 003 L1030, L928",
                            doc="monthly chance that a distrusted, under-performing community or MH provider is "
@@ -241,7 +267,8 @@ class BehaviourConfig:
                                     doc="stress from conflicting regulator instructions")
     stress_support: float = p(0.1, 0.0, 1.0, "seed 000 L218", doc="stress relieved per unit support")
     stress_autonomy: float = p(0.05, 0.0, 1.0, "seed 000 L194", doc="stress relieved per unit autonomy")
-    exit_base: float = p(0.08, 0.0, 1.0, "seed 002 L352",
+    exit_base: float = p(0.08, 0.0, 1.0, "derived: seed 002 L352, “nearly a third said they were going to retire in "
+                                         "the next 3-5 years”: a third over about four years is 8 % a year",
                          doc="annual leader exit rate at no stress (retirement, career moves)")
     exit_stress: float = p(0.02, 0.0, 1.0, "seed 000 L212, L224", doc="monthly exit probability at full stress")
     turnover_capacity_loss: float = p(0.3, 0.0, 1.0, "seed 000 L234",
@@ -265,8 +292,10 @@ class BehaviourConfig:
     fine_conflict: float = p(0.5, 0.0, 1.0, "assumption", doc="conflict of a fined month, as a share of a dispute's")
     cquin_floor: float = p(0.75, 0.0, 1.0, "assumption (CQUIN mostly earned)",
                            doc="CQUIN share earned at the lowest quality; all is earned from quality 1 - floor")
-    debt_interest: float = p(0.015, 0.0, 0.2, "seed 004 L108: 1.5 % for most trusts", doc="annual interest on debt")
-    fsm_interest: float = p(0.06, 0.0, 0.3, "seed 004 L108: 6 % in financial special measures",
+    debt_interest: float = p(0.015, 0.0, 0.2, "seed 004 L108: “6% compared with 1.5% for most other trusts”",
+                             provenance="source-number", doc="annual interest on debt")
+    fsm_interest: float = p(0.06, 0.0, 0.3, "seed 004 L108: “6% compared with 1.5% for most other trusts”",
+                            provenance="source-number",
                             doc="annual interest on debt in financial special measures")
     planned_surplus: float = p(0.01, 0.0, 0.1, "assumption (NHS business rules: a 1 % surplus)",
                                doc="surplus CCGs plan and keep in reserve, and below which trusts run savings")
@@ -566,7 +595,8 @@ def parameter_rows() -> list[dict]:
             rng = " / ".join(m["choices"]) if m.get("choices") else (
                 f"[{m['lo']}, {m['hi']}]" if m.get("lo") is not None else "any")
             rows.append({"name": f"{group}.{f.name}" if group else f.name, "default": getattr(inst, f.name),
-                         "range": rng, "source": m.get("source", ""), "meaning": m.get("doc", "")})
+                         "range": rng, "provenance": m.get("provenance", "technical"), "source": m.get("source", ""),
+                         "meaning": m.get("doc", "")})
     return rows
 
 
@@ -583,9 +613,10 @@ def schema_keys(schema: type = Config, prefix: str = "") -> set[str]:
 
 
 def markdown_table() -> str:
-    lines = ["| parameter | default | range | source | meaning |", "|---|---|---|---|---|"]
+    lines = ["| parameter | default | range | provenance | source | meaning |", "|---|---|---|---|---|---|"]
     for r in parameter_rows():
-        lines.append(f"| `{r['name']}` | {r['default']} | {r['range']} | {r['source']} | {r['meaning']} |")
+        lines.append(f"| `{r['name']}` | {r['default']} | {r['range']} | {r['provenance']} | {r['source']} | "
+                     f"{r['meaning']} |")
     return "\n".join(lines)
 
 

@@ -87,3 +87,15 @@ def test_every_cited_passage_is_in_the_evidence_register():
 def test_the_evidence_register_is_current():
     from abm import evidence
     assert (ROOT / "docs" / "evidence.md").read_text() == evidence.markdown(SEEDS), "run: python -m abm.evidence --update"
+
+
+def test_every_parameter_has_a_provenance_and_a_source_number_quotes_its_number():
+    from abm.config import PROVENANCE, parameter_rows
+    rows = parameter_rows()
+    assert all(r["provenance"] in PROVENANCE for r in rows)
+    for r in rows:
+        if r["provenance"] == "source-number":
+            quotes = re.findall(r"“([^”]+)”", r["source"])
+            assert quotes and any(re.search(r"\d", q) for q in quotes), f"{r['name']}: quote the number"
+        if r["provenance"] == "derived":
+            assert re.search(r"\d", r["source"]), f"{r['name']}: say the arithmetic"
