@@ -213,10 +213,10 @@ class BehaviourConfig:
     peer_weight: float = p(0.6, 0.0, 1.0, "seed 003 L546",
                            doc="weight of peer comparison in felt pressure (peers heard more than regulators)")
     # --- collaboration
-    init_joint_committee: float = p(0.5, 0.0, 1.0, "calibrated (experiments.calibrate) to seed 002 L125, “Just over "
+    init_joint_committee: float = p(0.5, 0.0, 1.0, "calibrated (experiments.cutoffs) to seed 002 L125, “Just over "
                                                    "two thirds (70%) stated they had one or more joint committees”",
                                     doc="April 2016: chance that a trusting CCG pair already has a joint committee")
-    init_shared_ao: float = p(0.4, 0.0, 1.0, "calibrated (experiments.calibrate) to the 40 % of CCGs sharing an "
+    init_shared_ao: float = p(0.4, 0.0, 1.0, "calibrated (experiments.cutoffs) to the 40 % of CCGs sharing an "
                                              "accountable officer in March 2017 (seed 002 L125)",
                               doc="April 2016: chance that a joint-committee pair already shares an AO")
     tender_rate: float = p(0.05, 0.0, 1.0, "seed 003 L1030, L928",
@@ -431,6 +431,43 @@ class SensitivityConfig:
         "doc": "model.parquet columns (end of run) to analyse"})
 
 
+BUDGETS = ("smoke", "default", "long")
+SAMPLERS = ("multicore", "dask")
+
+
+@dataclass
+class CalibrateConfig:
+    """``python -m experiments.calibrate``: screening and ABC-SMC against the observed England of 2013-2016.
+    Zero means "as the budget says" (``experiments.calibrate.BUDGETS``)."""
+
+    budget: str = p("default", choices=BUDGETS, source="technical",
+                    doc="smoke (tests, about a minute), default (under 45 minutes on 2 cores) or long")
+    trajectories: int = p(0, 0, 1000, "technical", doc="Morris screening trajectories (0: the budget's)")
+    max_parameters: int = p(0, 0, 104, "technical", doc="most parameters the ABC fits, by screening rank (0: budget's)")
+    population: int = p(0, 0, 100_000, "technical", doc="ABC-SMC particles per generation (0: the budget's)")
+    generations: int = p(0, 0, 100, "technical", doc="ABC-SMC generations (0: the budget's)")
+    walltime_minutes: float = p(0.0, 0.0, 10_000.0, "technical", doc="stop the ABC after this long (0: the budget's)")
+    predictive_draws: int = p(0, 0, 10_000, "technical", doc="posterior draws re-run for the predictive bands")
+    sampler: str = p("multicore", choices=SAMPLERS, source="technical",
+                     doc="pyabc sampler: local processes, or a Dask cluster (local, or at calibrate.scheduler)")
+    scheduler: str = p("", source="technical",
+                       doc="address of a running Dask scheduler (e.g. one started on SLURM); empty: a local cluster")
+    seed: int = p(0, 0, 2**31 - 1, "technical", doc="seed of the screening design and the ABC's random numbers")
+
+
+@dataclass
+class PosteriorConfig:
+    """Which calibrated parameter set a run uses (``abm/data/posterior.csv``, from ``experiments.calibrate``)."""
+
+    draw: int = p(-1, -1, 100_000, "technical",
+                  doc="-1: the posterior mean (the schema's defaults); K: the calibrated parameters of draw K")
+    best: bool = p(False, source="technical", doc="use the single best particle (smallest distance) instead")
+
+    def __post_init__(self) -> None:
+        if self.best is True and isinstance(self.draw, int) and self.draw >= 0:
+            raise ConfigError(f"posterior.best=true contradicts posterior.draw={self.draw}: choose one")
+
+
 @dataclass
 class PolicyEvent:
     """A dated change of parameters: ``changes`` are ``group.name=value`` strings (regulator.*, resources.*,
@@ -474,6 +511,8 @@ class Config:
         "doc": "dated policy events that change regulator or behaviour parameters"})
     counterfactual: CounterfactualConfig = field(default_factory=CounterfactualConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
+    posterior: PosteriorConfig = field(default_factory=PosteriorConfig)
 
 
 def _check(path: str, value: Any, meta: dict) -> None:
@@ -547,6 +586,7 @@ def to_config(cfg: Any) -> Config:
 _NESTED = {"ScenarioConfig": ScenarioConfig, "RegulatorConfig": RegulatorConfig, "BehaviourConfig": BehaviourConfig,
            "RegimeConfig": RegimeConfig, "ResourcesConfig": ResourcesConfig,
            "InstitutionsConfig": InstitutionsConfig, "ExperimentConfig": ExperimentConfig, "SensitivityConfig": SensitivityConfig,
+           "CalibrateConfig": CalibrateConfig, "PosteriorConfig": PosteriorConfig,
            "CounterfactualConfig": CounterfactualConfig}
 
 
@@ -577,7 +617,7 @@ def parse_change(change: str, where: str = "timeline") -> tuple[str, str, Any]:
 
 
 _GROUPS = ("scenario", "regulator", "resources", "institutions", "behaviour", "regime", "experiment", "sensitivity",
-           "timeline", "counterfactual")
+           "timeline", "counterfactual", "calibrate", "posterior")
 
 
 def parameter_rows() -> list[dict]:
@@ -586,7 +626,8 @@ def parameter_rows() -> list[dict]:
     for group, schema in (("", Config), ("scenario", ScenarioConfig), ("regulator", RegulatorConfig),
                           ("resources", ResourcesConfig), ("institutions", InstitutionsConfig),
                           ("behaviour", BehaviourConfig), ("regime", RegimeConfig), ("experiment", ExperimentConfig),
-                          ("sensitivity", SensitivityConfig)):
+                          ("sensitivity", SensitivityConfig), ("calibrate", CalibrateConfig),
+                          ("posterior", PosteriorConfig)):
         inst = schema()
         for f in fields(schema):
             if f.name in _GROUPS:

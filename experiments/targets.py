@@ -1,6 +1,6 @@
 """Every target the model is compared with or calibrated to, in one place: the seeds' patterns (used by
-``experiments.validate`` and, for the survey shares, ``experiments.calibrate``) and the observed England of 2013-2019
-(used by ``experiments.history --check`` and, for the distributions the cut-offs reproduce, ``experiments.calibrate``):
+``experiments.validate`` and, for the survey shares, ``experiments.cutoffs``) and the observed England of 2013-2019
+(used by ``experiments.history --check`` and, for the distributions the cut-offs reproduce, ``experiments.cutoffs``):
 which model measure answers each observation, with what tolerance, and which observations were used to set
 parameters (fit) and which were not (held out).
 

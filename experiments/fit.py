@@ -1,0 +1,150 @@
+"""What the calibration fits: the free parameters and their priors, the 2013 replay's answer to each observation,
+the split of the observations into fit and held-out rows, and the distance between a replay and observed England.
+
+Shared by ``experiments.calibrate`` (screening and ABC-SMC) and its tests.
+
+* **Free parameters**: every numeric ``behaviour.*`` and ``regime.*`` parameter whose provenance is ``assumption``
+  (the regulator, resources and institutions groups are the factors the experiments compare, so they are not fitted
+  to the history of one regime). Prior: uniform on half to one and a half times the assumed value, within the
+  parameter's allowed range (itself an assumption: the assumed values are the modellers' best guesses and the
+  interval says "within a factor of about 1.5"). Whole-number parameters are rounded when used.
+* **Fit rows** (the distance uses these): every observation that ends by March 2016 (financial years 2013/14 to
+  2015/16 and months up to 2016-03) and the rows the cut-offs were already read from (``targets.FIT``).
+  **Held-out rows**: every later observation (2016/17 to 2019) not in ``targets.FIT``; nothing is tuned to them.
+* **Distance**: the root mean square over fit rows of (model - real) / scale, where the scale is the half-width of the
+  row's tolerance in ``experiments.targets`` (a count within max(6, 50 %): that; a share within 7 or 15 points: that;
+  CCG count ±10 %; net position a factor of 2: half the real value; ...). A distance of 1 means the fit rows sit on
+  the edges of their tolerances on average; a row the run cannot answer counts as 10 scales away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from abm.config import BehaviourConfig, Config, RegimeConfig
+from experiments import targets
+
+REPLAY = ["scenario=england_2013", "months=72", "write_organisations=false"]   # April 2013 to April 2019
+FIT_UNTIL = "2016-03"
+MISSING = 10.0          # scaled error of a row the run cannot answer
+PRIOR_SPREAD = 0.5      # assumption: prior from (1 - spread) to (1 + spread) times the assumed value
+# Levels near 1 (ratios of demand, capacity and performance) would become implausible at +-50 %: their priors are set
+# here instead (assumptions, stated: the range within which the modellers would not be surprised).
+PRIOR_RANGE = {"behaviour.capacity_headroom": (0.92, 1.02), "behaviour.perf_baseline": (0.95, 1.0),
+               "behaviour.load_knee": (0.85, 1.05), "behaviour.alliance_max_load": (0.95, 1.15),
+               "behaviour.cquin_floor": (0.5, 1.0), "behaviour.linked_success": (0.6, 1.0)}
+
+
+def free_parameters() -> pd.DataFrame:
+    """The assumption parameters the calibration may fit, with their prior ranges (one row each)."""
+    rows = []
+    for group, schema in (("behaviour", BehaviourConfig), ("regime", RegimeConfig)):
+        inst = schema()
+        for f in fields(schema):
+            m = f.metadata
+            value = getattr(inst, f.name)
+            if m.get("provenance") != "assumption" or m.get("boolean") or m.get("choices") or m.get("lo") is None:
+                continue
+            if isinstance(value, (list, bool)) or not isinstance(value, (int, float)) or value == 0:
+                continue
+            low = max(float(m["lo"]), (1.0 - PRIOR_SPREAD) * value)
+            high = min(float(m["hi"]), (1.0 + PRIOR_SPREAD) * value)
+            low, high = PRIOR_RANGE.get(f"{group}.{f.name}", (low, high))
+            rows.append({"name": f"{group}.{f.name}", "default": float(value), "low": low, "high": high,
+                         "integer": isinstance(value, int)})
+    return pd.DataFrame(rows)
+
+
+def with_values(config: Config, values: dict[str, float]) -> Config:
+    """A copy of ``config`` with ``group.name`` parameters set (whole-number parameters rounded)."""
+    groups: dict[str, dict] = {}
+    for name, value in values.items():
+        group, key = name.split(".", 1)
+        current = getattr(getattr(config, group), key)
+        groups.setdefault(group, {})[key] = int(round(value)) if isinstance(current, int) else float(value)
+    return replace(config, **{g: replace(getattr(config, g), **kv) for g, kv in groups.items()})
+
+
+def _end(period: str) -> str:
+    """Last month an observation covers: '2015/16' -> '2016-03'."""
+    return f"{int(period[:4]) + 1}-03" if "/" in period else period
+
+
+def key(measure: str, period: str) -> str:
+    return f"{measure}@{period}"
+
+
+@lru_cache(maxsize=1)
+def observations() -> pd.DataFrame:
+    """Every observation the replay answers: real value (on the model's scale), scale, and fit or held out."""
+    obs = targets.load()
+    rows = []
+    for row in obs.itertuples():
+        if row.measure in targets.NOT_MODELLED:
+            continue
+        real = targets.real_value(row, obs)
+        fit = (row.measure, row.period) in targets.FIT or _end(row.period) <= FIT_UNTIL
+        rows.append({"key": key(row.measure, row.period), "measure": row.measure, "period": row.period,
+                     "real": real, "scale": scale(row.measure, real), "use": "fit" if fit else "held out"})
+    return pd.DataFrame(rows)
+
+
+def scale(measure: str, real: float) -> float:
+    """Half-width of the row's tolerance (``experiments.targets.TOLERANCE``), the unit of the distance."""
+    r = abs(real)
+    if measure == "ccgs":
+        return 0.10 * r
+    if measure in ("ccg_merger_events",) or measure.startswith("stp_dashboard_"):
+        return 3.0
+    if measure in ("ccg_rating_inadequate", "cqc_trust_rating_inadequate"):
+        return 0.07
+    if measure.startswith(("ccg_rating_", "cqc_trust_rating_")) or measure == "providers_in_deficit_share":
+        return 0.15
+    if measure == "ccgs_sharing_accountable_officer":
+        return 0.10
+    if measure in ("provider_net_position", "contract_fines", "special_measures_time_in_regime"):
+        return 0.5 * r
+    return max(6.0, 0.5 * r)
+
+
+def answers(monthly: pd.DataFrame) -> dict[str, float]:
+    """The replay's answer to every observation, from its monthly table."""
+    obs = targets.load()
+    out = {}
+    for row in obs.itertuples():
+        if row.measure not in targets.NOT_MODELLED:
+            out[key(row.measure, row.period)] = float(targets.model_value(row, monthly))
+    return out
+
+
+@lru_cache(maxsize=1)
+def base_config() -> Config:
+    from abm.compose import compose
+    return compose(REPLAY)
+
+
+def replay(values: dict[str, float], replicate: int) -> dict[str, float]:
+    """Run the 2013 replay with ``values`` at ``replicate`` and return its answers to the observations."""
+    from abm.model import CommissioningModel
+    cfg = replace(with_values(base_config(), values), replicate=int(replicate))
+    model = CommissioningModel(cfg).run()
+    return answers(model.recorder.model_frame())
+
+
+def errors(sim: dict[str, float], use: str = "fit") -> np.ndarray:
+    """Scaled errors (model - real) / scale of the rows in ``use`` ("fit", "held out" or "all")."""
+    obs = observations()
+    if use != "all":
+        obs = obs[obs.use == use]
+    model = np.array([sim.get(k, np.nan) for k in obs.key], float)
+    err = (model - obs.real.to_numpy()) / obs.scale.to_numpy()
+    return np.where(np.isfinite(err), err, MISSING)
+
+
+def distance(sim: dict[str, float], use: str = "fit") -> float:
+    """Root mean square scaled error over the rows in ``use``."""
+    return float(np.sqrt(np.mean(errors(sim, use) ** 2)))
