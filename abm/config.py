@@ -429,6 +429,12 @@ class SensitivityConfig:
     outcomes: list[str] = field(default_factory=list, metadata={
         "lo": None, "hi": None, "source": "technical", "choices": None,
         "doc": "model.parquet columns (end of run) to analyse"})
+    assumptions: bool = p(False, source="technical",
+                          doc="vary every numeric assumption of behaviour and regime over its prior (experiments/fit.py) "
+                              "instead of the listed parameters")
+    contrast: list[str] = field(default_factory=list, metadata={
+        "lo": None, "hi": None, "source": "technical", "choices": None,
+        "doc": "two styles [A, B]: analyse the paired difference A minus B of each outcome (same seed and replicate)"})
 
 
 BUDGETS = ("smoke", "default", "long")
@@ -558,6 +564,9 @@ def validate(cfg: Any, schema: type = Config, prefix: str = "") -> None:
             for change in event.changes:
                 parse_change(change, f"{prefix}timeline[{i}]")
     if schema is SensitivityConfig:
+        if cfg.contrast and (len(cfg.contrast) != 2 or any(c not in REGULATOR_STYLES for c in cfg.contrast)):
+            raise ConfigError(f"{prefix}contrast={list(cfg.contrast)} must name two styles of: "
+                              f"{', '.join(REGULATOR_STYLES)}")
         ranges = {r["name"]: r for r in parameter_rows()}
         for item in cfg.parameters:
             name, low, high = item.name, item.low, item.high
@@ -679,3 +688,14 @@ if __name__ == "__main__":
         update_odd(sys.argv[2] if len(sys.argv) > 2 else "docs/ODD.md")
     else:
         print(markdown_table())
+
+
+def with_values(config: Config, values: dict[str, float]) -> Config:
+    """A copy of ``config`` with ``group.name`` parameters set to ``values`` (whole-number parameters rounded)."""
+    from dataclasses import replace
+    groups: dict[str, dict] = {}
+    for name, value in values.items():
+        group, key = name.split(".", 1)
+        current = getattr(getattr(config, group), key)
+        groups.setdefault(group, {})[key] = int(round(value)) if isinstance(current, int) else float(value)
+    return replace(config, **{g: replace(getattr(config, g), **kv) for g, kv in groups.items()})

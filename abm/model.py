@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
-from abm import metrics
+from abm import metrics, posterior
 from abm.agents import AGENT_CLASS, STP, Organisation
 from abm.compose import regulator_preset
 from abm.config import (
@@ -64,6 +64,7 @@ class CommissioningModel(mesa.Model):
         if config is None:                     # the schema's defaults are conf/config.yaml's (a test checks)
             config = Config()
         cfg = _with_overrides(config, scenario, regulator, seed, months, regulator_params)
+        cfg = posterior.apply(cfg)              # posterior.draw=K: the calibrated parameters of draw K
         validate(cfg)
         cfg = copy.deepcopy(cfg)              # the policy timeline changes parameters during the run
         root = np.random.SeedSequence(int(cfg.seed), spawn_key=(int(cfg.replicate),))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 
+from abm import posterior
 from abm.compose import CONF_DIR, compose
 from abm.config import ConfigError, schema_keys
 from abm.scenarios import build
@@ -73,6 +74,7 @@ def precheck(argv: list[str]) -> None:
         scenarios = {}
         for variant in variants:
             config = compose(variant)
+            posterior.apply(config)              # posterior.draw out of range
             scenarios[repr(config.scenario)] = config.scenario
         for scenario in scenarios.values():       # data files: missing, empty or malformed ones fail here
             build(scenario)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from abm import posterior
 from abm.config import Config
 from abm.model import CommissioningModel
 
@@ -30,7 +31,7 @@ def flat_params(config: Config) -> dict:
     """Every parameter as ``group.name`` -> value (lists as text), for the parameter columns."""
     out = {}
     for key, value in asdict(config).items():
-        if key in ("sensitivity", "timeline"):
+        if key in ("sensitivity", "calibrate", "timeline"):
             continue
         if isinstance(value, dict):
             for k, v in value.items():
@@ -50,6 +51,7 @@ def run_id(config: Config) -> str:
 
 
 def simulate(config: Config) -> dict[str, pd.DataFrame]:
+    config = posterior.apply(config)          # the parameter columns show the draw's values
     model = CommissioningModel(config).run()
     rid = run_id(config)
     tables = {"model": model.recorder.model_frame(), "network": model.recorder.network_frame()}

@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import delayed  # noqa: E402
 
-from abm.config import CalibrateConfig, ConfigError, validate  # noqa: E402
+from abm.config import CalibrateConfig, ConfigError, validate, with_values  # noqa: E402
 from experiments import fit, targets  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
 
@@ -96,6 +96,17 @@ def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
     from SALib.analyze import morris as analyse
     from SALib.sample import morris as sample
     free = fit.free_parameters()
+    done = out / "screening.csv"
+    if done.is_file():                            # a finished screening of the same design is reused (resume)
+        table = pd.read_csv(done)
+        same = (sorted(table.name) == sorted(free.name) and {"trajectories", "seed"} <= set(table.columns)
+                and (table.trajectories == cfg.trajectories).all() and (table.seed == cfg.seed).all()
+                and np.allclose(table.set_index("name").loc[free.name, ["low", "high"]].to_numpy(),
+                                free[["low", "high"]].to_numpy()))
+        if same:
+            print(f"reusing the screening in {done}", file=sys.stderr)
+            table["calibrated"] = table.matters & (table.index < cfg.max_parameters)
+            return table
     problem = {"num_vars": len(free), "names": free.name.tolist(), "bounds": free[["low", "high"]].to_numpy().tolist()}
     x = sample.sample(problem, N=cfg.trajectories, num_levels=4, seed=cfg.seed)
     tasks = [delayed(_screen_one)(dict(zip(problem["names"], row, strict=True))) for row in x]
@@ -108,6 +119,7 @@ def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
     table = table.sort_values("mu_star", ascending=False).reset_index(drop=True)
     table["matters"] = table.mu_star > chance
     table["chance_sd"] = chance
+    table["trajectories"], table["seed"] = cfg.trajectories, cfg.seed
     table["calibrated"] = table.matters & (table.index < cfg.max_parameters)
     table.to_csv(out / "screening.csv", index=False)
     top = table.head(25)[::-1]
@@ -204,7 +216,7 @@ def _series_rows() -> list[tuple[str, str]]:
 def _predict_one(values: dict[str, float], replicate: int, rows: list[tuple[str, str]]) -> dict[str, float]:
     from abm.compose import compose
     from abm.model import CommissioningModel
-    cfg = replace(fit.with_values(compose(["scenario=england_2013", "write_organisations=false"]), values),
+    cfg = replace(with_values(compose(["scenario=england_2013", "write_organisations=false"]), values),
                   replicate=int(replicate))
     monthly = CommissioningModel(cfg).run().recorder.model_frame()
     row = pd.Series

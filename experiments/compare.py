@@ -10,7 +10,16 @@ Reads every *finished* job under SWEEP_DIR (a job counts only when its ``done.js
 - ``summary.csv``: per setting and outcome, the mean, 95 % confidence interval and n (end-of-run values; totals over
   the run for event counts);
 - ``paired_differences.csv``: per setting and outcome, the mean difference from the baseline setting over runs
-  paired by seed and replicate (common random numbers), with its 95 % interval;
+  paired by seed, replicate and posterior draw (common random numbers), with its 95 % interval;
+
+When the sweep runs several posterior draws (``posterior.draw``, as the experiment presets do), the results also carry
+parameter uncertainty: per setting and outcome, the effect of each draw (its mean paired difference over replicates),
+the 95 % interval of those effects across the posterior (``post_low``, ``post_high``: parameter uncertainty, chance
+averaged over the replicates), the probability that the style does better than the baseline across the posterior
+(share of draws whose effect lies on the better side of zero, ``p_better``; ``p_higher`` for outcomes without a
+better direction) and the share of the paired differences' variance due to parameters rather than chance
+(``share_parameters``, a one-way random-effects decomposition: between-draw variance less its chance part, over the
+total).
 - figures: ``timeseries.png`` (mean and 95 % band per setting), ``endpoints.png`` (distributions at the end),
   ``paired_differences.png``, ``dashboard.png`` (STP dashboard bands at the end), ``network.png`` (the organisation
   network at the end of one run per setting, relationships coloured by trust);
@@ -48,7 +57,12 @@ TOTAL = {"leader_turnover": "leader changes (total, count)", "enforcement_action
          "support_spend": "support spend (GBP m, total)", "regulator_spend": "regulator spend (GBP m, total)"}
 TIMESERIES = ["perf_true", "perf_reported", "aggregate_deficit", "ccg_trust_in_nhse", "trust_commissioner_provider",
               "n_alliances", "mean_stress", "leader_turnover", "stp_maturity_mean"]
-NOT_SETTINGS = {"run_id", "seed", "replicate", "month", "date"}
+DRAW = "posterior.draw"
+NOT_SETTINGS = {"run_id", "seed", "replicate", "month", "date", DRAW}
+# Which way is better, for the outcomes where that is plain (more true performance, less gaming, deficit, stress and
+# churn, more trust and maturity); other outcomes are reported as the probability of a higher value.
+BETTER = {"perf_true": 1, "perf_gap": -1, "aggregate_deficit": -1, "n_in_deficit": -1, "ccg_trust_in_nhse": 1,
+          "trust_commissioner_provider": 1, "mean_stress": -1, "leader_turnover": -1, "stp_maturity_mean": 1}
 
 
 # --- gathering ------------------------------------------------------------------------------------------------------
@@ -120,9 +134,27 @@ def _num_equal(a, b: str) -> bool:
 def per_run(results: pd.DataFrame) -> pd.DataFrame:
     """One row per run: end-of-run values and totals over the run."""
     last = results[results.month == results.groupby("run_id").month.transform("max")]
-    ends = last.set_index("run_id")[["setting", "seed", "replicate", *END]]
+    draw = [DRAW] if DRAW in last.columns else []
+    ends = last.set_index("run_id")[["setting", "seed", "replicate", *draw, *END]]
     totals = results.groupby("run_id")[list(TOTAL)].sum()
-    return ends.join(totals).reset_index()
+    out = ends.join(totals).reset_index()
+    if not draw:
+        out[DRAW] = -1
+    return out
+
+
+def posterior_spread(values: pd.Series, draws: pd.Series) -> dict:
+    """Parameter uncertainty of ``values`` (one per run) grouped by posterior draw: the 95 % interval of the draws'
+    means, and the share of the variance due to the draws (one-way random effects, method of moments)."""
+    by = pd.DataFrame({"v": np.asarray(values, float), "d": np.asarray(draws)}).groupby("d").v
+    means, n = by.mean(), by.count()
+    if len(means) < 2:
+        return {"draws": len(means), "post_low": np.nan, "post_high": np.nan, "share_parameters": np.nan}
+    within = float(by.var(ddof=1).fillna(0.0).mean())
+    between = max(float(means.var(ddof=1)) - within / float(n.mean()), 0.0)
+    total = between + within
+    return {"draws": len(means), "post_low": float(means.quantile(0.025)), "post_high": float(means.quantile(0.975)),
+            "share_parameters": between / total if total > 0 else np.nan}
 
 
 def mean_ci(values: np.ndarray) -> tuple[float, float, float, int]:
@@ -147,23 +179,32 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         for col, name in {**END, **TOTAL}.items():
             mean, lo, hi, n = mean_ci(group[col])
             rows.append({"setting": setting, "outcome": col, "label": name, "mean": mean, "ci_low": lo,
-                         "ci_high": hi, "n": n})
+                         "ci_high": hi, "n": n, **posterior_spread(group[col], group[DRAW])})
     return pd.DataFrame(rows)
 
 
 def paired_differences(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    base = runs[runs.setting == baseline].set_index(["seed", "replicate"])
+    """Differences from the baseline over runs paired by seed, replicate and posterior draw; with several draws, also
+    their spread across the posterior and the probability of doing better (see the module's docstring)."""
+    pair = ["seed", "replicate", DRAW]
+    base = runs[runs.setting == baseline].set_index(pair)
     rows = []
     for setting, group in runs.groupby("setting", sort=False):
         if setting == baseline:
             continue
-        g = group.set_index(["seed", "replicate"])
+        g = group.set_index(pair)
         common = g.index.intersection(base.index)
+        draws = common.get_level_values(DRAW)
         for col, name in {**END, **TOTAL}.items():
             diff = (g.loc[common, col] - base.loc[common, col]).to_numpy(float)
             mean, lo, hi, n = mean_ci(diff)
+            spread = posterior_spread(diff, draws)
+            effects = pd.Series(diff).groupby(np.asarray(draws)).mean()
+            sign = BETTER.get(col, 1)
+            p = float((sign * effects > 0).mean() + 0.5 * (effects == 0).mean()) if spread["draws"] > 1 else np.nan
             rows.append({"setting": setting, "baseline": baseline, "outcome": col, "label": name, "difference": mean,
-                         "ci_low": lo, "ci_high": hi, "n_pairs": n})
+                         "ci_low": lo, "ci_high": hi, "n_pairs": n, **spread,
+                         "p_better" if col in BETTER else "p_higher": p})
     return pd.DataFrame(rows)
 
 
@@ -220,19 +261,22 @@ def plot_differences(diffs: pd.DataFrame, baseline: str, path: Path) -> None:
             "mean_stress", "leader_turnover", "stp_maturity_mean"]
     settings = list(dict.fromkeys(diffs.setting))
     colours = _colours(settings)
+    posterior = "draws" in diffs and diffs.draws.max() > 1
+    lo, hi = ("post_low", "post_high") if posterior else ("ci_low", "ci_high")
     fig, axes = plt.subplots(3, 3, figsize=(15, 11))
     for ax, col in zip(axes.flat, cols, strict=True):
         d = diffs[diffs.outcome == col].set_index("setting").loc[settings]
         y = np.arange(len(settings))
-        ax.errorbar(d.difference, y, xerr=[d.difference - d.ci_low, d.ci_high - d.difference], fmt="none",
-                    ecolor="k", capsize=3)
+        ax.errorbar(d.difference, y, xerr=[(d.difference - d[lo]).clip(lower=0), (d[hi] - d.difference).clip(lower=0)],
+                    fmt="none", ecolor="k", capsize=3)
         ax.scatter(d.difference, y, c=[colours[s] for s in settings], s=40, zorder=3)
         ax.axvline(0.0, color="grey", lw=1, ls="--")
         ax.set_yticks(y, settings, fontsize=8)
         ax.set_xlabel("difference from the baseline (unit of the title)", fontsize=8)
         ax.set_title({**END, **TOTAL}[col], fontsize=10)
         ax.grid(alpha=0.3, axis="x")
-    fig.suptitle(f"Paired differences from the baseline ({baseline}): mean and 95 % interval")
+    fig.suptitle(f"Paired differences from the baseline ({baseline}): mean and 95 % interval "
+                 + ("across the posterior draws (parameter uncertainty)" if posterior else "(chance only)"))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -336,10 +380,16 @@ def envelope_lines(sweep: Path) -> list[str]:
 
 def write_report(out: Path, sweep: Path, summary: pd.DataFrame, diffs: pd.DataFrame, baseline: str,
                  settings: list[str], n_runs: int, keys: list[str], figures: list[str]) -> Path:
+    draws = int(summary.draws.max()) if "draws" in summary else 1
+    posterior = draws > 1
+    lo_col, hi_col = ("post_low", "post_high") if posterior else ("ci_low", "ci_high")
+    what = (f"as mean [95 % interval across {draws} posterior draws: parameter uncertainty, chance averaged over each "
+            "draw's replicates]" if posterior else
+            "as mean [95 % confidence interval over runs: chance only, at one parameter set]")
     lines = [f"# Sweep report: {sweep.name}", "",
              f"{n_runs} finished runs from `{sweep}`; {len(settings)} setting(s) varying "
              f"{', '.join(f'`{k}`' for k in keys) or 'nothing'}. Values are at the end of the run (totals over the run "
-             "for event counts), as mean [95 % confidence interval] over runs.", "", *envelope_lines(sweep), ""]
+             f"for event counts), {what}.", "", *envelope_lines(sweep), ""]
     main = ["perf_true", "perf_reported", "perf_gap", "aggregate_deficit", "ccg_trust_in_nhse", "n_alliances",
             "mean_stress", "leader_turnover", "stp_maturity_mean"]
     table = summary[summary.outcome.isin(main)]
@@ -347,23 +397,34 @@ def write_report(out: Path, sweep: Path, summary: pd.DataFrame, diffs: pd.DataFr
     lines.append("|---|" + "---|" * len(settings))
     for col in main:
         row = table[table.outcome == col].set_index("setting")
-        cells = [f"{row.loc[s, 'mean']:.3g} [{row.loc[s, 'ci_low']:.3g}, {row.loc[s, 'ci_high']:.3g}]" for s in settings]
+        cells = [f"{row.loc[s, 'mean']:.3g} [{row.loc[s, lo_col]:.3g}, {row.loc[s, hi_col]:.3g}]" for s in settings]
         lines.append(f"| {({**END, **TOTAL})[col]} | " + " | ".join(cells) + " |")
     lines += ["", f"n per setting: {', '.join(str(int(x)) for x in summary.groupby('setting', sort=False).n.max())}", ""]
     if not diffs.empty:
-        lines += [f"Paired differences from the baseline **{baseline}** (runs paired by seed and replicate; an interval "
-                  "that excludes 0 marks a difference the replications resolve):", ""]
-        d = diffs[diffs.outcome.isin(main)]
         others = [s for s in settings if s != baseline]
+        d = diffs[diffs.outcome.isin(main)]
+        if posterior:
+            lines += [f"Paired differences from the baseline **{baseline}** (runs paired by seed, replicate and "
+                      "posterior draw). Each cell: mean difference [95 % interval of the draws' effects across the "
+                      "posterior]; P = probability across the posterior that the style does better than the baseline "
+                      "(higher, for alliances and reported performance); par = share of the variance of the paired "
+                      "differences due to parameters rather than chance.", ""]
+        else:
+            lines += [f"Paired differences from the baseline **{baseline}** (runs paired by seed and replicate; an "
+                      "interval that excludes 0 marks a difference the replications resolve; chance only):", ""]
         lines.append("| outcome | " + " | ".join(others) + " |")
         lines.append("|---|" + "---|" * len(others))
         for col in main:
             row = d[d.outcome == col].set_index("setting")
             cells = []
             for s in others:
-                mark = "" if row.loc[s, "ci_low"] <= 0 <= row.loc[s, "ci_high"] else " *"
-                cells.append(f"{row.loc[s, 'difference']:+.3g} [{row.loc[s, 'ci_low']:+.3g}, "
-                             f"{row.loc[s, 'ci_high']:+.3g}]{mark}")
+                r = row.loc[s]
+                mark = "" if r[lo_col] <= 0 <= r[hi_col] else " *"
+                cell = f"{r.difference:+.3g} [{r[lo_col]:+.3g}, {r[hi_col]:+.3g}]{mark}"
+                if posterior:
+                    p = r.get("p_better") if col in BETTER else r.get("p_higher")
+                    cell += f"; P {p:.2f}; par {r.share_parameters:.0%}"
+                cells.append(cell)
             lines.append(f"| {({**END, **TOTAL})[col]} | " + " | ".join(cells) + " |")
         lines += ["", "`*`: the 95 % interval excludes zero.", ""]
     for fig in figures:

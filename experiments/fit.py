@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from abm.config import BehaviourConfig, Config, RegimeConfig
+from abm.config import BehaviourConfig, Config, RegimeConfig, with_values
 from experiments import targets
 
 REPLAY = ["scenario=england_2013", "months=72", "write_organisations=false"]   # April 2013 to April 2019
@@ -59,14 +59,6 @@ def free_parameters() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def with_values(config: Config, values: dict[str, float]) -> Config:
-    """A copy of ``config`` with ``group.name`` parameters set (whole-number parameters rounded)."""
-    groups: dict[str, dict] = {}
-    for name, value in values.items():
-        group, key = name.split(".", 1)
-        current = getattr(getattr(config, group), key)
-        groups.setdefault(group, {})[key] = int(round(value)) if isinstance(current, int) else float(value)
-    return replace(config, **{g: replace(getattr(config, g), **kv) for g, kv in groups.items()})
 
 
 def _end(period: str) -> str:

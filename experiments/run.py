@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.name not in presets:
         print(f"error: experiment={args.name!r} is not allowed; choose one of: {', '.join(presets)}", file=sys.stderr)
         return 2
-    if args.name == "sensitivity":
+    if args.name in ("sensitivity", "contrast"):
         from experiments import sensitivity
-        return sensitivity.main(overrides + ([f"--jobs={args.jobs}"] if args.jobs else []))
+        return sensitivity.main([f"--preset={args.name}", *overrides] + ([f"--jobs={args.jobs}"] if args.jobs else []))
     if args.jobs < 1:
         print(f"error: --jobs={args.jobs} must be at least 1", file=sys.stderr)
         return 2

@@ -25,27 +25,40 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import delayed  # noqa: E402
 
-from abm.compose import compose  # noqa: E402
-from abm.config import Config, ConfigError  # noqa: E402
+from abm.compose import compose, regulator_preset  # noqa: E402
+from abm.config import Config, ConfigError, with_values  # noqa: E402
 from abm.model import CommissioningModel  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
 
-
-def with_values(config: Config, names: list[str], values: np.ndarray) -> Config:
-    """A copy of ``config`` with ``group.name`` parameters set to ``values`` (integers kept integer)."""
-    groups: dict[str, dict] = {}
-    for name, value in zip(names, values, strict=True):
-        group, key = name.split(".", 1)
-        current = getattr(getattr(config, group), key)
-        groups.setdefault(group, {})[key] = int(round(value)) if isinstance(current, int) else float(value)
-    return replace(config, **{g: replace(getattr(config, g), **kv) for g, kv in groups.items()})
+TOP = 25      # parameters shown per outcome in indices.png (all are in indices.csv)
 
 
-def outcomes_of(config: Config, outcomes: list[str]) -> dict[str, float]:
+def outcomes_of(config: Config, outcomes: list[str], contrast: list[str] | None = None) -> dict[str, float]:
+    """End-of-run outcomes of ``config``; with a ``contrast`` [A, B], the paired difference A minus B (each style's
+    preset logic, everything else, seed and replicate included, the same)."""
+    if contrast:
+        a, b = (outcomes_of(replace(config, regulator=regulator_preset(style)), outcomes) for style in contrast)
+        return {o: a[o] - b[o] for o in outcomes}
     model = CommissioningModel(config).run()
     last = model.recorder.rows[-1]
     return {o: float(last[o]) for o in outcomes}
+
+
+def sign_deciders(x: np.ndarray, y: np.ndarray, names: list[str], bounds: list[list[float]]) -> pd.DataFrame:
+    """For a contrast: how far each parameter moves the chance that the contrast is positive, from the lowest to the
+    highest third of its range (share of samples with a positive contrast in each third)."""
+    rows = []
+    positive = y > 0
+    for i, name in enumerate(names):
+        lo, hi = bounds[i]
+        u = (x[:, i] - lo) / (hi - lo) if hi > lo else np.zeros(len(x))
+        low, high = positive[u < 1 / 3], positive[u > 2 / 3]
+        rows.append({"parameter": name, "p_positive_low": float(low.mean()) if len(low) else np.nan,
+                     "p_positive_high": float(high.mean()) if len(high) else np.nan})
+    out = pd.DataFrame(rows)
+    out["shift"] = out.p_positive_high - out.p_positive_low
+    return out.reindex(out["shift"].abs().sort_values(ascending=False).index)
 
 
 def sample(method: str, problem: dict, n: int, seed: int) -> np.ndarray:
@@ -78,12 +91,13 @@ def plot(indices: pd.DataFrame, method: str, path: Path) -> None:
     outcomes = list(dict.fromkeys(indices.outcome))
     cols = 2 if len(outcomes) > 1 else 1
     rows = int(np.ceil(len(outcomes) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 0.35 * len(indices.parameter.unique()) * rows + 2 * rows),
+    shown_n = min(TOP, indices.parameter.nunique())
+    fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 0.35 * shown_n * rows + 2 * rows),
                              squeeze=False)
     shown = ("mu_star",) if method == "morris" else ("S1", "ST")
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         d = indices[indices.outcome == outcome]
-        order = d[d["index"] == shown[-1]].sort_values("value").parameter.tolist()
+        order = d[d["index"] == shown[-1]].sort_values("value").parameter.tolist()[-TOP:]
         y = np.arange(len(order))
         for k, idx in enumerate(shown):
             v = d[d["index"] == idx].set_index("parameter").loc[order]
@@ -107,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2, help="parallel workers (default 2)")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--preset", default="sensitivity", help="experiment preset (sensitivity or contrast)")
     args, overrides = ap.parse_known_args(argv)
-    overrides = ["+experiment=sensitivity", *overrides]
+    overrides = [f"+experiment={args.preset}", *overrides]
     precheck(overrides)
     config = compose(overrides)
     spec = config.sensitivity
@@ -121,8 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         print(f"error: --jobs={args.jobs} must be at least 1", file=sys.stderr)
         return 2
-    names = [p.name for p in spec.parameters]
-    problem = {"num_vars": len(names), "names": names, "bounds": [[p.low, p.high] for p in spec.parameters]}
+    if spec.assumptions:
+        from experiments.fit import free_parameters
+        free = free_parameters()
+        names, bounds = free.name.tolist(), free[["low", "high"]].to_numpy().tolist()
+    else:
+        names, bounds = [p.name for p in spec.parameters], [[p.low, p.high] for p in spec.parameters]
+    problem = {"num_vars": len(names), "names": names, "bounds": bounds}
     try:
         x = sample(spec.method, problem, spec.n, config.seed)
     except (ValueError, ConfigError) as exc:
@@ -131,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path("outputs/experiments/sensitivity") / f"{spec.method}-n{spec.n}"
     print(f"sensitivity ({spec.method}): {len(x)} runs of {config.scenario.name}, {len(names)} parameters",
           file=sys.stderr)
-    results = run_parallel((delayed(outcomes_of)(with_values(config, names, row), spec.outcomes) for row in x),
+    samples = [with_values(config, dict(zip(names, row, strict=True))) for row in x]
+    contrast = list(spec.contrast)
+    results = run_parallel((delayed(outcomes_of)(cfg, spec.outcomes, contrast) for cfg in samples),
                            args.jobs, "sensitivity")
     y = pd.DataFrame(results)
     out.mkdir(parents=True, exist_ok=True)
@@ -146,11 +168,31 @@ def main(argv: list[str] | None = None) -> int:
     for o in spec.outcomes:
         d = indices[(indices.outcome == o) & (indices["index"] == key)].sort_values("value", ascending=False)
         top.append(f"| {o} | " + ", ".join(f"{r.parameter} ({r.value:.3g})" for r in d.head(3).itertuples()) + " |")
-    (out / "report.md").write_text("\n".join([
-        f"# Sensitivity analysis ({spec.method}, n={spec.n}, {len(x)} runs)", "",
-        f"Scenario `{config.scenario.name}`, style `{config.regulator.name}`, {config.months} months, seed "
-        f"{config.seed}, replicate {config.replicate} for every sample. Index: `{key}`.", "", *top, "",
-        "![indices.png](indices.png)", "", "Files: `samples.parquet`, `indices.csv`.", ""]))
+    what = (f"the paired difference `{contrast[0]}` minus `{contrast[1]}` (both presets' logic, the same seed and "
+            "replicate, 2 runs a sample)" if contrast else f"style `{config.regulator.name}`")
+    lines = [f"# Sensitivity analysis ({spec.method}, n={spec.n}, {len(x)} samples, "
+             f"{len(x) * (2 if contrast else 1)} runs)", "",
+             f"Scenario `{config.scenario.name}`, {what}, {config.months} months, seed {config.seed}, replicate "
+             f"{config.replicate} for every sample; {len(names)} parameters"
+             + (" (every numeric assumption of behaviour and regime, uniform over its prior: experiments/fit.py)"
+                if spec.assumptions else "") + f". Index: `{key}`.", "", *top, ""]
+    if contrast:
+        lines += ["## The sign of the contrast", ""]
+        for o in spec.outcomes:
+            v = y[o].to_numpy(float)
+            deciders = sign_deciders(x, v, names, bounds)
+            deciders.assign(outcome=o).to_csv(out / f"sign_{o}.csv", index=False)
+            lines += [f"`{o}`: {contrast[0]} minus {contrast[1]} is positive in {np.mean(v > 0):.0%} of samples "
+                      f"(mean {v.mean():+.4g}, 5-95 % {np.quantile(v, 0.05):+.4g} to {np.quantile(v, 0.95):+.4g}). "
+                      "Parameters that decide the sign (share of samples with a positive contrast in the lowest and "
+                      "highest third of the parameter's range):", "",
+                      "| parameter | P(positive), low third | P(positive), high third | shift |", "|---|---|---|---|"]
+            for r in deciders.head(8).itertuples():
+                lines.append(f"| `{r.parameter}` | {r.p_positive_low:.2f} | {r.p_positive_high:.2f} | {r.shift:+.2f} |")
+            lines.append("")
+    lines += ["![indices.png](indices.png)", "", "Files: `samples.parquet`, `indices.csv`"
+              + (", `sign_<outcome>.csv`" if contrast else "") + ".", ""]
+    (out / "report.md").write_text("\n".join(lines))
     print(f"report: {(out / 'report.md').resolve()}")
     return 0
 

@@ -41,8 +41,8 @@ def test_every_experiment_preset_and_every_job_it_plans_is_valid(preset):
     assert cfg.experiment.name == preset
     sweep_dir, jobs = plan(preset, [])
     assert sweep_dir == Path("outputs/experiments") / preset
-    if preset == "sensitivity":
-        assert cfg.sensitivity.parameters and cfg.sensitivity.outcomes
+    if preset in ("sensitivity", "contrast"):
+        assert (cfg.sensitivity.parameters or cfg.sensitivity.assumptions) and cfg.sensitivity.outcomes
         return
     assert len(jobs) >= 20
     for job in jobs[:: max(1, len(jobs) // 15)]:

@@ -1,0 +1,66 @@
+"""The shipped posterior: ``abm/data/posterior.csv``, equally weighted draws of the calibrated parameters.
+
+``python -m experiments.calibrate --ship`` writes it (ABC-SMC against observed England up to March 2016, see
+``docs/ODD.md`` section 8). The schema's defaults of the calibrated parameters are the mean of these draws, so a plain
+run uses the posterior mean; ``posterior.draw=K`` runs draw K and ``posterior.best=true`` the draw whose replay came
+closest to the observations (one replicate each, so "closest" is partly luck: a quick look, not an estimate).
+A calibrated parameter set explicitly to something other than its default keeps that value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from abm.config import CHANGEABLE, Config, ConfigError, with_values
+
+FILE = "posterior.csv"
+
+
+@cache
+def table() -> pd.DataFrame | None:
+    """The shipped draws (one row per draw: ``draw``, the parameters, ``distance``), or None if none is shipped."""
+    path = resources.files("abm.data").joinpath(FILE)
+    if not path.is_file():
+        return None
+    with path.open("rb") as fh:
+        return pd.read_csv(fh)
+
+
+def parameters() -> list[str]:
+    """Names (``group.name``) of the calibrated parameters in the shipped posterior."""
+    t = table()
+    return [] if t is None else [c for c in t.columns if c not in ("draw", "distance")]
+
+
+def _default(name: str):
+    group, key = name.split(".", 1)
+    schema = CHANGEABLE[group]
+    return getattr(schema(), key) if key in {f.name for f in fields(schema)} else None
+
+
+def apply(config: Config) -> Config:
+    """``config`` with the calibrated parameters of the chosen draw (unchanged for the posterior mean)."""
+    chosen = config.posterior
+    if chosen.draw < 0 and not chosen.best:
+        return config
+    t = table()
+    if t is None or t.empty:
+        raise ConfigError(f"posterior.draw={chosen.draw} needs abm/data/{FILE}, which is not shipped; "
+                          "allowed: posterior.draw=-1")
+    if chosen.best:
+        row = t.loc[t.distance.idxmin()]
+    elif chosen.draw >= len(t):
+        raise ConfigError(f"posterior.draw={chosen.draw} is out of range; allowed: -1 (the posterior mean) or "
+                          f"0..{len(t) - 1}")
+    else:
+        row = t.iloc[chosen.draw]
+    values = {}
+    for name in parameters():
+        group, key = name.split(".", 1)
+        if getattr(getattr(config, group), key) == _default(name):      # not set by hand
+            values[name] = float(row[name])
+    return with_values(config, values)

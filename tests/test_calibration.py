@@ -1,0 +1,199 @@
+"""Calibration: what is fitted and how far a replay is from England, the ABC-SMC run (smoke budget, resume, Dask),
+the shipped posterior and the parameter uncertainty of the experiments' results."""
+
+from dataclasses import fields, replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from abm import posterior
+from abm.compose import compose
+from abm.config import CHANGEABLE, BehaviourConfig, Config, ConfigError, RegimeConfig
+from abm.run import simulate
+from experiments import calibrate, fit, targets
+from experiments.compare import paired_differences, posterior_spread
+
+
+# --- what is fitted -----------------------------------------------------------------------------------------------
+def test_free_parameters_are_the_numeric_assumptions_with_priors_inside_their_ranges():
+    free = fit.free_parameters().set_index("name")
+    declared = {f"{g}.{f.name}": f for g, s in (("behaviour", BehaviourConfig), ("regime", RegimeConfig))
+                for f in fields(s)}
+    assert len(free) > 50
+    for name, row in free.iterrows():
+        meta = declared[name].metadata
+        assert meta["provenance"] == "assumption", name
+        assert meta["lo"] <= row.low < row.high <= meta["hi"], name
+        assert row.low <= row["default"] <= row.high, name
+    assert "behaviour.target" not in free.index            # a source-number is not free
+    assert "behaviour.cost_drift" not in free.index        # nor is a calibrated one
+
+
+def test_fit_rows_end_by_march_2016_or_set_a_parameter_and_the_rest_are_held_out():
+    obs = fit.observations()
+    assert set(obs.use) == {"fit", "held out"}
+    for r in obs.itertuples():
+        early = fit._end(r.period) <= fit.FIT_UNTIL
+        assert (r.use == "fit") == (early or (r.measure, r.period) in targets.FIT), r
+    assert (obs.use == "held out").sum() >= 10
+    assert not set(obs.measure) & set(targets.NOT_MODELLED)
+
+
+def test_distance_is_zero_on_the_observations_and_grows_with_the_error():
+    obs = fit.observations()
+    exact = dict(zip(obs.key, obs.real, strict=True))
+    assert fit.distance(exact) == 0.0
+    off = dict(exact)
+    first = obs[obs.use == "fit"].iloc[0]
+    off[first.key] = first.real + first.scale               # one fit row a tolerance away
+    further = dict(off, **{first.key: first.real + 2 * first.scale})
+    assert 0.0 < fit.distance(off) < fit.distance(further)
+    held = obs[obs.use == "held out"].iloc[0]
+    assert fit.distance(dict(exact, **{held.key: held.real * 5 + 50})) == 0.0    # held-out rows do not count
+    missing = dict(exact)
+    del missing[first.key]
+    assert fit.distance(missing) == pytest.approx(fit.MISSING / np.sqrt((obs.use == "fit").sum()))
+
+
+def test_settings_take_the_budget_and_refuse_anything_else():
+    smoke = calibrate.settings(["calibrate.budget=smoke"])
+    assert smoke.population == calibrate.BUDGETS["smoke"]["population"]
+    assert calibrate.settings(["calibrate.budget=smoke", "calibrate.population=5"]).population == 5
+    for bad in (["regulator=stick"], ["calibrate.bogus=1"], ["calibrate.budget=huge"], ["calibrate.population=-1"]):
+        with pytest.raises(ConfigError):
+            calibrate.settings(bad)
+
+
+def test_resampling_follows_the_weights():
+    particles = pd.DataFrame({"x": [0.0, 1.0, 2.0]})
+    draws = calibrate.resample(particles, np.array([0.0, 0.25, 0.75]), 400, seed=1)
+    assert len(draws) == 400 and 0.0 not in set(draws.x)
+    assert (draws.x == 2.0).mean() == pytest.approx(0.75, abs=0.01)
+
+
+# --- the ABC-SMC run ----------------------------------------------------------------------------------------------
+def _chosen(k: int = 2) -> pd.DataFrame:
+    free = fit.free_parameters().set_index("name")
+    return free.loc[["behaviour.initial_deficit_share", "behaviour.allocation_growth"][:k]].reset_index()
+
+
+@pytest.mark.slow
+def test_a_calibration_resumes_from_its_database_without_losing_generations(tmp_path):
+    cfg = calibrate.settings(["calibrate.budget=smoke", "calibrate.population=4", "calibrate.generations=1"])
+    first = calibrate.calibrate(cfg, _chosen(), 2, tmp_path)
+    assert first.n_populations == 1
+    before, w_before = first.get_distribution(t=0)
+    # started again (as after a kill) with more generations asked for: it carries on from the database
+    again = calibrate.calibrate(replace(cfg, generations=2), _chosen(), 2, tmp_path)
+    assert again.n_populations == 2
+    after, w_after = again.get_distribution(t=0)
+    pd.testing.assert_frame_equal(before, after)
+    np.testing.assert_array_equal(w_before, w_after)
+    eps = again.get_all_populations().query("t >= 0").epsilon.to_numpy()
+    assert eps[1] <= eps[0]
+
+
+@pytest.mark.slow
+def test_the_dask_sampler_runs_the_same_calibration_on_a_local_cluster(tmp_path):
+    pytest.importorskip("distributed")
+    cfg = calibrate.settings(["calibrate.budget=smoke", "calibrate.population=4", "calibrate.generations=1",
+                              "calibrate.sampler=dask"])
+    history = calibrate.calibrate(cfg, _chosen(1), 2, tmp_path)
+    particles, weights = history.get_distribution()
+    assert len(particles) == 4 and np.isclose(weights.sum(), 1.0)
+    lo, hi = _chosen(1).low[0], _chosen(1).high[0]
+    assert particles.iloc[:, 0].between(lo, hi).all()
+
+
+@pytest.mark.slow
+def test_the_smoke_budget_writes_a_complete_calibration(tmp_path):
+    assert calibrate.main(["calibrate.budget=smoke", "--out", str(tmp_path)]) == 0
+    for name in ("screening.csv", "screening.png", "abc.db", "posterior.parquet", "pairs.png", "predictive.png",
+                 "predictive.csv", "report.md"):
+        assert (tmp_path / name).is_file(), name
+    post = pd.read_parquet(tmp_path / "posterior.parquet")
+    screening = pd.read_csv(tmp_path / "screening.csv")
+    chosen = screening[screening.calibrated].name.tolist()
+    assert chosen and list(post.columns[: len(chosen)]) == chosen
+    assert np.isclose(post.weight.sum(), 1.0) and (post.distance >= 0).all()
+    bounds = screening.set_index("name")
+    for name in chosen:
+        assert post[name].between(bounds.loc[name, "low"], bounds.loc[name, "high"]).all()
+    report = (tmp_path / "report.md").read_text()
+    assert "held out" in report and "posterior" in report
+    pred = pd.read_csv(tmp_path / "predictive.csv")
+    assert set(pred.arm) == {"posterior", "assumed"}
+
+
+# --- the shipped posterior ----------------------------------------------------------------------------------------
+shipped = pytest.mark.skipif(posterior.table() is None, reason="no posterior shipped")
+
+
+@shipped
+def test_the_schema_defaults_are_the_shipped_posterior_mean():
+    t = posterior.table()
+    assert len(t) >= 16 and posterior.parameters()
+    for name in posterior.parameters():
+        group, key = name.split(".", 1)
+        default = getattr(CHANGEABLE[group](), key)
+        assert default == pytest.approx(t[name].mean(), rel=0.01, abs=1e-4), name
+        field = {f.name: f for f in fields(CHANGEABLE[group])}[key]
+        assert field.metadata["provenance"] == "calibrated", name
+
+
+@shipped
+def test_a_draw_sets_the_calibrated_parameters_and_keeps_values_set_by_hand():
+    t = posterior.table()
+    name = posterior.parameters()[0]
+    group, key = name.split(".", 1)
+    cfg = posterior.apply(compose(["posterior.draw=3"]))
+    assert getattr(getattr(cfg, group), key) == pytest.approx(t[name][3])
+    assert posterior.apply(Config()) == Config()                       # the posterior mean: nothing to change
+    by_hand = compose(["posterior.draw=3", f"{name}={0.5 * getattr(getattr(Config(), group), key)}"])
+    assert getattr(getattr(posterior.apply(by_hand), group), key) == getattr(getattr(by_hand, group), key)
+    best = posterior.apply(compose(["posterior.best=true"]))
+    assert getattr(getattr(best, group), key) == pytest.approx(t.loc[t.distance.idxmin(), name])
+    with pytest.raises(ConfigError, match="out of range"):
+        posterior.apply(compose([f"posterior.draw={len(t)}"]))
+
+
+@shipped
+def test_a_run_at_a_draw_records_the_draws_values():
+    name = posterior.parameters()[0]
+    tables = simulate(compose(["scenario=small", "months=3", "write_organisations=false", "posterior.draw=1"]))
+    assert tables["model"][name].iloc[0] == pytest.approx(posterior.table()[name][1])
+    assert (tables["model"]["posterior.draw"] == 1).all()
+
+
+# --- parameter uncertainty in the results --------------------------------------------------------------------------
+def test_variance_shares_separate_parameters_from_chance():
+    rng = np.random.default_rng(0)
+    draws = np.repeat(np.arange(20), 5)
+    by_draw = rng.normal(0, 1, 20)[draws]
+    chance = rng.normal(0, 1, 100)
+    assert posterior_spread(by_draw + 0.01 * chance, draws)["share_parameters"] > 0.95
+    assert posterior_spread(0.01 * by_draw + chance, draws)["share_parameters"] < 0.1
+    one = posterior_spread(chance, np.zeros(100))
+    assert one["draws"] == 1 and np.isnan(one["post_low"])
+
+
+def test_probability_of_doing_better_counts_draws_on_the_better_side():
+    rows = []
+    for draw in range(10):
+        for rep in range(2):
+            base = {"seed": 0, "replicate": rep, "posterior.draw": draw, "run_id": f"b{draw}{rep}"}
+            rows.append({**base, "setting": "as_was", "perf_true": 0.8, "mean_stress": 0.5})
+            # the style raises true performance in 7 draws of 10 and always lowers stress
+            rows.append({**base, "run_id": f"s{draw}{rep}", "setting": "carrot",
+                         "perf_true": 0.8 + (0.01 if draw < 7 else -0.01), "mean_stress": 0.4})
+    runs = pd.DataFrame(rows)
+    from experiments.compare import END, TOTAL
+    for col in {**END, **TOTAL}:
+        if col not in runs:
+            runs[col] = 0.0
+    d = paired_differences(runs, "as_was").set_index("outcome")
+    assert d.loc["perf_true", "p_better"] == pytest.approx(0.7)
+    assert d.loc["mean_stress", "p_better"] == pytest.approx(1.0)      # lower stress is better
+    assert d.loc["perf_true", "post_low"] < 0 < d.loc["perf_true", "post_high"]
+    assert d.loc["perf_true", "share_parameters"] == pytest.approx(1.0)
