@@ -44,10 +44,12 @@ def provenance_of(source: str, choices: tuple | None) -> str:
 
 
 def p(default: Any, lo: float | None = None, hi: float | None = None, source: str = "assumption",
-      doc: str = "", choices: tuple[str, ...] | None = None, provenance: str | None = None):
-    """A parameter: default value plus the metadata used by validation and by the ODD table."""
+      doc: str = "", choices: tuple[str, ...] | None = None, provenance: str | None = None,
+      assumed: float | None = None):
+    """A parameter: default value plus the metadata used by validation and by the ODD table. ``assumed`` is the value
+    a calibrated parameter was assumed to have before (its prior is centred there: ``experiments.fit``)."""
     meta = {"lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices, "boolean": isinstance(default, bool),
-            "provenance": provenance or provenance_of(source, choices)}
+            "provenance": provenance or provenance_of(source, choices), "assumed": assumed}
     return field(default=default, metadata=meta)
 
 
@@ -128,9 +130,11 @@ class InstitutionsConfig:
 @dataclass
 class BehaviourConfig:
     # --- demand, money and performance
-    demand_growth: float = p(0.03, 0.0, 0.15, "assumption: seed 004 L168 gives admissions growth of 2.2 % a year; 3 % "
-                                              "adds acuity (seed 003 L808)",
-                             doc="annual growth of demand for provider care")
+    demand_growth: float = p(0.02917, 0.0, 0.15,
+                             "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.03; "
+                             "assumption: seed 004 L168 gives admissions growth of 2.2 % a year; 3 % adds acuity "
+                             "(seed 003 L808))",
+                             doc="annual growth of demand for provider care", assumed=0.03)
     allocation_growth: float = p(0.018, 0.0, 0.15, "seed 004 L110, L117",
                                  doc="annual growth of CCG allocations (below demand growth)")
     social_care_cut: float = p(0.02, 0.0, 0.2, "seed 004 L165",
@@ -156,8 +160,10 @@ class BehaviourConfig:
     distress_threshold: float = p(0.25, 0.0, 5.0, "assumption",
                                   doc="cumulative debt, in years of income, beyond which central distress funding "
                                       "covers a third of the excess a year")
-    capacity_headroom: float = p(0.97, 0.5, 1.5, "seed 004 L117",
-                                 doc="mean initial provider capacity relative to demand")
+    capacity_headroom: float = p(0.961, 0.5, 1.5,
+                                 "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.97; "
+                                 "seed 004 L117)",
+                                 doc="mean initial provider capacity relative to demand", assumed=0.97)
     perf_adjust_rate: float = p(0.15, 0.01, 1.0, "assumption", doc="monthly speed at which true performance moves to its level")
     load_sensitivity: float = p(1.2, 0.0, 5.0, "seed 004 L117, L134",
                                 doc="loss of true performance per unit of demand above capacity")
@@ -194,16 +200,20 @@ class BehaviourConfig:
                            doc="monthly trust gain from successful joint work (scaled by room to grow)")
     trust_loss_sanction: float = p(0.3, 0.0, 1.0, "seed 003 L1030; seed 000 L253",
                                    doc="share of trust lost by a sanctioned body in its sanctioner, at full severity")
-    trust_loss_conflict: float = p(0.08, 0.0, 1.0, "seed 003 L808, L1024",
-                                   doc="share of trust lost in a month of conflict (disputes, fines)")
+    trust_loss_conflict: float = p(0.08793, 0.0, 1.0,
+                                   "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.08; "
+                                   "seed 003 L808, L1024)",
+                                   doc="share of trust lost in a month of conflict (disputes, fines)", assumed=0.08)
     trust_loss_threat: float = p(0.2, 0.0, 1.0, "seed 003 L784, L1030",
                                  doc="share of trust lost under a tendering or decommissioning threat")
     la_memory: float = p(0.3, 0.0, 1.0, "seed 003 L422",
                          doc="local authorities rebuild trust at this fraction of the NHS rate")
     personal_trust: float = p(0.4, 0.0, 1.0, "seed 003 L868; seed 004 L172",
                               doc="share of trust held by the leader and lost when the leader changes")
-    trust_threshold: float = p(0.6, 0.0, 1.0, "seed 003 L992, L1258",
-                               doc="trust above which partners share information and risk")
+    trust_threshold: float = p(0.6566, 0.0, 1.0,
+                               "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.6; "
+                               "seed 003 L992, L1258)",
+                               doc="trust above which partners share information and risk", assumed=0.6)
     # --- peers
     peer_look_rate: float = p(0.93, 0.0, 1.0, "derived: seed 002 L92, “Almost everyone (93%) indicated they were "
                                               "finding out what other CCGs were doing”, read as a yearly chance",
@@ -278,20 +288,31 @@ class BehaviourConfig:
     investment_effect: float = p(0.15, 0.0, 1.0, "seed 004 L101-102, L110",
                                  doc="maturity gain per GBP 100m invested in an STP")
     # --- functional forms: numbers that shape the rules (assumptions unless a source states the number)
-    perf_baseline: float = p(0.985, 0.5, 1.0, "assumption (performance with spare capacity)",
-                             doc="performance level with demand at or below the load knee and nothing else pressing")
-    load_knee: float = p(0.95, 0.5, 1.5, "assumption", doc="load (demand over capacity) above which performance falls")
+    perf_baseline: float = p(0.9833, 0.5, 1.0,
+                             "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.985; "
+                             "assumption (performance with spare capacity))",
+                             doc="performance level with demand at or below the load knee and nothing else pressing",
+                             assumed=0.985)
+    load_knee: float = p(0.948, 0.5, 1.5,
+                         "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.95; "
+                         "assumption)",
+                         doc="load (demand over capacity) above which performance falls", assumed=0.95)
     perf_noise: float = p(0.01, 0.0, 0.1, "assumption", doc="monthly noise in true performance")
     stress_penalty: float = p(0.03, 0.0, 0.5, "assumption", doc="performance lost at full leader stress")
     capacity_penalty: float = p(0.02, 0.0, 0.5, "assumption; seed 000 L174",
                                 doc="performance lost with no management capacity left")
     legitimacy_share: float = p(0.5, 0.0, 1.0, "assumption; Braithwaite and Makkai 1994",
                                 doc="share of effort under pressure that depends on trust in the regulator")
-    breach_margin: float = p(0.05, 0.0, 0.5, "assumption",
-                             doc="how far below the standard reported performance is a breach (fines, tender threats)")
+    breach_margin: float = p(0.05313, 0.0, 0.5,
+                             "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.05; "
+                             "assumption)",
+                             doc="how far below the standard reported performance is a breach (fines, tender threats)",
+                             assumed=0.05)
     fine_conflict: float = p(0.5, 0.0, 1.0, "assumption", doc="conflict of a fined month, as a share of a dispute's")
-    cquin_floor: float = p(0.75, 0.0, 1.0, "assumption (CQUIN mostly earned)",
-                           doc="CQUIN share earned at the lowest quality; all is earned from quality 1 - floor")
+    cquin_floor: float = p(0.7241, 0.0, 1.0,
+                           "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.75; "
+                           "assumption (CQUIN mostly earned))",
+                           doc="CQUIN share earned at the lowest quality; all is earned from quality 1 - floor", assumed=0.75)
     debt_interest: float = p(0.015, 0.0, 0.2, "seed 004 L108: “6% compared with 1.5% for most other trusts”",
                              provenance="source-number", doc="annual interest on debt")
     fsm_interest: float = p(0.06, 0.0, 0.3, "seed 004 L108: “6% compared with 1.5% for most other trusts”",
@@ -306,8 +327,10 @@ class BehaviourConfig:
                                    doc="largest yearly capacity growth of a solvent over-stretched provider (half in deficit)")
     cip_capacity_share: float = p(0.5, 0.0, 1.0, "assumption", doc="share of a savings programme that cuts capacity")
     distress_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which distress funding covers the excess debt")
-    benchmark_width: float = p(2.0, 0.5, 10.0, "assumption",
-                               doc="spreads from the national mean at which a benchmarked domain reaches 0 or 1")
+    benchmark_width: float = p(2.55, 0.5, 10.0,
+                               "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 2.0; "
+                               "assumption)",
+                               doc="spreads from the national mean at which a benchmarked domain reaches 0 or 1", assumed=2.0)
     finance_scale: float = p(10.0, 1.0, 100.0, "assumption",
                              doc="finance domain gained per unit of net margin above plan (0.5 at plan)")
     stability_months: float = p(24.0, 1.0, 120.0, "assumption", doc="tenure at which a leader counts as stable")
@@ -324,7 +347,10 @@ class BehaviourConfig:
                              doc="trust gained in the regulator from support, in units of trust_build")
     inconsistency_trust: float = p(0.5, 0.0, 1.0, "assumption",
                                    doc="trust lost to inconsistent instructions, as a share of a conflict's")
-    trust_floor: float = p(0.3, 0.0, 1.0, "assumption", doc="trust below which partners will not collaborate")
+    trust_floor: float = p(0.273, 0.0, 1.0,
+                           "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.3; "
+                           "assumption)",
+                           doc="trust below which partners will not collaborate", assumed=0.3)
     dissolve_trust: float = p(0.25, 0.0, 1.0, "assumption", doc="mutual trust below which a joint committee dissolves")
     tender_trust: float = p(0.3, 0.0, 1.0, "assumption", doc="trust below which a CCG threatens re-tendering")
     tender_block_months: float = p(12.0, 0.0, 60.0, "assumption", doc="months a tender threat blocks alliances")
@@ -345,7 +371,10 @@ class BehaviourConfig:
     capacity_recovery: float = p(0.1, 0.0, 1.0, "assumption (about a year)",
                                  doc="share of lost management capacity recovered a month")
     peer_gap_scale: float = p(2.0, 0.0, 10.0, "assumption", doc="peer pressure per unit a score lags the peers' mean")
-    stp_stability_months: float = p(36.0, 1.0, 120.0, "assumption", doc="tenure at which a member counts as stable for its STP")
+    stp_stability_months: float = p(44.15, 1.0, 120.0,
+                                    "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 36.0; "
+                                    "assumption)",
+                                    doc="tenure at which a member counts as stable for its STP", assumed=36.0)
     investment_depreciation: float = p(0.1, 0.0, 1.0, "assumption", doc="yearly loss of the effect of past STP investment")
     ics_autonomy: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L192 (freedoms and flexibilities of an ICS)",
                             doc="earned autonomy of the members of an integrated care system")

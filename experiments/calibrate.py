@@ -50,7 +50,7 @@ from experiments.progress import run_parallel  # noqa: E402
 BUDGETS = {
     "smoke": {"trajectories": 1, "max_parameters": 4, "population": 8, "generations": 2, "walltime_minutes": 2.0,
               "predictive_draws": 4},
-    "default": {"trajectories": 6, "max_parameters": 16, "population": 120, "generations": 8,
+    "default": {"trajectories": 6, "max_parameters": 16, "population": 120, "generations": 5,
                 "walltime_minutes": 30.0, "predictive_draws": 40},
     "long": {"trajectories": 20, "max_parameters": 20, "population": 500, "generations": 15,
              "walltime_minutes": 600.0, "predictive_draws": 200},
@@ -107,6 +107,7 @@ def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
             print(f"reusing the screening in {done}", file=sys.stderr)
             table["calibrated"] = table.matters & (table.index < cfg.max_parameters)
             return table
+    started = time.perf_counter()
     problem = {"num_vars": len(free), "names": free.name.tolist(), "bounds": free[["low", "high"]].to_numpy().tolist()}
     x = sample.sample(problem, N=cfg.trajectories, num_levels=4, seed=cfg.seed)
     tasks = [delayed(_screen_one)(dict(zip(problem["names"], row, strict=True))) for row in x]
@@ -120,6 +121,7 @@ def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
     table["matters"] = table.mu_star > chance
     table["chance_sd"] = chance
     table["trajectories"], table["seed"] = cfg.trajectories, cfg.seed
+    table["seconds"] = time.perf_counter() - started
     table["calibrated"] = table.matters & (table.index < cfg.max_parameters)
     table.to_csv(out / "screening.csv", index=False)
     top = table.head(25)[::-1]
@@ -177,9 +179,10 @@ def calibrate(cfg: CalibrateConfig, chosen: pd.DataFrame, jobs: int, out: Path):
     done = 0
     if db.exists():
         previous = pyabc.History(url)
-        same = previous.n_populations > 0 and sorted(previous.get_distribution()[0].columns) == sorted(names)
+        finished = 0 if previous.max_t is None else previous.n_populations     # an empty database: none
+        same = finished > 0 and sorted(previous.get_distribution()[0].columns) == sorted(names)
         if same:
-            done = previous.n_populations
+            done = finished
             abc.load(url, previous.id)
             print(f"resuming {db} after {done} finished generation(s)", file=sys.stderr)
         else:
@@ -214,10 +217,11 @@ def _series_rows() -> list[tuple[str, str]]:
 
 
 def _predict_one(values: dict[str, float], replicate: int, rows: list[tuple[str, str]]) -> dict[str, float]:
+    """The whole replay (2013-2022) at ``values``, the other free parameters at their assumed values."""
     from abm.compose import compose
     from abm.model import CommissioningModel
-    cfg = replace(with_values(compose(["scenario=england_2013", "write_organisations=false"]), values),
-                  replicate=int(replicate))
+    cfg = replace(with_values(compose(["scenario=england_2013", "write_organisations=false"]),
+                              {**fit.assumed_values(), **values}), replicate=int(replicate))
     monthly = CommissioningModel(cfg).run().recorder.model_frame()
     row = pd.Series
     return {fit.key(m, p): float(targets.model_value(row({"measure": m, "period": p}), monthly)) for m, p in rows}
@@ -338,10 +342,20 @@ def judge_rows(pred: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- report -------------------------------------------------------------------------------------------------------
+def predictive_distances(pred: pd.DataFrame, arm: str, use: str) -> np.ndarray:
+    """The distance of each re-run of ``arm`` on the ``use`` rows."""
+    d = pred[pred.arm == arm]
+    keys = d.measure + "@" + d.period
+    return np.array([fit.distance(dict(zip(keys[d.draw == i], d.value[d.draw == i], strict=True)), use)
+                     for i in sorted(d.draw.unique())])
+
+
 def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, history, posterior: pd.DataFrame,
-           judged: pd.DataFrame, seconds: dict[str, float], out: Path) -> None:
+           judged: pd.DataFrame, pred: pd.DataFrame, seconds: dict[str, float], out: Path) -> None:
     pops = history.get_all_populations()
+    abc_min = float(pops.wall_time.sum()) / 60
     pops = pops[pops.t >= 0]
+    screen_min = float(table.seconds.iloc[0]) / 60 if "seconds" in table else seconds["screen"] / 60
     w = posterior.weight.to_numpy()
     lines = [f"# Calibration (budget `{cfg.budget}`)", "",
              "`python -m experiments.calibrate` on the 2013 replay (`scenario=england_2013`, April 2013 to April 2019). "
@@ -349,8 +363,10 @@ def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, hist
              f"the cut-offs were read from; held out: {int((fit.observations().use == 'held out').sum())} later "
              "observations. Distance: root mean square of (model - real) / tolerance over the fit rows "
              "(`experiments/fit.py`).", "",
-             f"Run time: screening {seconds['screen'] / 60:.1f} min, ABC-SMC {seconds['abc'] / 60:.1f} min, "
-             f"predictive {seconds['predictive'] / 60:.1f} min ({cfg.sampler} sampler).", "",
+             f"Run time (wall clock, this machine): screening {screen_min:.1f} min, ABC-SMC {abc_min:.1f} min "
+             f"(summed over the generations in `abc.db`), posterior predictive {seconds['predictive'] / 60:.1f} min; "
+             f"{cfg.sampler} sampler. This call took {sum(seconds.values()) / 60:.1f} min (a reused screening and "
+             "resumed generations cost nothing again).", "",
              "## Screening", "",
              f"Morris, {cfg.trajectories} trajectories over {len(table)} assumption parameters "
              f"({cfg.trajectories * (len(table) + 1)} replays). **{int(table.matters.sum())} parameters matter** "
@@ -384,6 +400,13 @@ def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, hist
         lines.append(f"- **{use}** rows passing their tolerance (predictive mean): posterior "
                      f"{int(d.posterior_pass.sum())} of {len(d)}, assumed values {int(d.assumed_pass.sum())} of "
                      f"{len(d)}.")
+    for use in ("fit", "held out"):
+        cells = []
+        for arm in ("posterior", "assumed"):
+            d = predictive_distances(pred, arm, use)
+            cells.append(f"{arm} {d.mean():.2f} [{np.quantile(d, 0.05):.2f}, {np.quantile(d, 0.95):.2f}]")
+        lines.append(f"- distance on the **{use}** rows (root mean square error in tolerance units, mean [90 %] over "
+                     f"the re-runs): " + "; ".join(cells) + ".")
     lines += ["", "![predictive](predictive.png)", "",
               "| measure | period | use | real | posterior mean [90 %] | pass | assumed mean [90 %] | pass |",
               "|---|---|---|---|---|---|---|---|"]
@@ -402,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="parallel workers (default 2)")
     ap.add_argument("--out", type=Path, default=Path("outputs/calibration"))
     ap.add_argument("--ship", action="store_true", help="write abm/data/posterior.csv from this calibration")
+    ap.add_argument("--ship-only", action="store_true",
+                    help="write abm/data/posterior.csv from the finished calibration in --out, without running")
     args, overrides = ap.parse_known_args(argv)
     try:
         cfg = settings(overrides)
@@ -412,6 +437,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --jobs={args.jobs} must be at least 1", file=sys.stderr)
         return 2
     out = args.out
+    if args.ship_only:
+        if not (out / "posterior.parquet").is_file():
+            print(f"error: --ship-only needs a finished calibration in {out} (posterior.parquet)", file=sys.stderr)
+            return 2
+        post = pd.read_parquet(out / "posterior.parquet")
+        ship(post, pd.read_csv(out / "screening.csv").query("calibrated"), cfg.seed)
+        return 0
     out.mkdir(parents=True, exist_ok=True)
     seconds = {}
     t0 = time.perf_counter()
@@ -434,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     pred.to_csv(out / "predictive.csv", index=False)
     plot_predictive(pred, out / "predictive.png")
     judged = judge_rows(pred)
-    report(cfg, table, chosen, history, posterior, judged, seconds, out)
+    report(cfg, table, chosen, history, posterior, judged, pred, seconds, out)
     if args.ship:
         ship(posterior, chosen, cfg.seed)
     print(f"report: {(out / 'report.md').resolve()}")
@@ -448,8 +480,8 @@ def ship(posterior: pd.DataFrame, chosen: pd.DataFrame, seed: int) -> None:
     table = draws[names + ["distance"]].copy()
     table.insert(0, "draw", np.arange(len(table)))
     POSTERIOR_FILE.write_text(table.to_csv(index=False, float_format="%.6g"))
-    means = {n: float(np.average(posterior[n], weights=posterior.weight)) for n in names}
-    print("posterior means: " + " ".join(f"{k}={v:.4g}" for k, v in means.items()))
+    means = {n: float(table[n].mean()) for n in names}         # the schema's defaults: the shipped draws' mean
+    print("posterior means (put them in abm/config.py): " + " ".join(f"{k}={v:.4g}" for k, v in means.items()))
     print(f"wrote {POSTERIOR_FILE}")
 
 

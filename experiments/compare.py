@@ -86,6 +86,9 @@ def gather(sweep: Path) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], list[str
     results = pd.concat(frames, ignore_index=True)
     params = [c for c in results.columns if "." in c or c in ("months",)]
     varying = [c for c in params if c not in NOT_SETTINGS and results[c].astype(str).nunique() > 1]
+    if DRAW in results and results[DRAW].nunique() > 1:    # a draw's calibrated values come with it: not settings
+        by_draw = results.groupby(DRAW)
+        varying = [c for c in varying if not (by_draw[c].nunique() <= 1).all()]
     keys = setting_keys(results, varying)
     results["setting"] = label(results, keys)
     return results, networks, keys, config

@@ -5,7 +5,8 @@ Shared by ``experiments.calibrate`` (screening and ABC-SMC) and its tests.
 
 * **Free parameters**: every numeric ``behaviour.*`` and ``regime.*`` parameter whose provenance is ``assumption``
   (the regulator, resources and institutions groups are the factors the experiments compare, so they are not fitted
-  to the history of one regime). Prior: uniform on half to one and a half times the assumed value, within the
+  to the history of one regime), except those the replay sets itself (its scenario's observed starting shares and
+  every parameter the policy timeline changes). Prior: uniform on half to one and a half times the assumed value, within the
   parameter's allowed range (itself an assumption: the assumed values are the modellers' best guesses and the
   interval says "within a factor of about 1.5"). Whole-number parameters are rounded when used.
 * **Fit rows** (the distance uses these): every observation that ends by March 2016 (financial years 2013/14 to
@@ -32,22 +33,49 @@ REPLAY = ["scenario=england_2013", "months=72", "write_organisations=false"]   #
 FIT_UNTIL = "2016-03"
 MISSING = 10.0          # scaled error of a row the run cannot answer
 PRIOR_SPREAD = 0.5      # assumption: prior from (1 - spread) to (1 + spread) times the assumed value
-# Levels near 1 (ratios of demand, capacity and performance) would become implausible at +-50 %: their priors are set
-# here instead (assumptions, stated: the range within which the modellers would not be surprised).
-PRIOR_RANGE = {"behaviour.capacity_headroom": (0.92, 1.02), "behaviour.perf_baseline": (0.95, 1.0),
-               "behaviour.load_knee": (0.85, 1.05), "behaviour.alliance_max_load": (0.95, 1.15),
-               "behaviour.cquin_floor": (0.5, 1.0), "behaviour.linked_success": (0.6, 1.0)}
+# Priors set here instead (assumptions, stated: the range within which the modellers would not be surprised): levels
+# near 1 (ratios of demand, capacity and performance), which would become implausible at +-50 %; and the share of
+# trusts starting in deficit, which a first calibration piled against 0.3, the lower edge of its +-50 % prior (the
+# observed share in deficit over 2013/14 was 25 %), so its prior spans 10-90 %.
+PRIOR_RANGE = {"behaviour.initial_deficit_share": (0.1, 0.9), "behaviour.capacity_headroom": (0.92, 1.02),
+               "behaviour.perf_baseline": (0.95, 1.0), "behaviour.load_knee": (0.85, 1.05),
+               "behaviour.alliance_max_load": (0.95, 1.15), "behaviour.cquin_floor": (0.5, 1.0),
+               "behaviour.linked_success": (0.6, 1.0)}
 
 
-def free_parameters() -> pd.DataFrame:
-    """The assumption parameters the calibration may fit, with their prior ranges (one row each)."""
+@lru_cache(maxsize=1)
+def replay_inputs() -> frozenset[str]:
+    """Parameters the replay sets itself: the scenario's own values (``conf/scenario/england_2013.yaml``, e.g. the
+    share of trusts in deficit in 2013, an observed row) and every parameter a policy-timeline event changes. They
+    are inputs of the replay, not free parameters of it."""
+    from abm.config import parse_change
+    cfg, default = base_config(), Config()
+    names = {f"{group}.{f.name}" for group in ("behaviour", "regime") for f in fields(getattr(cfg, group))
+             if getattr(getattr(cfg, group), f.name) != getattr(getattr(default, group), f.name)}
+    for event in cfg.timeline:
+        for change in event.changes:
+            group, name, _ = parse_change(change)
+            names.add(f"{group}.{name}")
+    return frozenset(names)
+
+
+def free_parameters(calibrated: bool = True, replay: bool = True) -> pd.DataFrame:
+    """The assumption parameters the calibration may fit, with their prior ranges (one row each). With
+    ``calibrated``, also those an earlier run of this calibration fitted, with their prior centred on the value
+    assumed before (so a re-run screens and fits the same parameters over the same priors). With ``replay``, not
+    those the replay sets itself (:func:`replay_inputs`)."""
     rows = []
+    skip = replay_inputs() if replay else frozenset()
     for group, schema in (("behaviour", BehaviourConfig), ("regime", RegimeConfig)):
         inst = schema()
         for f in fields(schema):
             m = f.metadata
             value = getattr(inst, f.name)
-            if m.get("provenance") != "assumption" or m.get("boolean") or m.get("choices") or m.get("lo") is None:
+            if calibrated and m.get("assumed") is not None:
+                value = m["assumed"]
+            elif m.get("provenance") != "assumption":
+                continue
+            if m.get("boolean") or m.get("choices") or m.get("lo") is None or f"{group}.{f.name}" in skip:
                 continue
             if isinstance(value, (list, bool)) or not isinstance(value, (int, float)) or value == 0:
                 continue
@@ -119,10 +147,19 @@ def base_config() -> Config:
     return compose(REPLAY)
 
 
+@lru_cache(maxsize=1)
+def assumed_values() -> dict[str, float]:
+    """Every free parameter at the value assumed before any calibration (the shipped defaults of calibrated
+    parameters are not used, so a re-run of the calibration does not depend on its own earlier result)."""
+    free = free_parameters()
+    return dict(zip(free.name, free["default"], strict=True))
+
+
 def replay(values: dict[str, float], replicate: int) -> dict[str, float]:
-    """Run the 2013 replay with ``values`` at ``replicate`` and return its answers to the observations."""
+    """Run the 2013 replay with ``values`` (the others at their assumed values) at ``replicate`` and return its
+    answers to the observations."""
     from abm.model import CommissioningModel
-    cfg = replace(with_values(base_config(), values), replicate=int(replicate))
+    cfg = replace(with_values(base_config(), {**assumed_values(), **values}), replicate=int(replicate))
     model = CommissioningModel(cfg).run()
     return answers(model.recorder.model_frame())
 

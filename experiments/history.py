@@ -33,6 +33,7 @@ from abm.compose import compose  # noqa: E402
 from abm.config import REGULATOR_STYLES  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
 from abm.run import simulate  # noqa: E402
+from experiments import fit as fitting  # noqa: E402
 from experiments import targets as observed  # noqa: E402
 from experiments.compare import grouped_ci, mean_ci  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
@@ -83,6 +84,7 @@ def run_arm(overrides: list[str], arm: str, replicate: int) -> tuple[pd.DataFram
 def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
     """Compare the as-was replay with every observation the model measures; write history_check.md/.csv."""
     obs = observed.load()
+    uses = dict(zip(fitting.observations().key, fitting.observations().use, strict=True))
     rows = []
     for row in obs.itertuples():
         if row.measure in observed.NOT_MODELLED:
@@ -94,7 +96,8 @@ def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
         real = observed.real_value(row, obs)
         mean, low, high, n = mean_ci(values)
         rule, _ = observed.tolerance(row.measure)
-        fit = observed.FIT.get((row.measure, row.period))
+        fit = observed.FIT.get((row.measure, row.period)) or (
+            "ABC-SMC calibration" if uses.get(fitting.key(row.measure, row.period)) == "fit" else None)
         rows.append({"measure": row.measure, "period": row.period, "real": real, "model_mean": mean,
                      "ci_low": low, "ci_high": high, "n": n, "tolerance": rule,
                      "ok": observed.judge(row.measure, real, mean),

@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if spec.assumptions:
         from experiments.fit import free_parameters
-        free = free_parameters()
+        free = free_parameters(calibrated=False, replay=False)   # the calibrated ones vary over the posterior instead
         names, bounds = free.name.tolist(), free[["low", "high"]].to_numpy().tolist()
     else:
         names, bounds = [p.name for p in spec.parameters], [[p.low, p.high] for p in spec.parameters]

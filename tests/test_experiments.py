@@ -208,3 +208,29 @@ def test_variance_shares_recover_a_known_design():
                                  "y": 2.0 * logic + 0.0 * res + 0.01 * rng.normal()})
     shares = fairness.variance_shares(pd.DataFrame(rows), "y")
     assert shares["logic"] > 0.99 and shares["resources"] < 0.01 and shares["chance (replicates)"] < 0.01
+
+
+def test_a_contrast_is_the_paired_difference_of_two_styles_and_names_what_decides_its_sign(tmp_path):
+    from experiments import sensitivity
+    cfg = compose(["scenario=small", "months=12"])
+    same = sensitivity.outcomes_of(cfg, ["perf_true", "mean_stress"], ["stick", "stick"])
+    assert same == {"perf_true": 0.0, "mean_stress": 0.0}          # common random numbers: a style against itself
+    rc = sensitivity.main(["--jobs=2", f"--out={tmp_path}", "--preset=contrast", "scenario=small", "months=12",
+                           "sensitivity.method=morris", "sensitivity.n=2", "sensitivity.assumptions=false",
+                           "sensitivity.parameters=[{name:behaviour.gaming,low:0.0,high:0.2},"
+                           "{name:behaviour.stress_sanction,low:0.05,high:0.5}]",
+                           "sensitivity.outcomes=[perf_gap,mean_stress]"])
+    assert rc == 0
+    samples = pd.read_parquet(tmp_path / "samples.parquet")
+    assert (samples.mean_stress != 0).any()
+    sign = pd.read_csv(tmp_path / "sign_mean_stress.csv")
+    assert set(sign.parameter) == {"behaviour.gaming", "behaviour.stress_sanction"}
+    report = (tmp_path / "report.md").read_text()
+    assert "carrot` minus `stick" in report and "decide the sign" in report
+
+
+def test_a_contrast_must_name_two_styles():
+    with pytest.raises(ConfigError, match="contrast"):
+        compose(["+experiment=contrast", "sensitivity.contrast=[carrot]"])
+    with pytest.raises(ConfigError, match="contrast"):
+        compose(["+experiment=contrast", "sensitivity.contrast=[carrot,bogus]"])

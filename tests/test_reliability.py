@@ -161,6 +161,8 @@ CATALOGUE = [
     ("contradictory settings", ["scenario=small", "scenario.copies=4"], ["copies=4", "small", "england"]),
     ("bad value inside a sweep", ["-m", "regulator=carrot,bogus"], ["regulator", "bogus", "carrot"]),
     ("out of range inside a sweep", ["-m", "regulator.severity=0.2,3"], ["regulator.severity", "3", "[0.0, 1.0]"]),
+    ("posterior draw out of range", ["posterior.draw=99999"], ["posterior.draw", "99999", "out of range"]),
+    ("posterior draw and best together", ["posterior.draw=3", "posterior.best=true"], ["posterior.best", "draw=3"]),
     ("empty data file", ["DATA:empty"], ["stp_2017.csv", "empty or malformed"]),
     ("missing data file", ["DATA:missing"], ["stp_2017.csv", "is missing"]),
     ("malformed data file", ["DATA:column"], ["trust_stp_type_2016_17.csv", "lacks column", "trust_type"]),
