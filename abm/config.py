@@ -187,10 +187,10 @@ class BehaviourConfig:
                                    doc="months a CCG stays under legal directions before they can be lifted")
     inspection_interval: int = p(24, 1, 120, "assumption (CQC re-inspection about every two years)",
                                  doc="months between CQC inspections of a trust (staggered)")
-    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.43, 0.53, 0.65], metadata={
+    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.45, 0.53, 0.64], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed ccg_rating_* 2016-07", "choices": None,
         "doc": "CCG assessment cut-offs: inadequate | requires improvement | good | outstanding"})
-    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.36, 0.69, 0.89], metadata={
+    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.39, 0.68, 0.86], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed cqc_trust_rating_* 2016-05", "choices": None,
         "doc": "CQC overall rating cut-offs: inadequate | requires improvement | good | outstanding"})
     provider_weight: float = p(0.5, 0.0, 1.0, "seed 000 L202",
@@ -378,7 +378,7 @@ class BehaviourConfig:
     investment_depreciation: float = p(0.1, 0.0, 1.0, "assumption", doc="yearly loss of the effect of past STP investment")
     ics_autonomy: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L192 (freedoms and flexibilities of an ICS)",
                             doc="earned autonomy of the members of an integrated care system")
-    dashboard_cuts: list[float] = field(default_factory=lambda: [0.4, 0.46, 0.56], metadata={
+    dashboard_cuts: list[float] = field(default_factory=lambda: [0.38, 0.44, 0.53], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed stp_dashboard_* 2017-07 in the 2013 replay", "choices": None,
         "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
 

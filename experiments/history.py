@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import delayed  # noqa: E402
 
+from abm import posterior  # noqa: E402
 from abm.compose import compose  # noqa: E402
 from abm.config import REGULATOR_STYLES  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
@@ -107,7 +108,8 @@ def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
     held = table[table.use == "held out"]
     lines = ["# The 2013 replay against observed England, 2013-2019", "",
              f"`python -m experiments.history --check`: `scenario=england_2013` under the policy timeline, "
-             f"{int(table.n.max())} replications (mean and 95 % interval of the mean). Rating rows are shares of "
+             f"{int(table.n.max())} replications, each at its own posterior draw unless `--at-mean` (mean and 95 % "
+             "interval of the mean). Rating rows are shares of "
              "CCGs or of rated trusts; money is in GBP (net position in bn over the financial year; the model's "
              "providers are the trusts CCGs commission, so its sector is smaller than the real one).", "",
              f"**{int(table.ok.sum())} of {len(table)} rows pass** "
@@ -184,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--from", dest="start", default="2016-04", help="YYYY-MM from which the counterfactual applies")
     ap.add_argument("--out", type=Path, default=Path("outputs/history"))
     ap.add_argument("--check", action="store_true", help="compare the as-was replay with the observed 2013-2019 rows")
+    ap.add_argument("--at-mean", action="store_true",
+                    help="run every replication at the posterior mean (the defaults) instead of one posterior draw each")
     args, overrides = ap.parse_known_args(argv)
     if args.replicates < 1 or args.jobs < 1:
         print(f"error: --replicates={args.replicates} and --jobs={args.jobs} must be at least 1", file=sys.stderr)
@@ -196,8 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     for arm in arms.values():
         precheck(arm)
     print(f"history: {len(arms)} arm(s) x {args.replicates} replications, 2013-2022", file=sys.stderr)
-    parts = run_parallel((delayed(run_arm)(ov, name, r) for name, ov in arms.items()
-                          for r in range(args.replicates)), args.jobs, "replays")
+    # Replication r runs posterior draw r (parameter uncertainty and chance together), unless --at-mean or a
+    # posterior.* override says otherwise.
+    shipped = posterior.table()
+    draws = 0 if args.at_mean or shipped is None or any(o.startswith("posterior.") for o in overrides) else len(shipped)
+    parts = run_parallel((delayed(run_arm)([*ov, *([f"posterior.draw={r % draws}"] if draws else [])], name, r)
+                          for name, ov in arms.items() for r in range(args.replicates)), args.jobs, "replays")
     history = pd.concat([yearly_table for yearly_table, _ in parts], ignore_index=True)
     summary = summarise(history)
     args.out.mkdir(parents=True, exist_ok=True)
