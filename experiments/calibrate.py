@@ -385,7 +385,11 @@ def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, hist
               "| generation | epsilon | replays | acceptance rate |", "|---|---|---|---|"]
     for r in pops.itertuples():
         lines.append(f"| {r.t} | {r.epsilon:.3f} | {r.samples} | {r.particles / r.samples:.2f} |")
-    lines += ["", "Prior (uniform) against posterior (weighted, last generation):", "",
+    ess = 1.0 / np.sum((w / w.sum()) ** 2)
+    lines += ["", f"Effective sample size of the last generation: {ess:.1f} of {len(w)} particles"
+              + (" (**degenerate**: a few particles carry most of the weight, so the posterior's spread is "
+                 "understated; more particles or a local transition kernel would help)" if ess < 0.2 * len(w) else "")
+              + ".", "", "Prior (uniform) against posterior (weighted, last generation):", "",
               "| parameter | assumed | prior | posterior mean | posterior 90 % interval |", "|---|---|---|---|---|"]
     for r in chosen.itertuples():
         v = posterior[r.name].to_numpy()
@@ -477,6 +481,8 @@ def ship(posterior: pd.DataFrame, chosen: pd.DataFrame, seed: int) -> None:
     """Write ``abm/data/posterior.csv`` (equally weighted draws) and print the weighted means for the schema."""
     names = chosen.name.tolist()
     draws = resample(posterior, posterior.weight.to_numpy(), SHIPPED_DRAWS, seed)
+    # systematic resampling returns copies side by side: shuffle, so that any first K draws are a random sample
+    draws = draws.iloc[np.random.default_rng(seed).permutation(len(draws))].reset_index(drop=True)
     table = draws[names + ["distance"]].copy()
     table.insert(0, "draw", np.arange(len(table)))
     POSTERIOR_FILE.write_text(table.to_csv(index=False, float_format="%.6g"))

@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, ConfigError) as exc:
         print(f"error: sensitivity.n={spec.n}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
-    out = args.out or Path("outputs/experiments/sensitivity") / f"{spec.method}-n{spec.n}"
+    out = args.out or Path("outputs/experiments") / args.preset / f"{spec.method}-n{spec.n}"
     print(f"sensitivity ({spec.method}): {len(x)} runs of {config.scenario.name}, {len(names)} parameters",
           file=sys.stderr)
     samples = [with_values(config, dict(zip(names, row, strict=True))) for row in x]
