@@ -45,20 +45,29 @@ def outcomes_of(config: Config, outcomes: list[str], contrast: list[str] | None 
     return {o: float(last[o]) for o in outcomes}
 
 
-def sign_deciders(x: np.ndarray, y: np.ndarray, names: list[str], bounds: list[list[float]]) -> pd.DataFrame:
-    """For a contrast: how far each parameter moves the chance that the contrast is positive, from the lowest to the
-    highest third of its range (share of samples with a positive contrast in each third)."""
-    rows = []
-    positive = y > 0
-    for i, name in enumerate(names):
-        lo, hi = bounds[i]
-        u = (x[:, i] - lo) / (hi - lo) if hi > lo else np.zeros(len(x))
-        low, high = positive[u < 1 / 3], positive[u > 2 / 3]
-        rows.append({"parameter": name, "p_positive_low": float(low.mean()) if len(low) else np.nan,
-                     "p_positive_high": float(high.mean()) if len(high) else np.nan})
-    out = pd.DataFrame(rows)
-    out["shift"] = out.p_positive_high - out.p_positive_low
-    return out.reindex(out["shift"].abs().sort_values(ascending=False).index)
+def sign_deciders(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed: int) -> pd.DataFrame:
+    """For a contrast: which parameters decide its sign. The global sensitivity index of the indicator "the contrast
+    is positive" (Sobol ST, or Morris mu*), and the direction in which raising the parameter moves that chance
+    (Morris: the signed mean elementary effect; Sobol: the mean change of the indicator when the parameter's value
+    is switched from matrix A to matrix B, signed by the direction of the switch)."""
+    positive = (y > 0).astype(float)
+    if positive.std() == 0:                       # the sign never changes: nothing decides it
+        return pd.DataFrame({"parameter": problem["names"], "index": 0.0, "direction": 0.0})
+    indices = analyse(method, problem, x, positive, seed)
+    key = "mu_star" if method == "morris" else "ST"
+    table = indices[indices["index"] == key].set_index("parameter").value.rename("index").to_frame()
+    d = problem["num_vars"]
+    if method == "morris":
+        from SALib.analyze import morris
+        res = morris.analyze(problem, x, positive, num_levels=4, seed=seed)
+        table["direction"] = np.sign(res["mu"])
+    else:                                         # rows per base point: A, AB_1 .. AB_d, B
+        blocks = positive.reshape(-1, d + 2)
+        xs = x.reshape(-1, d + 2, d)
+        change = blocks[:, 1:d + 1] - blocks[:, [0]]
+        step = np.sign(xs[:, d + 1, :] - xs[:, 0, :])
+        table["direction"] = np.sign((change * step).mean(axis=0))
+    return table.reset_index().sort_values("index", ascending=False)
 
 
 def sample(method: str, problem: dict, n: int, seed: int) -> np.ndarray:
@@ -180,15 +189,16 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["## The sign of the contrast", ""]
         for o in spec.outcomes:
             v = y[o].to_numpy(float)
-            deciders = sign_deciders(x, v, names, bounds)
+            deciders = sign_deciders(spec.method, problem, x, v, config.seed)
             deciders.assign(outcome=o).to_csv(out / f"sign_{o}.csv", index=False)
             lines += [f"`{o}`: {contrast[0]} minus {contrast[1]} is positive in {np.mean(v > 0):.0%} of samples "
                       f"(mean {v.mean():+.4g}, 5-95 % {np.quantile(v, 0.05):+.4g} to {np.quantile(v, 0.95):+.4g}). "
-                      "Parameters that decide the sign (share of samples with a positive contrast in the lowest and "
-                      "highest third of the parameter's range):", "",
-                      "| parameter | P(positive), low third | P(positive), high third | shift |", "|---|---|---|---|"]
-            for r in deciders.head(8).itertuples():
-                lines.append(f"| `{r.parameter}` | {r.p_positive_low:.2f} | {r.p_positive_high:.2f} | {r.shift:+.2f} |")
+                      f"Parameters that decide the sign ({key} of the indicator \"the contrast is positive\"; "
+                      "direction: + when raising the parameter makes a positive contrast more likely):", "",
+                      f"| parameter | {key} of the sign | direction |", "|---|---|---|"]
+            for r in deciders.head(6).itertuples():
+                arrow = "+" if r.direction > 0 else "−" if r.direction < 0 else "0"
+                lines.append(f"| `{r.parameter}` | {r.index:.3g} | {arrow} |")
             lines.append("")
     lines += ["![indices.png](indices.png)", "", "Files: `samples.parquet`, `indices.csv`"
               + (", `sign_<outcome>.csv`" if contrast else "") + ".", ""]

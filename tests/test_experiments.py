@@ -225,6 +225,7 @@ def test_a_contrast_is_the_paired_difference_of_two_styles_and_names_what_decide
     assert (samples.mean_stress != 0).any()
     sign = pd.read_csv(tmp_path / "sign_mean_stress.csv")
     assert set(sign.parameter) == {"behaviour.gaming", "behaviour.stress_sanction"}
+    assert set(sign.direction) <= {-1.0, 0.0, 1.0} and (sign["index"] >= 0).all()
     report = (tmp_path / "report.md").read_text()
     assert "carrot` minus `stick" in report and "decide the sign" in report
 
