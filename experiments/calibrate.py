@@ -415,7 +415,7 @@ def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, hist
               "| measure | period | use | real | posterior mean [90 %] | pass | assumed mean [90 %] | pass |",
               "|---|---|---|---|---|---|---|---|"]
     for r in judged.itertuples():
-        f = (lambda v: f"{v:.3f}") if abs(r.real) < 10 else (lambda v: f"{v:,.1f}")
+        f = targets.formatter(r.real)
         lines.append(f"| {r.measure} | {r.period} | {r.use} | {f(r.real)} | {f(r.posterior_mean)} "
                      f"[{f(r.posterior_low)}, {f(r.posterior_high)}] | {'pass' if r.posterior_pass else 'FAIL'} | "
                      f"{f(r.assumed_mean)} [{f(r.assumed_low)}, {f(r.assumed_high)}] | "

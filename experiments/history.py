@@ -118,7 +118,7 @@ def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
              "| measure | period | real | model mean [95 % CI] | tolerance | pass | used to set parameters? |",
              "|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
-        fmt = (lambda v: f"{v:.3f}") if abs(r.real) < 10 else (lambda v: f"{v:,.1f}")
+        fmt = observed.formatter(r.real)
         lines.append(f"| {r.measure} | {r.period} | {fmt(r.real)} | {fmt(r.model_mean)} [{fmt(r.ci_low)}, "
                      f"{fmt(r.ci_high)}] | {r.tolerance} | {'pass' if r.ok else 'FAIL'} | "
                      f"{r.use} |")

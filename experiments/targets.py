@@ -199,6 +199,11 @@ def tolerance(measure: str):
     raise KeyError(measure)  # pragma: no cover - the last rule matches everything
 
 
+def formatter(real: float):
+    """How a report prints the values of a row: three decimals for shares and small numbers, else thousands."""
+    return (lambda v: f"{v:.3f}") if abs(real) < 10 else (lambda v: f"{v:,.1f}")
+
+
 def judge(measure: str, real: float, model: float) -> bool:
     if not np.isfinite(model):
         return False
