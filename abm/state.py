@@ -15,7 +15,7 @@ import numpy as np
 from abm.config import BehaviourConfig
 from abm.mechanisms import performance_level
 from abm.scenarios import Structure
-from abm.vocabulary import EDGE_KINDS, KIND_ID, PROVIDER_KINDS
+from abm.vocabulary import BODIES, EDGE_KINDS, KIND_ID, PROVIDER_KINDS
 
 ALLOCATION_PER_HEAD = 1250.0   # GBP per registered patient per year, 2016/17 (NHS England CCG allocations, rounded)
 SOCIAL_CARE_PER_HEAD = 300.0   # GBP per resident per year, adult social care (NHS Digital 2016/17, rounded)
@@ -97,6 +97,7 @@ class Edges:
     src_k: np.ndarray      # kind id of src / dst (abm.scenarios.KIND_ID); mergers re-point CCG to CCG, so static
     dst_k: np.ndarray
     kind: np.ndarray
+    up: np.ndarray         # from an overseen body (CCG or trust) to a regulator overseeing it (static)
     rev: np.ndarray        # index of the reverse edge
     share: np.ndarray      # commissioner_provider: share of the CCG's allocation; ccg_la: share of the CCG's area
     demand_frac: np.ndarray  # commissioner_provider: share of the provider's demand coming through this edge
@@ -206,7 +207,9 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     form = np.where(from_ccg & np.isin(kind[dst], ("mental_health", "community")), 1, 0)
     form[rev[from_ccg]] = form[from_ccg]
     kind_id = np.array([KIND_ID[k] for k in kind])
-    edges = Edges(src=src, dst=dst, src_k=kind_id[src], dst_k=kind_id[dst], kind=ekind, rev=rev, share=share,
+    body = np.isin(kind, BODIES)
+    edges = Edges(src=src, dst=dst, src_k=kind_id[src], dst_k=kind_id[dst], kind=ekind, up=vertical & body[src],
+                  rev=rev, share=share,
                   demand_frac=demand_frac,
                   active=np.ones(len(src), bool), trust=trust, form=form, block_value=value, last_payment=value.copy(),
                   link=np.zeros(len(src), bool), success=np.zeros(len(src), bool), conflict=np.zeros(len(src)))

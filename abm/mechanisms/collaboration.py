@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from abm.mechanisms import deficit_pullback, management_capacity
 from abm.mechanisms.leadership import shared_ao
@@ -360,17 +358,29 @@ def merge(m: ModelState, keep: int, gone: int) -> None:
     m.on_merge(keep, gone)
 
 
+def committees(src: np.ndarray, dst: np.ndarray, n: int) -> int:
+    """Number of connected groups that the links ``src``-``dst`` (both directions listed) form among ``n`` nodes: each
+    node takes the smallest label among its neighbours until nothing changes (a few passes: groups are small)."""
+    if len(src) == 0:
+        return 0
+    label = np.arange(n)
+    while True:
+        lowest = label.copy()
+        np.minimum.at(lowest, src, label[dst])
+        if np.array_equal(lowest, label):
+            return len(np.unique(label[src]))
+        label = lowest
+
+
 def counts(m: ModelState) -> dict[str, float]:
     """Collaboration counts for the outputs."""
     o, e, s = m.orgs, m.edges, m.stps
     ccg = m.mask("ccg")
     jc = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link)
     n = len(o.kind)
-    g = coo_matrix((np.ones(len(jc)), (e.src[jc], e.dst[jc])), shape=(n, n))
-    _, label = connected_components(g, directed=False)
     in_jc = np.zeros(n, bool)
     in_jc[e.src[jc]] = True
-    n_committees = len(np.unique(label[in_jc])) if in_jc.any() else 0
+    n_committees = committees(e.src[jc], e.dst[jc], n)
     shared = shared_ao(m)
     cp = (e.kind == CP) & e.active & e.link & (e.src_k == KIND_ID["ccg"])
     pooled = (e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["ccg"])

@@ -13,16 +13,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.mechanisms import deficit_pullback, per_org_mean
-from abm.vocabulary import BODIES as BODY_KINDS
-from abm.vocabulary import EDGE_KINDS, KIND_ID, kind_lut
+from abm.vocabulary import EDGE_KINDS, KIND_ID
 
 if TYPE_CHECKING:
     from abm.protocol import ModelState
 
-VERTICAL = np.array([EDGE_KINDS.index("ccg_regulator"), EDGE_KINDS.index("provider_regulator")])
 HORIZONTAL = np.array([EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la",
                                                       "provider_provider")])
-BODIES = kind_lut(*BODY_KINDS)
 
 
 def joint_work(m: ModelState) -> None:
@@ -60,10 +57,12 @@ def update(m: ModelState) -> None:
     L422, “Local government has a very long memory” (LAs rebuild at ``la_memory`` of the NHS rate).
     """
     e, b = m.edges, m.beh
-    rate = np.where(e.src_k == KIND_ID["la"], b.trust_build * b.la_memory, b.trust_build)
-    t = e.trust + rate * e.success * (1.0 - e.trust)
-    t = t * (1.0 - np.clip(e.conflict, 0.0, 1.0))
-    e.trust = np.where(e.active, np.clip(t, 0.0, 1.0), e.trust)
+    moved = np.flatnonzero(e.active & (e.success | (e.conflict != 0.0)))   # trust elsewhere is left exactly as it is
+    rate = np.where(e.src_k[moved] == KIND_ID["la"], b.trust_build * b.la_memory, b.trust_build)
+    t = e.trust[moved]
+    t = t + rate * e.success[moved] * (1.0 - t)
+    t = t * (1.0 - np.clip(e.conflict[moved], 0.0, 1.0))
+    e.trust[moved] = np.clip(t, 0.0, 1.0)
     e.conflict[:] = 0.0
 
 
@@ -84,13 +83,14 @@ def regulator_contact(m: ModelState, bodies: np.ndarray, sanction: np.ndarray, s
     s_org, sup_org, inc_org, aut_org, seen = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     s_org[bodies], sup_org[bodies], inc_org[bodies], aut_org[bodies], seen[bodies] = (sanction, support, inconsistent,
                                                                                         autonomy, 1.0)
-    vert = upward(m)
-    t = e.trust
-    consistent = seen[e.src] * (1.0 - inc_org[e.src])
-    t = t + b.trust_build * (b.support_trust * sup_org[e.src] + aut_org[e.src] + consistent) * (1.0 - t)
-    t = t * (1.0 - b.trust_loss_sanction * s_org[e.src])
-    t = t * (1.0 - b.inconsistency_trust * b.trust_loss_conflict * inc_org[e.src])
-    e.trust = np.where(vert, np.clip(t, 0.0, 1.0), e.trust)
+    up = np.flatnonzero(upward(m))            # only these edges change: the rest of the network is left as it is
+    src = e.src[up]
+    t = e.trust[up]
+    consistent = seen[src] * (1.0 - inc_org[src])
+    t = t + b.trust_build * (b.support_trust * sup_org[src] + aut_org[src] + consistent) * (1.0 - t)
+    t = t * (1.0 - b.trust_loss_sanction * s_org[src])
+    t = t * (1.0 - b.inconsistency_trust * b.trust_loss_conflict * inc_org[src])
+    e.trust[up] = np.clip(t, 0.0, 1.0)
 
 
 def leader_change(m: ModelState, orgs: np.ndarray) -> None:
@@ -105,14 +105,16 @@ def leader_change(m: ModelState, orgs: np.ndarray) -> None:
     if len(orgs) == 0:
         return
     e, b = m.edges, m.beh
-    hit = np.isin(e.src, orgs) | np.isin(e.dst, orgs)
-    e.trust = np.where(hit & e.active, e.trust - b.personal_trust * np.maximum(e.trust - 0.5, 0.0), e.trust)
+    changed = np.zeros(len(m.orgs.kind), bool)
+    changed[orgs] = True
+    hit = np.flatnonzero((changed[e.src] | changed[e.dst]) & e.active)
+    e.trust[hit] -= b.personal_trust * np.maximum(e.trust[hit] - 0.5, 0.0)
 
 
 def upward(m: ModelState) -> np.ndarray:
     """Active edges from an overseen body (CCG or trust) to a regulator that oversees it."""
     e = m.edges
-    return e.active & np.isin(e.kind, VERTICAL) & BODIES[e.src_k]
+    return e.active & e.up
 
 
 def in_regulators(m: ModelState) -> np.ndarray:
