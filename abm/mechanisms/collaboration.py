@@ -358,7 +358,7 @@ def merge(m: ModelState, keep: int, gone: int) -> None:
     m.on_merge(keep, gone)
 
 
-def committees(src: np.ndarray, dst: np.ndarray, n: int) -> int:
+def _committees(src: np.ndarray, dst: np.ndarray, n: int) -> int:
     """Number of connected groups that the links ``src``-``dst`` (both directions listed) form among ``n`` nodes: each
     node takes the smallest label among its neighbours until nothing changes (a few passes: groups are small)."""
     if len(src) == 0:
@@ -380,7 +380,7 @@ def counts(m: ModelState) -> dict[str, float]:
     n = len(o.kind)
     in_jc = np.zeros(n, bool)
     in_jc[e.src[jc]] = True
-    n_committees = committees(e.src[jc], e.dst[jc], n)
+    n_committees = _committees(e.src[jc], e.dst[jc], n)
     shared = shared_ao(m)
     cp = (e.kind == CP) & e.active & e.link & (e.src_k == KIND_ID["ccg"])
     pooled = (e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["ccg"])
