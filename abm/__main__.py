@@ -11,7 +11,9 @@ Outputs go to the run's Hydra output directory (printed at the end): ``model.par
 ``organisations.parquet`` (one row per organisation per month), ``network.parquet`` (relationships and their trust at
 the end), ``config_resolved.json``, ``provenance.json``, Hydra's ``.hydra/`` and, written last, ``done.json``.
 In a multirun (``-m``) each job has its own directory named after its overrides; re-running the same sweep into the
-same ``hydra.sweep.dir`` skips the jobs that are already complete.
+same ``hydra.sweep.dir`` skips the jobs that are already complete. ``batch.replicates=K`` (``batch.draws=D``) makes a
+job run K consecutive replicates (D consecutive posterior draws) in one process, each written as its own result in a
+sub-directory (``abm.batch``).
 A bad override is reported in one line naming the key, the value and what is allowed; the exit status is 2 and
 nothing is written.
 """
@@ -25,10 +27,11 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from abm.batch import run_batch
 from abm.compose import CONF_DIR, register_schema
 from abm.config import to_config, validate
 from abm.precheck import precheck
-from abm.run import run_job, summary
+from abm.run import summary
 
 register_schema()
 
@@ -38,11 +41,17 @@ def main(cfg: DictConfig) -> None:
     config = to_config(cfg)
     validate(config)
     outdir = HydraConfig.get().runtime.output_dir
-    ran, tables = run_job(config, Path(outdir))
-    if not ran or tables is None:
-        print(f"complete already, skipped: {outdir}")
-        return
-    print(summary(tables["model"]))
+    done = skipped = 0
+    for _run, where, ran, tables in run_batch(config, Path(outdir)):
+        if not ran or tables is None:
+            skipped += 1
+            print(f"complete already, skipped: {where}")
+            continue
+        done += 1
+        if config.batch.replicates == 1 and config.batch.draws == 1:
+            print(summary(tables["model"]))
+    if done + skipped > 1:
+        print(f"batch: {done} runs done, {skipped} complete already")
     print(f"outputs: {outdir}")
 
 

@@ -504,6 +504,19 @@ class PosteriorConfig:
 
 
 @dataclass
+class BatchConfig:
+    """How many runs one job does, in one process (``abm.batch``): consecutive replicates from ``replicate`` and
+    consecutive posterior draws from ``posterior.draw``. Each run is written as its own complete-or-absent result,
+    identical to the same run done alone."""
+
+    replicates: int = p(1, 1, 10_000, "technical", doc="runs of consecutive replicates, from `replicate`, in this job")
+    draws: int = p(1, 1, 100_000, "technical",
+                   doc="runs of consecutive posterior draws, from `posterior.draw` (which must then be a draw, not -1)")
+    width: int = p(32, 1, 4096, "technical",
+                   doc="replicates advanced together in one set of arrays (memory grows with it; see docs/performance.md)")
+
+
+@dataclass
 class PolicyEvent:
     """A dated change of parameters: ``changes`` are ``group.name=value`` strings (regulator.*, resources.*,
     institutions.*, behaviour.* or regime.*)."""
@@ -548,6 +561,7 @@ class Config:
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
     posterior: PosteriorConfig = field(default_factory=PosteriorConfig)
+    batch: BatchConfig = field(default_factory=BatchConfig)
 
 
 def _check(path: str, value: Any, meta: dict) -> None:
@@ -624,7 +638,7 @@ def to_config(cfg: Any) -> Config:
 _NESTED = {"ScenarioConfig": ScenarioConfig, "RegulatorConfig": RegulatorConfig, "BehaviourConfig": BehaviourConfig,
            "RegimeConfig": RegimeConfig, "ResourcesConfig": ResourcesConfig,
            "InstitutionsConfig": InstitutionsConfig, "ExperimentConfig": ExperimentConfig, "SensitivityConfig": SensitivityConfig,
-           "CalibrateConfig": CalibrateConfig, "PosteriorConfig": PosteriorConfig,
+           "CalibrateConfig": CalibrateConfig, "PosteriorConfig": PosteriorConfig, "BatchConfig": BatchConfig,
            "CounterfactualConfig": CounterfactualConfig}
 
 
@@ -655,7 +669,7 @@ def parse_change(change: str, where: str = "timeline") -> tuple[str, str, Any]:
 
 
 _GROUPS = ("scenario", "regulator", "resources", "institutions", "behaviour", "regime", "experiment", "sensitivity",
-           "timeline", "counterfactual", "calibrate", "posterior")
+           "timeline", "counterfactual", "calibrate", "posterior", "batch")
 
 
 def parameter_rows() -> list[dict]:
@@ -665,7 +679,7 @@ def parameter_rows() -> list[dict]:
                           ("resources", ResourcesConfig), ("institutions", InstitutionsConfig),
                           ("behaviour", BehaviourConfig), ("regime", RegimeConfig), ("experiment", ExperimentConfig),
                           ("sensitivity", SensitivityConfig), ("calibrate", CalibrateConfig),
-                          ("posterior", PosteriorConfig)):
+                          ("posterior", PosteriorConfig), ("batch", BatchConfig)):
         inst = schema()
         for f in fields(schema):
             if f.name in _GROUPS:

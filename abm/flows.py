@@ -1,13 +1,16 @@
 """What the mechanisms did in one month, as one record.
 
-Mechanisms return what they did (money moved, events counted) as keyword dictionaries; the model adds them into
-this month's :class:`Flows` and the recorder reads it. Nothing here is state: a new record starts every month.
+Mechanisms return what they did (money moved, events counted) as keyword dictionaries, one number per run (arrays
+of length R, see :mod:`abm.engine`); the engine adds them into this month's :class:`Flows` and the recorder reads each
+run's record (:meth:`Flows.run`). Nothing here is state: a new record starts every month.
 Money is in GBP million per month.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+
+import numpy as np
 
 
 @dataclass
@@ -36,6 +39,16 @@ class Flows:
     merger_events: int = 0           # mergers taking effect (a merger of three CCGs into one is one event)
     control_totals_accepted: int = 0  # trusts accepting a control total (April)
     control_totals_offered: int = 0
+
+    @classmethod
+    def zeros(cls, runs: int) -> Flows:
+        """A record for ``runs`` runs side by side: every field an array with one entry per run."""
+        return cls(**{f.name: np.zeros(runs, dtype=np.int64 if f.type in ("int", int) else float) for f in fields(cls)})
+
+    def run(self, r: int) -> Flows:
+        """Run ``r``'s record, as plain numbers."""
+        return Flows(**{f.name: (int if f.type in ("int", int) else float)(getattr(self, f.name)[r])
+                        for f in fields(self)})
 
     def add(self, **amounts: float) -> None:
         """Add a mechanism's returned amounts to this month's record (unknown names are an error)."""

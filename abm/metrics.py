@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from abm.codebook import MODEL
+from abm.engine import RunView
 from abm.mechanisms import collaboration, leadership, trust
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES
 from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, QUALITY_SM, RATINGS
@@ -107,18 +108,33 @@ def _outcome(name: str, model) -> object:
 class Recorder:
     """Computes each month's outcomes once (vectorised) and hands them to a ``mesa.DataCollector`` whose model
     reporters are the outcome columns declared in :mod:`abm.codebook` (``model.datacollector`` is that collector:
-    ``model.datacollector.get_model_vars_dataframe()`` gives the monthly table); keeps the organisation frames."""
+    ``model.datacollector.get_model_vars_dataframe()`` gives the monthly table); keeps the organisation frames.
 
-    def __init__(self, model):
-        self.model = model
+    In a batch (:class:`abm.batch.Batch`) each run has a recorder of its own (``run``), reading that run's view of the
+    arrays (:class:`abm.engine.RunView`) and keeping its table without a DataCollector (``collector=False``: the same
+    columns and values, without a Mesa model to hand it) and, when asked, its organisation frames.
+    """
+
+    def __init__(self, model, run: int = 0, collector: bool = True, organisations: bool = True):
+        self.model, self.run = model, run
         self.row: dict = {}
-        self.datacollector = mesa.DataCollector(model_reporters={name: partial(_outcome, name) for name in MODEL})
+        self.datacollector = (mesa.DataCollector(model_reporters={name: partial(_outcome, name) for name in MODEL})
+                              if collector else None)
+        self.table: dict[str, list] = {name: [] for name in MODEL}
+        self.organisations = organisations
         self.org_frames: list[dict[str, np.ndarray]] = []
+        self.view = RunView(model, run)
 
     def collect(self) -> None:
-        m = self.model
+        m = self.view = RunView(self.model, self.run)
         self.row, reg_trust = model_row(m)
-        self.datacollector.collect(m)
+        if self.datacollector is not None:
+            self.datacollector.collect(self.model)
+        else:
+            for name, values in self.table.items():
+                values.append(self.row[name])
+        if not self.organisations:
+            return
         o = m.orgs
         frame = {c: getattr(o, c).copy() for c in ORG_COLUMNS}
         frame["trust_in_regulators"] = reg_trust
@@ -130,16 +146,16 @@ class Recorder:
     @property
     def rows(self) -> list[dict]:
         """The monthly rows collected so far (from the DataCollector)."""
-        table = self.datacollector.model_vars
+        table = self.datacollector.model_vars if self.datacollector is not None else self.table
         return [{name: values[i] for name, values in table.items()} for i in range(len(table["month"]))]
 
     def network_frame(self) -> pd.DataFrame:
         """The relationships as they stand at the end of the run: one row per active directed edge."""
-        m = self.model
+        m = self.view
         e = m.edges
         codes = m.structure.orgs.code.to_numpy()
         sel = e.active
-        pos = m.layout
+        pos = self.model.layout
         return pd.DataFrame({"month": m.t, "src": codes[e.src[sel]], "dst": codes[e.dst[sel]],
                              "src_kind": m.orgs.kind[e.src[sel]], "dst_kind": m.orgs.kind[e.dst[sel]],
                              "src_x": pos[e.src[sel], 0], "src_y": pos[e.src[sel], 1],
@@ -148,10 +164,12 @@ class Recorder:
                              "linked": e.link[sel]})
 
     def model_frame(self) -> pd.DataFrame:
+        if self.datacollector is None:
+            return pd.DataFrame(self.table)
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def organisation_frame(self) -> pd.DataFrame:
-        m = self.model
+        m = self.view
         n = len(m.orgs.kind)
         cols = {c: np.concatenate([f[c] for f in self.org_frames]) for c in self.org_frames[0]}
         codes = m.structure.orgs.code.to_numpy()

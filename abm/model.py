@@ -9,100 +9,45 @@ mechanisms did in a month is one :class:`abm.flows.Flows` record (``model.flows`
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import asdict, replace
 
 import mesa
 import networkx as nx
-import numpy as np
-import pandas as pd
 from mesa.discrete_space import Network
 
-from abm import metrics, posterior
+from abm import metrics
 from abm.agents import AGENT_CLASS, STP, Organisation
 from abm.compose import regulator_preset
-from abm.config import (
-    BehaviourConfig,
-    Config,
-    InstitutionsConfig,
-    RegimeConfig,
-    RegulatorConfig,
-    ResourcesConfig,
-    ScenarioConfig,
-    parse_change,
-    to_config,
-    validate,
-)
+from abm.config import Config, ScenarioConfig, to_config
+from abm.engine import JULY, STREAMS, Engine, prepare, seeds  # noqa: F401  (JULY, STREAMS: re-exported)
 from abm.flows import Flows
 from abm.layout import grouped_layout
-from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
-from abm.scenarios import build
-from abm.state import build_state
-from abm.styles import make_style
-from abm.vocabulary import PROVIDER_KINDS
+from abm.styles import Style
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra
 
-JULY = 3          # month of year (0 = April) when ratings and the dashboard are published
-# Independent random streams, one per purpose, all derived from (seed, replicate). Each mechanism draws a fixed number
-# of numbers per call from its own stream, so runs that differ only in style use the same random numbers for the same
-# purpose (common random numbers) and their differences can be read as paired differences.
-STREAMS = ("money", "assessment", "oversight", "trust", "peers", "collaboration", "exits", "succession")
 
-
-class CommissioningModel(mesa.Model):
+class CommissioningModel(Engine, mesa.Model):
     """Commissioners, providers, local authorities and regulators under a configurable regulatory style.
 
     Build it from a full :class:`abm.config.Config` (``config=``), or from flat keyword arguments naming the
     scenario, the style and any regulator parameter (as the browser view does). All randomness comes from streams
-    derived from ``config.seed`` and ``config.replicate``.
+    derived from ``config.seed`` and ``config.replicate``. The state, the streams and the step order are the
+    engine's (:mod:`abm.engine`, one run); this class adds the Mesa side: agents, the network, the DataCollector.
     """
 
     def __init__(self, config: Config | None = None, *, scenario: str | None = None, regulator: str | None = None,
                  seed: int | None = None, months: int | None = None, draw_layout: bool = False, **regulator_params):
         if config is None:                     # the schema's defaults are conf/config.yaml's (a test checks)
             config = Config()
-        cfg = _with_overrides(config, scenario, regulator, seed, months, regulator_params)
-        cfg = posterior.apply(cfg)              # posterior.draw=K: the calibrated parameters of draw K
-        validate(cfg)
-        cfg = copy.deepcopy(cfg)              # the policy timeline changes parameters during the run
-        root = np.random.SeedSequence(int(cfg.seed), spawn_key=(int(cfg.replicate),))
-        children = root.spawn(len(STREAMS) + 1)
-        super().__init__(rng=int(children[0].generate_state(1)[0]))
-        self.streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children[1:], strict=True)}
-        self.config = cfg
-        self.beh: BehaviourConfig = cfg.behaviour
-        self.reg: RegulatorConfig = cfg.regulator
-        self.res: ResourcesConfig = cfg.resources
-        self.inst: InstitutionsConfig = cfg.institutions
-        self.regime: RegimeConfig = cfg.regime
-        self.style = make_style(cfg.regulator)
-        self.style_for = cfg.regulator.name     # the regulator the style was built for
-        self.months = int(cfg.months)
-        self.t = 0
-        self.start = pd.Period(cfg.start, freq="M")
-        self.first_dashboard = (pd.Period("2017-07", freq="M") - self.start).n
-        self.events = sorted(cfg.timeline, key=lambda ev: ev.date)
-        self.applied: list[str] = []
-        self._apply_policy(upto=self.start)
-        self.structure = build(cfg.scenario)
-        self.orgs, self.edges, self.stps = build_state(self.structure, self.beh, self.rng)
-        n = len(self.orgs.kind)
-        self.initial_budget = self.orgs.budget.copy()
-        self.next_leader_id = n
-        self.flows = Flows()
-        self.abolished = False
-        self._masks: dict[tuple, np.ndarray] = {}
+        cfg = prepare(_with_overrides(config, scenario, regulator, seed, months, regulator_params))
+        state_seed, streams = seeds(cfg.seed, cfg.replicate)
+        super().__init__(rng=state_seed)
+        self.streams = streams
+        self._setup(cfg, [cfg.replicate], [self.rng], [streams])
         self._build_agents(draw_layout)
-        collaboration.initialise(self)
-        self.stp_trust = stp.internal_trust(self)
-        self.stps.maturity = stp.target(self)
-        self.stps.category = np.digitize(self.stps.maturity, self.beh.dashboard_cuts)
-        oversight.initial_ratings(self)
-        money.offer_control_totals(self)          # this year's control totals are already agreed at the start
-        stp.designate(self)
-        self._placements()
+        self._initialise()
         self.recorder = metrics.Recorder(self)
         self.datacollector = self.recorder.datacollector       # Mesa's convention: model.datacollector
         self.recorder.collect()
@@ -130,24 +75,23 @@ class CommissioningModel(mesa.Model):
     def organisations(self) -> mesa.agent.AgentSet:
         return self.agents.select(lambda a: isinstance(a, Organisation))
 
-    def mask(self, *kinds: str) -> np.ndarray:
-        """Alive organisations of the given kinds (``"provider"`` stands for all four provider kinds)."""
-        key = kinds
-        if key not in self._masks:
-            names = [k for kind in kinds for k in (PROVIDER_KINDS if kind == "provider" else (kind,))]
-            self._masks[key] = np.isin(self.orgs.kind, names) & self.orgs.alive
-        return self._masks[key]
+    @property
+    def style(self) -> Style:
+        """The regulatory style in charge (set one by hand to try a style of your own)."""
+        return self.styles[0]
 
-    def draw(self, stream: str, n: int) -> np.ndarray:
-        """``n`` uniform numbers from the named random stream."""
-        return self.streams[stream].random(n)
+    @style.setter
+    def style(self, value: Style) -> None:
+        self.styles = [value]
 
-    def trust_in_regulators(self) -> np.ndarray:
-        return trust.in_regulators(self)
+    @property
+    def flows(self) -> Flows:
+        """What the mechanisms did this month (plain numbers)."""
+        return self.run_flows.run(0)
 
     def on_merge(self, keep: int, gone: int) -> None:
         """Keep agents and network in step with a merger: the absorbed CCG's agent and node disappear."""
-        self._masks.clear()
+        super().on_merge(keep, gone)
         agent = self.agent_of[gone]
         cell = agent.cell
         agent.remove()
@@ -158,98 +102,9 @@ class CommissioningModel(mesa.Model):
                 self.grid.add_connection(self.grid[keep], self.grid[other])
 
     # --- time -----------------------------------------------------------------------------------------------------
-    @property
-    def date(self) -> pd.Period:
-        return self.start + self.t
-
-    def _apply_policy(self, upto: pd.Period) -> None:
-        """Apply the policy timeline's events dated up to ``upto`` (once each), and the counterfactual style.
-
-        The timeline is data (``conf/scenario/england_2013.yaml``): each event changes regulator or behaviour
-        parameters, or the regulatory style itself (``regulator.name``), from its date on.
-        """
-        cf = self.config.counterfactual
-        cf_from = pd.Period(cf.start, freq="M") if cf.style else None
-        while self.events and pd.Period(self.events[0].date, freq="M") <= upto:
-            event = self.events.pop(0)
-            when = pd.Period(event.date, freq="M")
-            for change in event.changes:
-                group, name, value = parse_change(change)
-                if group == "regulator" and cf_from is not None and when >= cf_from:
-                    continue                      # the counterfactual regulator ignores later regulator events
-                setattr(getattr(self.config, group), name, value)
-            self.applied.append(f"{event.date}: {event.note}")
-        if cf_from is not None and cf_from <= upto and self.config.regulator.name != cf.style:
-            self.config.regulator = regulator_preset(cf.style)
-            self.applied.append(f"{cf.start}: counterfactual style {cf.style}")
-        self.reg = self.config.regulator
-        self.beh = self.config.behaviour
-        self.regime = self.config.regime
-        self.res = self.config.resources
-        self.inst = self.config.institutions
-        # A new style only when the regulator changes (a timeline event or a counterfactual), so that a style set on
-        # the model by hand (``model.style = MyStyle(model.reg)``, as in docs/tutorial.ipynb) stays in charge.
-        if self.reg.name != self.style_for or self.style.params is not self.reg:
-            self.style, self.style_for = make_style(self.reg), self.reg.name
-
-    @property
-    def month_of_year(self) -> int:
-        """Month of the NHS financial year: 0 = April, whatever month the run starts in."""
-        return (self.date.month - 4) % 12
-
-    def _placements(self) -> None:
-        """Carry out the one-off placements a policy event asked for, then clear them."""
-        g = self.regime
-        for name, kind in (("place_quality_special_measures", oversight.QUALITY_SM),
-                           ("place_financial_special_measures", oversight.FINANCIAL_SM),
-                           ("place_ccg_directions", oversight.DIRECTIONS)):
-            if getattr(g, name):
-                self.flows.add(regime_entries=oversight.place(self, kind, getattr(g, name)))
-                setattr(g, name, 0)
-
     def step(self) -> None:
-        """One month, in the order: policy -> money and demand -> providers act -> commissioners act -> books close
-        -> oversight and the regulator's response -> trust, peers and collaboration -> leaders -> STP maturity."""
-        self.flows = f = Flows()
-        self.t += 1
-        self._apply_policy(upto=self.date)
-        money.grow(self)
-        if self.month_of_year == 0:
-            f.add(**money.contract_round(self))
-            self.benchmark = oversight.rebase(self)
-        if self.month_of_year == JULY and self.t >= self.first_dashboard:
-            f.investment = stp.invest(self)
-        money.performance(self)
-        f.add(**collaboration.tender_threats(self))
-        f.add(**money.settle(self))
-        f.add(**collaboration.share_risk(self))
-        money.close_books(self)
-        oversight.tick(self)
-        self._placements()
-        if not self.regime.covid:                     # routine oversight, ratings and inspections pause
-            f.add(**oversight.review(self))
-            oversight.inspect(self)
-            if self.month_of_year == JULY:
-                oversight.publish_ratings(self)
-        trust.joint_work(self)
-        trust.update(self)
-        peers.compare(self)
-        peers.learn(self)
-        self.stp_trust = stp.internal_trust(self)
-        collaboration.joint_committees(self)
-        collaboration.pooled_budgets(self)
-        collaboration.alliances(self)
-        collaboration.risk_shares(self)
-        collaboration.shared_officers(self)
-        merged = collaboration.mergers(self)
-        if self.regime.ccgs_abolished and not self.abolished:
-            merged += collaboration.abolish_ccgs(self)
-            self.abolished = True
-        f.mergers, f.merger_events = len(merged), len({keep for keep, _ in merged})
-        leadership.update_stress(self)
-        f.add(**leadership.turnover(self))
-        stp.update(self)
-        stp.designate(self)
+        """One month (the engine's step order, :meth:`abm.engine.Engine.advance`), then the month's outcomes."""
+        self.advance()
         self.recorder.collect()
         if self.t >= self.months:
             self.running = False

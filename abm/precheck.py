@@ -10,6 +10,7 @@ import re
 import sys
 
 from abm import posterior
+from abm.batch import expand
 from abm.compose import CONF_DIR, compose
 from abm.config import ConfigError, schema_keys
 from abm.scenarios import build
@@ -74,7 +75,9 @@ def precheck(argv: list[str]) -> None:
         scenarios = {}
         for variant in variants:
             config = compose(variant)
-            posterior.apply(config)              # posterior.draw out of range
+            runs = expand(config)                # batch.draws without a first draw
+            for run in (runs[0], runs[-1]):
+                posterior.apply(run)             # posterior.draw (or the batch's last draw) out of range
             scenarios[repr(config.scenario)] = config.scenario
         for scenario in scenarios.values():       # data files: missing, empty or malformed ones fail here
             build(scenario)

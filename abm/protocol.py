@@ -1,19 +1,20 @@
 """What the mechanisms may use of the model: the state arrays, the parameters, the random streams, the clock.
 
-Every mechanism function takes ``m: ModelState``; :class:`abm.model.CommissioningModel` provides it, and a type
-checker (``make lint``) checks both sides. A mechanism reads and writes the arrays and returns what it did; it never
+Every mechanism function takes ``m: ModelState``; :class:`abm.model.CommissioningModel` (one run) and
+:class:`abm.batch.Batch` (R runs side by side) provide it through :class:`abm.engine.Engine`, and a type checker
+(``make lint``) checks both sides. A mechanism reads and writes the arrays and returns what it did; it never
 writes counters onto the model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     from abm.config import BehaviourConfig, Config, InstitutionsConfig, RegimeConfig, RegulatorConfig, ResourcesConfig
-    from abm.flows import Flows
     from abm.state import Edges, Orgs, STPs
     from abm.styles import Style
 
@@ -28,14 +29,21 @@ class ModelState(Protocol):
     res: ResourcesConfig
     inst: InstitutionsConfig
     regime: RegimeConfig
-    style: Style
-    streams: dict[str, np.random.Generator]
+    styles: list[Style]            # one regulatory style per run (styles may remember: carrot_then_stick)
     t: int
-    benchmark: np.ndarray          # national benchmark (mean, spread) of the benchmarked measures, re-based each April
+    benchmark: np.ndarray          # per run: national benchmark (mean, spread) of the benchmarked measures, each April
     stp_trust: np.ndarray          # mean trust inside each STP
     initial_budget: np.ndarray     # local authorities' social-care budgets at the start
-    next_leader_id: int
-    flows: Flows
+    next_leader_id: np.ndarray     # per run: the next new leader's id
+    # R runs side by side (abm.engine): N organisations, E relationships, S STPs each
+    R: int
+    N: int
+    E: int
+    S: int
+    run_of_org: np.ndarray
+    org_runs: list[slice]
+    edge_runs: list[slice]
+    stp_runs: list[slice]
 
     @property
     def month_of_year(self) -> int: ...
@@ -43,6 +51,16 @@ class ModelState(Protocol):
     def mask(self, *kinds: str) -> np.ndarray: ...
 
     def draw(self, stream: str, n: int) -> np.ndarray: ...
+
+    def normal(self, stream: str, sd: float, n: int) -> np.ndarray: ...
+
+    def stream(self, name: str, run: int) -> np.random.Generator: ...
+
+    def runs_of(self, idx: np.ndarray, per: str = "orgs") -> Iterator[tuple[int, slice]]: ...
+
+    def sums(self, values: np.ndarray, idx: np.ndarray | None = None, per: str = "orgs") -> np.ndarray: ...
+
+    def counts(self, idx: np.ndarray, per: str = "orgs") -> np.ndarray: ...
 
     def trust_in_regulators(self) -> np.ndarray: ...
 

@@ -20,10 +20,12 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from abm import posterior
 from abm.config import Config
+from abm.metrics import Recorder
 from abm.model import CommissioningModel
 
 
@@ -31,7 +33,7 @@ def flat_params(config: Config) -> dict:
     """Every parameter as ``group.name`` -> value (lists as text), for the parameter columns."""
     out = {}
     for key, value in asdict(config).items():
-        if key in ("sensitivity", "calibrate", "timeline"):
+        if key in ("sensitivity", "calibrate", "timeline", "batch"):
             continue
         if isinstance(value, dict):
             for k, v in value.items():
@@ -53,14 +55,20 @@ def run_id(config: Config) -> str:
 def simulate(config: Config) -> dict[str, pd.DataFrame]:
     config = posterior.apply(config)          # the parameter columns show the draw's values
     model = CommissioningModel(config).run()
+    return tables_of(model.recorder, config)
+
+
+def tables_of(recorder: Recorder, config: Config) -> dict[str, pd.DataFrame]:
+    """A finished run's tables (monthly, network, organisations when asked), with the run id, the seed and every
+    parameter of ``config`` (the run's configuration, posterior draw applied) as columns."""
     rid = run_id(config)
-    tables = {"model": model.recorder.model_frame(), "network": model.recorder.network_frame()}
+    tables = {"model": recorder.model_frame(), "network": recorder.network_frame()}
     if config.write_organisations:
-        tables["organisations"] = model.recorder.organisation_frame()
-    params = {k: v for k, v in flat_params(config).items() if k != "seed"}
+        tables["organisations"] = recorder.organisation_frame()
+    params = pd.DataFrame([{k: v for k, v in flat_params(config).items() if k != "seed"}])
     for name, df in tables.items():
         head = pd.DataFrame({"run_id": rid, "seed": config.seed}, index=df.index)
-        tail = pd.DataFrame({k: [v] * len(df) for k, v in params.items()}, index=df.index)
+        tail = params.iloc[np.zeros(len(df), dtype=int)].set_axis(df.index)   # the one row, repeated
         tables[name] = pd.concat([head, df, tail], axis=1)
     return tables
 
@@ -128,15 +136,18 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def run_job(config: Config, outdir: Path) -> tuple[bool, dict[str, pd.DataFrame] | None]:
-    """One job: (False, None) if ``outdir`` already has this configuration's complete result, else run and write."""
+def run_job(config: Config, outdir: Path,
+            tables: dict[str, pd.DataFrame] | None = None) -> tuple[bool, dict[str, pd.DataFrame] | None]:
+    """One job: (False, None) if ``outdir`` already has this configuration's complete result, else run (or take the
+    ``tables`` a batch computed for it) and write."""
     outdir = Path(outdir)
     if is_complete(outdir, config):
         return False, None
     stale = outdir / "done.json"
     if stale.exists():
         stale.unlink()                       # a result for another configuration: no longer valid
-    tables = simulate(config)
+    if tables is None:
+        tables = simulate(config)
     files = [p.name for p in write(tables, outdir, config)]
     _write_json(outdir / "provenance.json", provenance())
     _write_json(outdir / "done.json", {"key": config_key(config), "run_id": run_id(config),

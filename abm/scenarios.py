@@ -8,8 +8,9 @@ history of partnership, leadership) are drawn by :mod:`abm.initial` from the mod
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -62,10 +63,21 @@ def _require(df: pd.DataFrame, name: str, columns: list[str]) -> None:
         raise ConfigError(f"data file {DATA_DIR.joinpath(name)} lacks column(s) {', '.join(missing)}")
 
 
+_BUILT: dict[str, Structure] = {}
+
+
 def build(cfg: ScenarioConfig) -> Structure:
+    """The organisation structure of a scenario. Built once per process and scenario, then shared by every run (a
+    structure is never changed by a run: the state arrays are copies), so that many runs in one process (``abm.batch``,
+    calibration and sensitivity workers) do not pay for reading and joining the lookups each time."""
     if cfg.name not in SCENARIOS:
         raise ConfigError(f"scenario.name={cfg.name!r} is not allowed; choose one of: {', '.join(SCENARIOS)}")
-    return BUILDERS[cfg.name](cfg)
+    key = json.dumps(asdict(cfg), sort_keys=True) + str(DATA_DIR)
+    if key not in _BUILT:
+        if len(_BUILT) >= 4:
+            _BUILT.clear()
+        _BUILT[key] = BUILDERS[cfg.name](cfg)
+    return _BUILT[key]
 
 
 def england(cfg: ScenarioConfig | None = None) -> Structure:

@@ -73,8 +73,10 @@ def initialise(m: ModelState) -> None:
     share_draw = m.draw("collaboration", len(e.src))
     for edge in jc[share_draw[jc] < b.init_shared_ao]:
         a, c = e.src[edge], e.dst[edge]
-        o.leader[o.leader == o.leader[c]] = o.leader[a]
-        o.stress[o.leader == o.leader[a]] = o.stress[a]
+        own = m.org_runs[int(a) // m.N]
+        leader, stress = o.leader[own], o.stress[own]          # views on the pair's run
+        leader[leader == o.leader[c]] = o.leader[a]
+        stress[leader == o.leader[a]] = o.stress[a]
 
 
 def joint_committees(m: ModelState) -> None:
@@ -95,9 +97,9 @@ def joint_committees(m: ModelState) -> None:
     _link(e, fwd[e.link[fwd] & (mutual < b.dissolve_trust)], False)
 
 
-def shared_officers(m: ModelState) -> int:
+def shared_officers(m: ModelState) -> np.ndarray:
     """CCGs in a joint committee appoint one accountable officer: the smaller CCG's officer steps down and it shares
-    its partner's (a leader change for the smaller CCG). Returns the number of CCGs that started sharing.
+    its partner's (a leader change for the smaller CCG). Returns the number of CCGs that started sharing (per run).
 
     Evidence: seed 004 L218, “several CCGs appoint a shared accountable officer”; seed 002 L125, by March 2017 40 %
     of CCGs shared an accountable officer.
@@ -116,8 +118,9 @@ def shared_officers(m: ModelState) -> int:
             continue
         o.leader[small], o.stress[small], o.tenure[small] = o.leader[big], o.stress[big], o.tenure[big]
         adopters.append(small)
-    trust.leader_change(m, np.array(adopters, int))
-    return len(adopters)
+    adopted = np.sort(np.array(adopters, int))
+    trust.leader_change(m, adopted)
+    return m.counts(adopted)
 
 
 def tender_threats(m: ModelState) -> dict:
@@ -138,7 +141,7 @@ def tender_threats(m: ModelState) -> dict:
     o.tender_block[e.dst[hit]] = b.tender_block_months
     _link(e, hit, False)
     o.tender_block = np.maximum(o.tender_block - 1.0, 0.0)
-    return {"tenders": len(hit)}
+    return {"tenders": m.counts(hit, "edges")}
 
 
 def alliances(m: ModelState) -> None:
@@ -231,7 +234,7 @@ def share_risk(m: ModelState) -> dict:
     o, s = m.orgs, m.stps
     members = stp_members(m) & s.risk_share[np.maximum(o.stp, 0)] & (o.stp >= 0)
     if not members.any():
-        return {"risk_transfer": 0.0}
+        return {"risk_transfer": np.zeros(m.R)}
     idx = np.flatnonzero(members)
     net = o.inflow[idx] - o.outflow[idx]
     st = o.stp[idx]
@@ -240,7 +243,7 @@ def share_risk(m: ModelState) -> dict:
     transfer = m.beh.risk_transfer * (mean - net)
     o.inflow[idx] += np.maximum(transfer, 0.0)
     o.outflow[idx] += np.maximum(-transfer, 0.0)
-    return {"risk_transfer": float(np.abs(transfer).sum() / 2.0)}
+    return {"risk_transfer": m.sums(np.abs(transfer), idx) / 2.0}
 
 
 def mergers(m: ModelState) -> list[tuple[int, int]]:
@@ -314,10 +317,13 @@ def merge(m: ModelState, keep: int, gone: int) -> None:
     # Shares seen from the CCG side become shares of the merged CCG's allocation (contracts) or area (LA ties).
     w_keep = np.array([o.allocation[keep] / total_alloc, o.population[keep] / total_pop])
     w_gone = 1.0 - w_keep
-    own = np.flatnonzero(e.active & (e.src == keep) & np.isin(e.kind, [CP, CCG_LA]))
+    run = m.edge_runs[keep // m.N]                 # the merger's run: its relationships are this block
+    lo = run.start
+    active, src, dst, kind = e.active[run], e.src[run], e.dst[run], e.kind[run]
+    own = lo + np.flatnonzero(active & (src == keep) & np.isin(kind, [CP, CCG_LA]))
     e.share[own] *= w_keep[(e.kind[own] == CCG_LA).astype(int)]
     e.share[e.rev[own[e.kind[own] == CP]]] = e.share[own[e.kind[own] == CP]]
-    for idx in np.flatnonzero(e.active & (e.src == gone)):
+    for idx in lo + np.flatnonzero(active & (src == gone)):
         other, k, back = e.dst[idx], e.kind[idx], e.rev[idx]
         if k in (CP, CCG_LA):
             e.share[idx] *= w_gone[int(k == CCG_LA)]
@@ -326,7 +332,7 @@ def merge(m: ModelState, keep: int, gone: int) -> None:
         if other == keep:
             e.active[[idx, back]] = False
             continue
-        match = np.flatnonzero(e.active & (e.src == keep) & (e.dst == other) & (e.kind == k))
+        match = lo + np.flatnonzero(active & (src == keep) & (dst == other) & (kind == k))
         if len(match) == 0:                   # a tie only the departing CCG had: it now belongs to `keep`
             e.src[idx] = keep
             e.dst[back] = keep

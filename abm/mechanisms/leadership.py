@@ -65,10 +65,10 @@ def turnover(m: ModelState) -> dict:
     o.capacity_loss *= 1.0 - b.capacity_recovery
     # Count leaders of NHS bodies, not organisations: a shared accountable officer who leaves is one leader.
     nhs = idx[o.kind[idx] != "la"]
-    leaders = len(np.unique(o.leader[nhs]))
+    leaders = np.array([len(np.unique(o.leader[nhs[part]])) for _r, part in m.runs_of(nhs)], dtype=np.int64)
     if len(idx) > 0:
         replace(m, idx)
-    return {"turnover": leaders, "forced_exits": int(forced.sum())}
+    return {"turnover": leaders, "forced_exits": m.sums(forced)}
 
 
 def replace(m: ModelState, idx: np.ndarray) -> None:
@@ -80,27 +80,38 @@ def replace(m: ModelState, idx: np.ndarray) -> None:
     o, b = m.orgs, m.beh
     o.tenure[idx] = 0.0
     o.stress[idx] = b.new_leader_stress
-    o.resilience[idx] = m.streams["succession"].beta(5.0, 2.0, len(idx))
     o.capacity_loss[idx] = b.turnover_capacity_loss
-    # CCGs that lose a shared accountable officer together recruit one successor together.
-    _, group = np.unique(o.leader[idx], return_inverse=True)
-    o.leader[idx] = m.next_leader_id + group
-    m.next_leader_id += int(group.max()) + 1
+    for r, part in m.runs_of(idx):                # each run's successors, from that run's own stream
+        mine = idx[part]
+        if len(mine) == 0:
+            continue
+        o.resilience[mine] = m.stream("succession", r).beta(5.0, 2.0, len(mine))
+        # CCGs that lose a shared accountable officer together recruit one successor together.
+        _, group = np.unique(o.leader[mine], return_inverse=True)
+        o.leader[mine] = m.next_leader_id[r] + group
+        m.next_leader_id[r] += int(group.max()) + 1
     trust.leader_change(m, idx)
     # A vacant CCG post may go to the accountable officer of a joint-committee partner.
     e = m.edges
     ccgs = idx[o.kind[idx] == "ccg"]
     if len(ccgs) == 0:
         return
-    jc = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link & np.isin(e.src, ccgs) & ~np.isin(e.dst, idx))
-    if len(jc) == 0:
-        return
-    jc = jc[m.streams["succession"].permutation(len(jc))]
-    first = np.unique(e.src[jc], return_index=True)[1]
-    for edge in jc[first]:
-        if m.streams["succession"].random() < b.shared_ao_rate:
-            o.leader[e.src[edge]] = o.leader[e.dst[edge]]
-            o.stress[e.src[edge]] = o.stress[e.dst[edge]]
+    leaving = np.zeros(len(o.kind), bool)
+    leaving[idx] = True
+    vacant = np.zeros(len(o.kind), bool)
+    vacant[ccgs] = True
+    jc_all = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link & vacant[e.src] & ~leaving[e.dst])
+    for r, part in m.runs_of(jc_all, "edges"):
+        jc = jc_all[part]
+        if len(jc) == 0:
+            continue
+        rng = m.stream("succession", r)
+        jc = jc[rng.permutation(len(jc))]
+        first = np.unique(e.src[jc], return_index=True)[1]
+        for edge in jc[first]:
+            if rng.random() < b.shared_ao_rate:
+                o.leader[e.src[edge]] = o.leader[e.dst[edge]]
+                o.stress[e.src[edge]] = o.stress[e.dst[edge]]
 
 
 def shared_ao(m: ModelState) -> np.ndarray:

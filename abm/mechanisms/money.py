@@ -69,11 +69,12 @@ def pooled_fraction(m: ModelState) -> np.ndarray:
     return np.clip(np.bincount(e.src[pooled], weights=e.share[pooled], minlength=len(m.orgs.kind)), 0.0, 1.0)
 
 
-def intervention_spend(m: ModelState) -> float:
-    """GBP m this month for the bodies held in special measures or under directions (paid by the regulators, from
-    the national envelope: top-sliced from CCG allocations like support)."""
+def intervention_spend(m: ModelState) -> np.ndarray:
+    """GBP m this month, per run, for the bodies held in special measures or under directions (paid by the
+    regulators, from the national envelope: top-sliced from CCG allocations like support)."""
     o = m.orgs
-    return float(np.sum(o.alive & (o.regime_kind > 0))) * m.res.intervention_cost / 12.0
+    held = o.alive & (o.regime_kind > 0)
+    return np.array([float(np.sum(held[b])) for b in m.org_runs]) * m.res.intervention_cost / 12.0
 
 
 def sanctions_apply(m: ModelState, providers: np.ndarray) -> np.ndarray:
@@ -163,9 +164,10 @@ def settle(m: ModelState) -> dict:
     to_pool = b.pooled_share * o.other_spend[e.src[pooled]] * e.share[pooled]
     pool_in = np.bincount(e.dst[pooled], weights=to_pool, minlength=n)
     allocation = np.where(ccg, o.allocation, 0.0)
-    support = float(support_paid.sum())
+    support = m.sums(support_paid)
     interventions = intervention_spend(m)
-    top_slice = (support + interventions) * allocation / max(allocation.sum(), 1e-12)
+    national = np.maximum(m.sums(allocation), 1e-12)         # each run's national envelope
+    top_slice = (support + interventions)[m.run_of_org] * allocation / national[m.run_of_org]
     budget = np.where(la, o.budget, 0.0)
     other = np.where(ccg, o.other_spend, 0.0)
     o.inflow += allocation - top_slice + budget + pool_in
@@ -174,12 +176,13 @@ def settle(m: ModelState) -> dict:
     # COVID-19 regime: providers are topped up to break even.
     topup = np.where(prov & g.covid, np.maximum(o.outflow - o.inflow, 0.0), 0.0)
     o.inflow += topup
-    return {"fines": float(fine.sum()), "cquin_withheld": float(np.sum(withheld)), "stf": float(stf.sum()),
-            "distress": float(distress.sum()), "topups": float(topup.sum()), "support": support,
+    withheld = np.broadcast_to(withheld, payment.shape)
+    return {"fines": m.sums(fine, cp, "edges"), "cquin_withheld": m.sums(withheld, cp, "edges"), "stf": m.sums(stf),
+            "distress": m.sums(distress), "topups": m.sums(topup), "support": support,
             "interventions": interventions,
-            "pooled": float(to_pool.sum()),
-            "external_in": float((allocation + budget + stf + capital + distress + topup).sum()) - interventions,
-            "external_out": float((cost + interest + other + budget).sum())}
+            "pooled": m.sums(to_pool, pooled, "edges"),
+            "external_in": m.sums(allocation + budget + stf + capital + distress + topup) - interventions,
+            "external_out": m.sums(cost + interest + other + budget)}
 
 
 def close_books(m: ModelState) -> None:
@@ -251,7 +254,7 @@ def contract_round(m: ModelState) -> dict:
     o.distress = np.where(prov, np.maximum(-o.balance - b.distress_threshold * income, 0.0)
                           / b.distress_years / 12.0, 0.0)
     offered = prov & (g.stf_share > 0.0) & (not g.covid)
-    return {"control_totals_offered": int(offered.sum()), "control_totals_accepted": int(accept.sum())}
+    return {"control_totals_offered": m.sums(offered), "control_totals_accepted": m.sums(accept)}
 
 
 def offer_control_totals(m: ModelState) -> np.ndarray:
@@ -290,7 +293,7 @@ def performance(m: ModelState) -> None:
     effort = b.pressure_effort * (o.pressure * (1.0 - legit + legit * reg_trust) + b.peer_weight * o.peer_pressure)
     level = (performance_level(b, load) + effort + b.support_effect * o.support
              - b.stress_penalty * o.stress - b.capacity_penalty * (1.0 - mgmt))
-    noise = m.streams["money"].normal(0.0, b.perf_noise, len(o.kind))
+    noise = m.normal("money", b.perf_noise, len(o.kind))
     true = np.clip(o.perf_true + b.perf_adjust_rate * (level - o.perf_true) + noise, 0.0, 1.0)
     o.perf_true = np.where(prov, true, o.perf_true)
     gap = b.gaming * o.pressure * (1.0 - reg_trust)

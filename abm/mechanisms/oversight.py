@@ -43,13 +43,17 @@ def rebase(m: ModelState) -> np.ndarray:
     o = m.orgs
     prov = m.mask(*PROVIDERS)
     load = o.demand / np.maximum(o.capacity, 1e-12)
-    rows = [o.perf_reported[prov], o.perf_true[prov], load[prov]]
-    return np.array([[x.mean(), max(x.std(), 0.01)] if len(x) else [0.5, 0.1] for x in rows])
+    out = []
+    for b in m.org_runs:                       # each run's own national benchmark: (run, measure, mean / spread)
+        rows = [o.perf_reported[b][prov[b]], o.perf_true[b][prov[b]], load[b][prov[b]]]
+        out.append([[x.mean(), max(x.std(), 0.01)] if len(x) else [0.5, 0.1] for x in rows])
+    return np.array(out)
 
 
 def _relative(x: np.ndarray, bench: np.ndarray, width: float) -> np.ndarray:
-    """Map a measure to [0, 1] around the national benchmark: 0.5 at the mean, 0 and 1 ``width`` spreads away."""
-    return np.clip(0.5 + 0.5 / width * (x - bench[0]) / bench[1], 0.0, 1.0)
+    """Map a measure to [0, 1] around the national benchmark: 0.5 at the mean, 0 and 1 ``width`` spreads away
+    (``bench``: mean and spread, per organisation)."""
+    return np.clip(0.5 + 0.5 / width * (x - bench[..., 0]) / bench[..., 1], 0.0, 1.0)
 
 
 def _contract_weighted(m: ModelState, values: np.ndarray) -> np.ndarray:
@@ -75,15 +79,15 @@ def domains(m: ModelState) -> np.ndarray:
     STP's maturity).
     """
     o = m.orgs
-    bench = m.benchmark
+    bench = m.benchmark[m.run_of_org]                # each organisation sees its own run's benchmark
     load = o.demand / np.maximum(o.capacity, 1e-12)
     d = np.empty((len(o.kind), 4))
     width = m.beh.benchmark_width
-    d[:, PERFORMANCE] = _relative(o.perf_reported, bench[0], width)
+    d[:, PERFORMANCE] = _relative(o.perf_reported, bench[:, 0], width)
     plan = np.where(np.isnan(o.control_total), 0.0, o.control_total)
     d[:, FINANCE] = np.clip(0.5 + m.beh.finance_scale * (o.net_margin - plan), 0.0, 1.0)
-    safety = 1.0 - _relative(load, bench[2], width)
-    d[:, QUALITY] = _contract_weighted(m, 0.5 * (_relative(o.perf_true, bench[1], width) + safety))
+    safety = 1.0 - _relative(load, bench[:, 2], width)
+    d[:, QUALITY] = _contract_weighted(m, 0.5 * (_relative(o.perf_true, bench[:, 1], width) + safety))
     stability = np.minimum(o.tenure / m.beh.stability_months, 1.0)
     led = 0.5 * (1.0 - o.stress) + 0.5 * stability * (1.0 - o.capacity_loss)
     maturity = m.stps.maturity[np.maximum(o.stp, 0)]
@@ -102,14 +106,15 @@ def scores(m: ModelState, d: np.ndarray) -> np.ndarray:
     rest = (1.0 - b.provider_weight) / 3.0
     ccg_w = np.array([b.provider_weight, rest, rest, rest])
     w = np.where(m.mask("ccg")[:, None], ccg_w, 0.25)
-    noise = m.streams["assessment"].normal(0.0, b.indicator_noise, len(o.kind))
+    noise = m.normal("assessment", b.indicator_noise, len(o.kind))
     return np.clip((w * d).sum(axis=1) + noise, 0.0, 1.0)
 
 
-def places(m: ModelState, kind: int) -> int:
-    """Places in a regime (quality or financial special measures, directions), scaled from England's size."""
+def places(m: ModelState, kind: int, run: int = 0) -> int:
+    """Places in a regime (quality or financial special measures, directions) in one run, scaled from England's
+    size."""
     providers = kind != DIRECTIONS
-    n = int(m.mask(*(PROVIDERS if providers else ("ccg",))).sum())
+    n = int(m.mask(*(PROVIDERS if providers else ("ccg",)))[m.org_runs[run]].sum())
     stated = {QUALITY_SM: m.res.places_quality_sm, FINANCIAL_SM: m.res.places_financial_sm,
               DIRECTIONS: m.res.places_ccgs}[kind]
     return int(math.floor(stated * n / ENGLAND_BODIES[providers] + 0.5))
@@ -132,8 +137,8 @@ def review(m: ModelState) -> dict:
     new = scores(m, d)
     inconsistency_draw = m.draw("oversight", len(o.kind))
     slot = m.month_of_year % 3
-    out = {"enforcement_actions": 0, "regime_entries": 0, "regime_exits": 0, "regime_exit_months": 0,
-           "directions_lifted": 0}
+    out = {k: np.zeros(m.R, np.int64) for k in ("enforcement_actions", "regime_entries", "regime_exits",
+                                                  "regime_exit_months", "directions_lifted")}
     for kinds, providers in ((("ccg",), False), (PROVIDERS, True)):
         kind_mask = m.mask(*kinds)
         bodies = np.flatnonzero(kind_mask & (o.review_slot == slot))
@@ -143,35 +148,49 @@ def review(m: ModelState) -> dict:
         failing = sc < reg.escalation_threshold
         improving = sc > o.score[bodies]
         streak = np.where(failing, o.fail_streak[bodies] + 1, 0)
-        attended = np.zeros(len(bodies), bool)
-        attended[np.argsort(sc, kind="stable")[: math.ceil(m.res.capacity * len(bodies))]] = True
         old = o.escalation[bodies]
-        resp = m.style.respond(Review(score=sc, failing=failing, improving=improving, level=old, streak=streak,
-                                      rating=o.rating[bodies], attended=attended, providers=providers))
-        level = np.clip(resp.level, 0, 4).astype(int)
-        level, moved = _regime_rules(m, bodies, level, old, sc, failing, d, providers, kind_mask)
-        for k, v in moved.items():
-            out[k] += v
-        sanction = m.style.sanction(level)
-        out["enforcement_actions"] += int(np.sum((level >= 2) & (level > old)))
+        level, sanction = np.zeros(len(bodies), int), np.zeros(len(bodies))
+        support, autonomy, force = np.zeros(len(bodies)), np.zeros(len(bodies)), np.zeros(len(bodies))
+        reporting, threatened = np.zeros(len(bodies)), np.zeros(len(bodies), bool)
+        for r, part in m.runs_of(bodies):          # each run's regulator decides about that run's bodies
+            if part.start == part.stop:
+                continue
+            style = m.styles[r]
+            attended = np.zeros(part.stop - part.start, bool)
+            attended[np.argsort(sc[part], kind="stable")[: math.ceil(m.res.capacity * len(attended))]] = True
+            resp = style.respond(Review(score=sc[part], failing=failing[part], improving=improving[part],
+                                        level=old[part], streak=streak[part], rating=o.rating[bodies[part]],
+                                        attended=attended, providers=providers))
+            lv = np.clip(resp.level, 0, 4).astype(int)
+            lv, moved = _regime_rules(m, bodies[part], lv, old[part], sc[part], failing[part], d, providers,
+                                      kind_mask, r)
+            for k, v in moved.items():
+                out[k][r] += v
+            level[part], sanction[part], support[part] = lv, style.sanction(lv), resp.support
+            autonomy[part] = np.clip(resp.autonomy, 0.0, 1.0)
+            force[part] = np.clip(resp.force, 0.0, 1.0)
+            threatened[part] = force[part].any()
+            reporting[part] = style.reporting(lv, autonomy[part], m.res.reporting_load)
+        out["enforcement_actions"] += m.sums((level >= 2) & (level > old), bodies)
         inconsistent = inconsistency_draw[bodies] > m.inst.consistency
         o.escalation[bodies] = level
         o.fail_streak[bodies] = streak
         o.pressure[bodies] = sanction
         o.sanctioned[bodies] = np.where(level >= 2, sanction, 0.0)
-        o.support[bodies] = resp.support
-        o.autonomy[bodies] = np.clip(resp.autonomy, 0.0, 1.0)
-        o.reporting[bodies] = m.style.reporting(level, o.autonomy[bodies], m.res.reporting_load)
+        o.support[bodies] = support
+        o.autonomy[bodies] = autonomy
+        o.reporting[bodies] = reporting
         o.conflicted[bodies] = inconsistent
-        trust.regulator_contact(m, bodies, o.sanctioned[bodies], resp.support, inconsistent.astype(float),
+        trust.regulator_contact(m, bodies, o.sanctioned[bodies], support, inconsistent.astype(float),
                                 o.autonomy[bodies])
-        force = np.clip(resp.force, 0.0, 1.0)
-        if force.any():
+        if threatened.any():
             # A threat moves readiness a little and costs trust in the regulator (seed 000 L198; seed 003 L546:
-            # peers are listened to more than regulators).
-            o.readiness[bodies] = np.clip(o.readiness[bodies] + b.threat_readiness * force * (1.0 - b.peer_weight), 0.0, 1.0)
-            trust.regulator_contact(m, bodies, b.trust_loss_threat * force, np.zeros(len(bodies)),
-                                    np.zeros(len(bodies)), np.zeros(len(bodies)))
+            # peers are listened to more than regulators); in a run whose regulator threatened anyone.
+            hit = np.flatnonzero(threatened)
+            bt, ft = bodies[hit], force[hit]
+            o.readiness[bt] = np.clip(o.readiness[bt] + b.threat_readiness * ft * (1.0 - b.peer_weight), 0.0, 1.0)
+            trust.regulator_contact(m, bt, b.trust_loss_threat * ft, np.zeros(len(bt)), np.zeros(len(bt)),
+                                    np.zeros(len(bt)))
         if providers:
             # The fund's trajectory for the next quarter: financial part on the control total, performance part on
             # the national position (A&E trajectories were agreed around it).
@@ -180,7 +199,7 @@ def review(m: ModelState) -> dict:
             tolerance = m.regime.stf_tolerance
             fin_ok = o.net_margin[bodies] + unpaid >= np.where(np.isnan(o.control_total[bodies]), 0.0,
                                                                o.control_total[bodies]) - tolerance
-            perf_ok = o.perf_reported[bodies] >= m.benchmark[0, 0] - 3.0 * tolerance
+            perf_ok = o.perf_reported[bodies] >= m.benchmark[m.run_of_org[bodies], 0, 0] - 3.0 * tolerance
             part = m.regime.stf_performance_part
             o.stf_eligible[bodies] = (1.0 - part) * fin_ok + part * perf_ok
         o.score[bodies] = sc
@@ -191,8 +210,10 @@ def review(m: ModelState) -> dict:
     return out
 
 
-def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, kind_mask) -> tuple[np.ndarray, dict]:
-    """Apply the top regime's rules to the style's decisions: minimum stay, exit on recovery, limited places."""
+def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, kind_mask,
+                  run: int = 0) -> tuple[np.ndarray, dict]:
+    """Apply the top regime's rules to the style's decisions about one run's ``bodies``: minimum stay, exit on
+    recovery, limited places."""
     o, b = m.orgs, m.beh
     top = TOP[providers]
     was_in = old >= top
@@ -219,9 +240,11 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
         entering = entering[d[bodies[entering], FINANCE] < 0.5]
         wanted = np.full(len(entering), DIRECTIONS)
     admitted = np.zeros(len(entering), bool)
-    affordable = affordable_places(m)
+    affordable = affordable_places(m, run)
+    own = m.org_runs[run]
     for kind in np.unique(wanted):
-        free = max(min(places(m, int(kind)) - int(np.sum(kind_mask & (o.regime_kind == kind))), affordable), 0)
+        held = int(np.sum(kind_mask[own] & (o.regime_kind[own] == kind)))
+        free = max(min(places(m, int(kind), run) - held, affordable), 0)
         queue = np.flatnonzero(wanted == kind)
         admitted[queue[:free]] = True
         affordable -= int(min(free, len(queue)))
@@ -236,12 +259,13 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
     return level, moved
 
 
-def affordable_places(m: ModelState) -> int:
-    """How many more bodies the budget can hold in a regime, after those it holds already."""
+def affordable_places(m: ModelState, run: int = 0) -> int:
+    """How many more bodies one run's budget can hold in a regime, after those it holds already."""
     cost, budget = m.res.intervention_cost, m.res.budget
-    n = len(m.orgs.kind)
+    own = m.org_runs[run]
+    n = own.stop - own.start
     can_pay = n if cost <= 0 or budget >= cost * n else int(math.floor(budget / cost + 1e-9))   # never more than all
-    held = int(np.sum(m.orgs.alive & (m.orgs.regime_kind > 0)))
+    held = int(np.sum(m.orgs.alive[own] & (m.orgs.regime_kind[own] > 0)))
     return max(can_pay - held, 0)
 
 
@@ -250,12 +274,15 @@ def _pay_support(m: ModelState) -> None:
     (monthly money): a style that intervenes less has more to support with."""
     o = m.orgs
     supported = o.support > 0
-    budget = max(m.res.budget / 12.0 - intervention_spend(m), 0.0)
     unit = m.beh.support_unit / 3.0
-    per_body = min(budget / max(int(supported.sum()), 1), unit)
-    o.support_money = np.where(supported & o.alive, per_body, 0.0)
-    intensity = per_body / unit if unit > 0 else 0.0
-    o.support = np.where(supported, intensity, 0.0)
+    spend = intervention_spend(m)
+    per_body, intensity = np.zeros(m.R), np.zeros(m.R)
+    for r, own in enumerate(m.org_runs):           # each run's budget, shared by that run's supported bodies
+        budget = max(m.res.budget / 12.0 - spend[r], 0.0)
+        per_body[r] = min(budget / max(int(supported[own].sum()), 1), unit)
+        intensity[r] = per_body[r] / unit if unit > 0 else 0.0
+    o.support_money = np.where(supported & o.alive, per_body[m.run_of_org], 0.0)
+    o.support = np.where(supported, intensity[m.run_of_org], 0.0)
 
 
 def tick(m: ModelState) -> None:
@@ -264,7 +291,7 @@ def tick(m: ModelState) -> None:
     o.regime_months += (o.regime_kind > 0) & o.alive
 
 
-def place(m: ModelState, kind: int, count: int) -> int:
+def place(m: ModelState, kind: int, count: int) -> np.ndarray:
     """A policy event places ``count`` bodies (England's size, scaled) in a regime: the worst on its domain first.
 
     Evidence: policy timeline 2013-07, "11 of the 14 Keogh-review trusts placed in special measures"; 2016-07,
@@ -273,17 +300,20 @@ def place(m: ModelState, kind: int, count: int) -> int:
     """
     o = m.orgs
     providers = kind != DIRECTIONS
-    kinds = PROVIDERS if providers else ("ccg",)
-    n = int(math.floor(count * m.mask(*kinds).sum() / ENGLAND_BODIES[providers] + 0.5))
+    eligible = m.mask(*(PROVIDERS if providers else ("ccg",)))
     d = domains(m)
     worst_on = {QUALITY_SM: QUALITY, FINANCIAL_SM: FINANCE}.get(kind)
     value = d[:, worst_on] if worst_on is not None else scores(m, d)
-    cand = np.flatnonzero(m.mask(*kinds) & (o.regime_kind == 0))
-    chosen = cand[np.argsort(value[cand], kind="stable")[:n]]
-    o.escalation[chosen] = TOP[providers]
-    o.regime_kind[chosen] = kind
-    o.regime_months[chosen] = 0
-    return len(chosen)
+    placed = np.zeros(m.R, np.int64)
+    for r, own in enumerate(m.org_runs):
+        n = int(math.floor(count * eligible[own].sum() / ENGLAND_BODIES[providers] + 0.5))
+        cand = own.start + np.flatnonzero(eligible[own] & (o.regime_kind[own] == 0))
+        chosen = cand[np.argsort(value[cand], kind="stable")[:n]]
+        o.escalation[chosen] = TOP[providers]
+        o.regime_kind[chosen] = kind
+        o.regime_months[chosen] = 0
+        placed[r] = len(chosen)
+    return placed
 
 
 def inspect(m: ModelState) -> None:
@@ -301,7 +331,7 @@ def inspect(m: ModelState) -> None:
 def _rate_trusts(m: ModelState, due: np.ndarray) -> None:
     o, b = m.orgs, m.beh
     d = domains(m)
-    noise = m.streams["assessment"].normal(0.0, b.indicator_noise, len(o.kind))
+    noise = m.normal("assessment", b.indicator_noise, len(o.kind))
     overall = 0.5 * (d[:, QUALITY] + d[:, LEADERSHIP]) + noise
     o.rating = np.where(due, np.digitize(overall, b.cqc_rating_cuts), o.rating)
 

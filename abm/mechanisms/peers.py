@@ -52,15 +52,17 @@ def learn(m: ModelState) -> None:
         return
     looking = m.draw("peers", len(o.kind))[ccg] < monthly_prob(b.peer_look_rate)
     # Better-rated peers: same region, higher score; their mean readiness is the example followed.
-    region, score, ready = o.region[ccg], o.score[ccg], o.readiness[ccg]
-    order = np.lexsort((-score, region))
-    target = ready.copy()
-    for r in np.unique(region):          # one pass per region (4 in England), vectorised within it
-        idx = order[region[order] == r]
-        csum = np.cumsum(ready[idx])
-        cnt = np.arange(1, len(idx) + 1)
-        better_mean = np.r_[ready[idx[0]], csum[:-1] / cnt[:-1]]  # mean readiness of those scoring higher
-        target[idx] = better_mean
+    target = o.readiness[ccg]                 # a copy (fancy indexing), filled in run by run
+    for _run, part in m.runs_of(ccg):
+        region, score, ready = o.region[ccg[part]], o.score[ccg[part]], o.readiness[ccg[part]]
+        order = np.lexsort((-score, region))
+        for r in np.unique(region):          # one pass per region (4 in England), vectorised within it
+            idx = order[region[order] == r]
+            csum = np.cumsum(ready[idx])
+            cnt = np.arange(1, len(idx) + 1)
+            better_mean = np.r_[ready[idx[0]], csum[:-1] / cnt[:-1]]  # mean readiness of those scoring higher
+            target[part.start + idx] = better_mean
+    ready = o.readiness[ccg]
     stp_pull = m.stps.maturity[o.stp[ccg]]
     goal = (1.0 - b.peer_weight) * target + b.peer_weight * np.maximum(target, stp_pull)
     o.readiness[ccg] = np.where(looking, ready + b.peer_learning * (goal - ready), ready)

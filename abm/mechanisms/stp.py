@@ -69,8 +69,9 @@ def update(m: ModelState) -> None:
     s.category = np.digitize(s.maturity, m.beh.dashboard_cuts)
 
 
-def invest(m: ModelState) -> float:
-    """Annual investment (July, from 2017), shared by the regulator's investment rule; returns GBP m invested.
+def invest(m: ModelState) -> np.ndarray:
+    """Annual investment (July, from 2017), shared by the regulator's investment rule; returns GBP m invested (per
+    run).
 
     Evidence: seed 004 L102, “The Department has allocated early capital funding to those partnerships rated as the
     most advanced”; seed 004 L110, “those STPs facing the greatest challenges will fall further behind”. The money
@@ -78,8 +79,8 @@ def invest(m: ModelState) -> float:
     """
     o, s, inst = m.orgs, m.stps, m.inst
     if inst.investment_budget <= 0:
-        return 0.0
-    w = investment_weights(inst.investment_rule, s.category, s.maturity)
+        return np.zeros(m.R)
+    w = np.concatenate([investment_weights(inst.investment_rule, s.category[b], s.maturity[b]) for b in m.stp_runs])
     amount = inst.investment_budget * w
     s.invested += amount
     prov = m.mask("acute", "mental_health", "community")
@@ -90,13 +91,13 @@ def invest(m: ModelState) -> float:
     # Capital buys capacity: spread over a year, GBP 1 of capital adds GBP 1/12 of monthly capacity (assumption).
     o.capacity = o.capacity + money / 12.0
     o.capital += money
-    return float(amount.sum())
+    return m.sums(amount, per="stps")
 
 
-def designate(m: ModelState) -> int:
+def designate(m: ModelState) -> np.ndarray:
     """Integrated care systems: the regime says how many; the most mature STPs are designated, and keep it. An ICS
     earns system autonomy for its members (less reporting) and holds a system control total (its risk share stands,
-    see :func:`abm.mechanisms.collaboration.risk_shares`). Returns the number of new designations.
+    see :func:`abm.mechanisms.collaboration.risk_shares`). Returns the number of new designations per run.
 
     Evidence: policy timeline 2017-06 .. 2021-04 (the number of systems designated in each wave); seed 003 L560,
     “In order to gain ICS status and the associated benefits, the system as a whole, and not just individual partners
@@ -104,13 +105,16 @@ def designate(m: ModelState) -> int:
     have access to new freedoms and flexibilities”, including “a system-level control total”.
     """
     s, o = m.stps, m.orgs
-    n_stp = len(s.maturity)
-    target = min(int(np.floor(m.regime.ics_count * n_stp / ENGLAND_STPS + 0.5)), n_stp)
-    new = max(target - int(s.ics.sum()), 0)
-    if new:
-        candidates = np.flatnonzero(~s.ics)
-        chosen = candidates[np.argsort(-s.maturity[candidates], kind="stable")[:new]]
-        s.ics[chosen] = True
+    designated = np.zeros(m.R, np.int64)
+    for r, b in enumerate(m.stp_runs):              # each run designates among its own STPs
+        n_stp = b.stop - b.start
+        target = min(int(np.floor(m.regime.ics_count * n_stp / ENGLAND_STPS + 0.5)), n_stp)
+        new = max(target - int(s.ics[b].sum()), 0)
+        if new:
+            candidates = b.start + np.flatnonzero(~s.ics[b])
+            chosen = candidates[np.argsort(-s.maturity[candidates], kind="stable")[:new]]
+            s.ics[chosen] = True
+        designated[r] = new
     members = s.ics[np.maximum(o.stp, 0)] & (o.stp >= 0) & m.mask(*STP_MEMBERS)
     o.autonomy = np.where(members, np.maximum(o.autonomy, m.beh.ics_autonomy), o.autonomy)
-    return new
+    return designated

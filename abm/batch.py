@@ -1,0 +1,109 @@
+"""Many runs in one job: replicates advanced together in one set of arrays, and posterior draws in turn.
+
+:class:`Batch` is the engine (:mod:`abm.engine`) with R runs side by side: R replicates of one configuration, each
+with its own random streams and its own state, in one set of arrays, so that every numpy pass of a month serves all
+R runs. The structure of the scenario is built once (:func:`abm.scenarios.build`). A run gives the same tables,
+to the last bit, batched or alone (``tests/test_batch.py``).
+
+A Hydra job with ``batch.replicates=K`` (and/or ``batch.draws=D``) runs ``replicate, replicate+1, ...`` (for each of
+the draws ``posterior.draw, posterior.draw+1, ...``): the replicates of a draw go through :class:`Batch` together,
+``batch.width`` at a time; Hydra's per-job cost (composing, logging, ``.hydra/``) and the worker's imports are paid once
+for all of them. Each run is the configuration the single job ``replicate=r posterior.draw=d`` would have (``batch``
+at its defaults), so its tables, ``config_resolved.json`` and result key are that job's, and it is written as its own
+complete-or-absent result in ``<job dir>/r<replicate>`` (``d<draw>_r<replicate>`` when draws are batched): a killed
+batch resumes run by run, and ``experiments.compare`` reads batched and single results alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from abm import metrics, posterior
+from abm.config import BatchConfig, Config, ConfigError, PosteriorConfig
+from abm.engine import Engine, prepare, seeds
+from abm.layout import grouped_layout
+from abm.run import is_complete, run_job, tables_of
+
+
+class Batch(Engine):
+    """R replicates of one configuration, stepped together (``config.replicate`` is ignored: ``replicates`` says
+    which). ``batch.run()`` runs them all; ``batch.tables(k)`` gives run k's tables as ``abm.run.simulate`` would."""
+
+    def __init__(self, config: Config, replicates: Sequence[int], organisations: bool | None = None):
+        if len(replicates) == 0:
+            raise ConfigError("a batch needs at least one replicate")
+        self.base = posterior.apply(config)      # the runs' own configurations (for their parameter columns)
+        cfg = prepare(config)
+        runs = [seeds(cfg.seed, r) for r in replicates]
+        self._setup(cfg, list(replicates), [np.random.default_rng(s) for s, _ in runs], [st for _, st in runs])
+        own = self.org_runs[0]
+        self.layout = grouped_layout(self.orgs.stp[own], self.orgs.region[own], self.orgs.kind[own])
+        self._initialise()
+        keep = cfg.write_organisations if organisations is None else organisations
+        self.recorders = [metrics.Recorder(self, r, collector=False, organisations=keep) for r in range(self.R)]
+        for rec in self.recorders:
+            rec.collect()
+
+    def step(self) -> None:
+        self.advance()
+        for rec in self.recorders:
+            rec.collect()
+
+    def run(self) -> Batch:
+        while self.t < self.months:
+            self.step()
+        return self
+
+    def config_of(self, k: int) -> Config:
+        """Run k's configuration, as a single run of it would be configured."""
+        return replace(self.base, replicate=self.replicates[k], batch=BatchConfig())
+
+    def tables(self, k: int) -> dict[str, pd.DataFrame]:
+        return tables_of(self.recorders[k], self.config_of(k))
+
+
+def expand(config: Config) -> list[Config]:
+    """The runs of a batch job, each a single-run configuration (``batch`` at its defaults)."""
+    b = config.batch
+    if b.draws > 1 and config.posterior.draw < 0:
+        raise ConfigError(f"batch.draws={b.draws} needs posterior.draw to be the first draw (0 or more), "
+                          f"not {config.posterior.draw}")
+    draws = [config.posterior.draw + k for k in range(b.draws)] if b.draws > 1 else [config.posterior.draw]
+    return [replace(config, replicate=config.replicate + k, batch=BatchConfig(),
+                    posterior=PosteriorConfig(draw=draw, best=config.posterior.best))
+            for draw in draws for k in range(b.replicates)]
+
+
+def run_dir(outdir: Path, config: Config, batch: BatchConfig) -> Path:
+    """Where one run of a batch writes: the job directory itself for a batch of one."""
+    if batch.replicates == 1 and batch.draws == 1:
+        return Path(outdir)
+    name = f"r{config.replicate}" if batch.draws == 1 else f"d{config.posterior.draw}_r{config.replicate}"
+    return Path(outdir) / name
+
+
+def run_batch(config: Config, outdir: Path) -> Iterator[tuple[Config, Path, bool, dict[str, pd.DataFrame] | None]]:
+    """Run (or skip, when already complete) every run of the batch job; yields (run config, its directory, ran,
+    tables). The unfinished replicates of each draw are stepped together, ``batch.width`` at a time."""
+    runs = expand(config)
+    width = config.batch.width
+    for draw in dict.fromkeys(r.posterior.draw for r in runs):
+        todo = []
+        for run in (r for r in runs if r.posterior.draw == draw):
+            where = run_dir(outdir, run, config.batch)
+            if is_complete(where, run):
+                yield run, where, False, None
+            else:
+                todo.append((run, where))
+        for i in range(0, len(todo), width):
+            chunk = todo[i:i + width]
+            batch = Batch(chunk[0][0], [run.replicate for run, _ in chunk]).run()
+            for k, (run, where) in enumerate(chunk):
+                tables = batch.tables(k)
+                ran, tables = run_job(run, where, tables)
+                yield run, where, ran, tables

@@ -1,0 +1,325 @@
+"""The engine: state arrays, random streams, clock and step order, for R independent runs side by side.
+
+One run is R = 1 (:class:`abm.model.CommissioningModel`, the Mesa model). :class:`abm.batch.Batch` puts R runs of one
+configuration (replicates) into one set of arrays: run ``r`` holds organisations ``r*N .. r*N+N-1``, relationships
+``r*E ..`` and STPs ``r*S ..`` (indices offset, nothing shared), so every elementwise numpy pass of a mechanism serves
+all R runs at once. What is not elementwise (a national count, a ranking, a quantity shared out, a random draw)
+is done run by run over that run's block, with the very numpy calls a single run makes, so a run gives the same
+numbers, to the last bit, batched or alone (``tests/test_batch.py``).
+
+Helpers for the mechanisms: :meth:`draw` / :meth:`normal` (each run's own streams), :meth:`runs_of` (a sorted index
+split by run), :meth:`sums` (per-run totals), ``run_of_org`` and the per-run slices ``org_runs``, ``edge_runs`` and
+``stp_runs``. What a mechanism did is returned per run (arrays of length R) and added into this month's
+:class:`abm.flows.Flows` (``run_flows``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from abm import posterior
+from abm.compose import regulator_preset
+from abm.config import Config, parse_change, validate
+from abm.flows import Flows
+from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
+from abm.scenarios import build
+from abm.state import Edges, Orgs, STPs, build_state
+from abm.styles import Style, make_style
+from abm.vocabulary import PROVIDER_KINDS
+
+JULY = 3          # month of year (0 = April) when ratings and the dashboard are published
+# Independent random streams, one per purpose, all derived from (seed, replicate). Each mechanism draws a fixed number
+# of numbers per call from its own stream, so runs that differ only in style use the same random numbers for the same
+# purpose (common random numbers) and their differences can be read as paired differences.
+STREAMS = ("money", "assessment", "oversight", "trust", "peers", "collaboration", "exits", "succession")
+LEADER_BLOCK = 2 ** 40   # leader ids of run r are r * LEADER_BLOCK + its own ids: no two runs share a leader
+
+
+def seeds(seed: int, replicate: int) -> tuple[int, dict[str, np.random.Generator]]:
+    """The initial-state seed and the named streams of one run, from (seed, replicate)."""
+    root = np.random.SeedSequence(int(seed), spawn_key=(int(replicate),))
+    children = root.spawn(len(STREAMS) + 1)
+    streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children[1:], strict=True)}
+    return int(children[0].generate_state(1)[0]), streams
+
+
+def prepare(config: Config) -> Config:
+    """The configuration a run uses: the posterior draw applied, validated, and copied (the timeline changes it)."""
+    cfg = posterior.apply(config)
+    validate(cfg)
+    return copy.deepcopy(cfg)
+
+
+def _concat(parts: list, offsets: dict[str, list[int]]):
+    """One state object from per-run ones: arrays joined, the named index arrays offset run by run (-1 kept)."""
+    cls = type(parts[0])
+    out = {}
+    for name in parts[0].__dataclass_fields__:
+        arrays = []
+        for r, part in enumerate(parts):
+            a = getattr(part, name)
+            if name in offsets:
+                a = np.where(a >= 0, a + offsets[name][r], a)
+            arrays.append(a)
+        out[name] = np.concatenate(arrays, axis=0)
+    return cls(**out)
+
+
+class Engine:
+    """Shared by the single-run Mesa model and the batch: build the state of R runs, step them, split what they did."""
+
+    orgs: Orgs
+    edges: Edges
+    stps: STPs
+    styles: list[Style]
+
+    def _setup(self, cfg: Config, replicates: list[int], rngs: list[np.random.Generator],
+               streams: list[dict[str, np.random.Generator]]) -> None:
+        self.config = cfg
+        self.beh, self.reg, self.res = cfg.behaviour, cfg.regulator, cfg.resources
+        self.inst, self.regime = cfg.institutions, cfg.regime
+        self.replicates = list(replicates)
+        self.R = len(replicates)
+        self.run_streams = streams
+        self.styles = [make_style(cfg.regulator) for _ in range(self.R)]
+        self.style_for = cfg.regulator.name     # the regulator the styles were built for
+        self.months = int(cfg.months)
+        self.t = 0
+        self.start = pd.Period(cfg.start, freq="M")
+        self.first_dashboard = (pd.Period("2017-07", freq="M") - self.start).n
+        self.events = sorted(cfg.timeline, key=lambda ev: ev.date)
+        self.applied: list[str] = []
+        self._apply_policy(upto=self.start)
+        self.structure = build(cfg.scenario)
+        states = [build_state(self.structure, self.beh, rng) for rng in rngs]
+        n, ne, ns = len(states[0][0].kind), len(states[0][1].src), len(states[0][2].maturity)
+        self.N, self.E, self.S = n, ne, ns
+        for r, (o, _e, _s) in enumerate(states):
+            o.leader = o.leader + r * LEADER_BLOCK
+        org_off = {k: [r * n for r in range(self.R)] for k in ("merged_into", "merge_with")}
+        org_off["stp"] = [r * ns for r in range(self.R)]
+        self.orgs = states[0][0] if self.R == 1 else _concat([s[0] for s in states], org_off)
+        self.edges = states[0][1] if self.R == 1 else _concat(
+            [s[1] for s in states], {"src": [r * n for r in range(self.R)], "dst": [r * n for r in range(self.R)],
+                                     "rev": [r * ne for r in range(self.R)]})
+        self.stps = states[0][2] if self.R == 1 else _concat([s[2] for s in states], {})
+        self.org_runs = [slice(r * n, (r + 1) * n) for r in range(self.R)]
+        self.edge_runs = [slice(r * ne, (r + 1) * ne) for r in range(self.R)]
+        self.stp_runs = [slice(r * ns, (r + 1) * ns) for r in range(self.R)]
+        self.run_of_org = np.repeat(np.arange(self.R), n)
+        self._per_run = {self.R * n: n, self.R * ne: ne, self.R * ns: ns}
+        self.initial_budget = self.orgs.budget.copy()
+        self.next_leader_id = np.array([r * LEADER_BLOCK + n for r in range(self.R)], dtype=np.int64)
+        self.run_flows = Flows.zeros(self.R)
+        self.abolished = False
+        self._masks: dict[tuple, np.ndarray] = {}
+
+    def _initialise(self) -> None:
+        """The collaboration, maturity, ratings and control totals in place at month 0."""
+        collaboration.initialise(self)
+        self.stp_trust = stp.internal_trust(self)
+        self.stps.maturity = stp.target(self)
+        self.stps.category = np.digitize(self.stps.maturity, self.beh.dashboard_cuts)
+        oversight.initial_ratings(self)
+        money.offer_control_totals(self)          # this year's control totals are already agreed at the start
+        stp.designate(self)
+        self._placements()
+
+    # --- what the mechanisms use ------------------------------------------------------------------------------------
+    def mask(self, *kinds: str) -> np.ndarray:
+        """Alive organisations of the given kinds (``"provider"`` stands for all four provider kinds)."""
+        key = kinds
+        if key not in self._masks:
+            names = [k for kind in kinds for k in (PROVIDER_KINDS if kind == "provider" else (kind,))]
+            self._masks[key] = np.isin(self.orgs.kind, names) & self.orgs.alive
+        return self._masks[key]
+
+    def _each(self, n: int) -> int:
+        try:
+            return self._per_run[n]
+        except KeyError:
+            raise ValueError(f"a draw of {n} numbers is not one per organisation, relationship or STP of each run") \
+                from None
+
+    def draw(self, stream: str, n: int) -> np.ndarray:
+        """``n`` uniform numbers from the named random stream: one per organisation, relationship or STP of every run,
+        each run's from its own stream."""
+        k = self._each(n)
+        parts = [s[stream].random(k) for s in self.run_streams]
+        return parts[0] if self.R == 1 else np.concatenate(parts)
+
+    def normal(self, stream: str, sd: float, n: int) -> np.ndarray:
+        """Normal noise (mean 0, ``sd``) from the named stream, laid out as :meth:`draw`."""
+        k = self._each(n)
+        parts = [s[stream].normal(0.0, sd, k) for s in self.run_streams]
+        return parts[0] if self.R == 1 else np.concatenate(parts)
+
+    def stream(self, name: str, run: int) -> np.random.Generator:
+        """Run ``run``'s named stream (for draws whose size depends on what happened in that run)."""
+        return self.run_streams[run][name]
+
+    def runs_of(self, idx: np.ndarray, per: str = "orgs") -> Iterator[tuple[int, slice]]:
+        """Split a sorted array of organisation (or relationship, or STP) indices by run: (run, slice of ``idx``)."""
+        size = {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
+        if self.R == 1:
+            yield 0, slice(0, len(idx))
+            return
+        bounds = np.searchsorted(idx, np.arange(self.R + 1) * size)
+        for r in range(self.R):
+            yield r, slice(int(bounds[r]), int(bounds[r + 1]))
+
+    def sums(self, values: np.ndarray, idx: np.ndarray | None = None, per: str = "orgs") -> np.ndarray:
+        """Per-run totals of ``values`` (one per organisation of every run; or aligned with the sorted indices
+        ``idx``), each summed exactly as a single run sums its own."""
+        if idx is None:
+            blocks = {"orgs": self.org_runs, "edges": self.edge_runs, "stps": self.stp_runs}[per]
+            return np.array([values[b].sum() for b in blocks])
+        return np.array([values[part].sum() for _r, part in self.runs_of(idx, per)])
+
+    def counts(self, idx: np.ndarray, per: str = "orgs") -> np.ndarray:
+        """How many of the sorted indices ``idx`` fall in each run."""
+        return np.array([part.stop - part.start for _r, part in self.runs_of(idx, per)], dtype=np.int64)
+
+    def trust_in_regulators(self) -> np.ndarray:
+        return trust.in_regulators(self)
+
+    def on_merge(self, keep: int, gone: int) -> None:
+        self._masks.clear()
+
+    # --- time -------------------------------------------------------------------------------------------------------
+    @property
+    def date(self) -> pd.Period:
+        return self.start + self.t
+
+    @property
+    def month_of_year(self) -> int:
+        """Month of the NHS financial year: 0 = April, whatever month the run starts in."""
+        return (self.date.month - 4) % 12
+
+    def _apply_policy(self, upto: pd.Period) -> None:
+        """Apply the policy timeline's events dated up to ``upto`` (once each), and the counterfactual style.
+
+        The timeline is data (``conf/scenario/england_2013.yaml``): each event changes regulator or behaviour
+        parameters, or the regulatory style itself (``regulator.name``), from its date on.
+        """
+        cf = self.config.counterfactual
+        cf_from = pd.Period(cf.start, freq="M") if cf.style else None
+        while self.events and pd.Period(self.events[0].date, freq="M") <= upto:
+            event = self.events.pop(0)
+            when = pd.Period(event.date, freq="M")
+            for change in event.changes:
+                group, name, value = parse_change(change)
+                if group == "regulator" and cf_from is not None and when >= cf_from:
+                    continue                      # the counterfactual regulator ignores later regulator events
+                setattr(getattr(self.config, group), name, value)
+            self.applied.append(f"{event.date}: {event.note}")
+        if cf_from is not None and cf_from <= upto and self.config.regulator.name != cf.style:
+            self.config.regulator = regulator_preset(cf.style)
+            self.applied.append(f"{cf.start}: counterfactual style {cf.style}")
+        self.reg = self.config.regulator
+        self.beh = self.config.behaviour
+        self.regime = self.config.regime
+        self.res = self.config.resources
+        self.inst = self.config.institutions
+        # New styles only when the regulator changes (a timeline event or a counterfactual), so that a style set on
+        # the model by hand (``model.style = MyStyle(model.reg)``, as in docs/tutorial.ipynb) stays in charge.
+        if self.reg.name != self.style_for or self.styles[0].params is not self.reg:
+            self.styles = [make_style(self.reg) for _ in range(self.R)]
+            self.style_for = self.reg.name
+
+    def _placements(self) -> None:
+        """Carry out the one-off placements a policy event asked for, then clear them."""
+        g = self.regime
+        for name, kind in (("place_quality_special_measures", oversight.QUALITY_SM),
+                           ("place_financial_special_measures", oversight.FINANCIAL_SM),
+                           ("place_ccg_directions", oversight.DIRECTIONS)):
+            if getattr(g, name):
+                self.run_flows.add(regime_entries=oversight.place(self, kind, getattr(g, name)))
+                setattr(g, name, 0)
+
+    def advance(self) -> None:
+        """One month, in the order: policy -> money and demand -> providers act -> commissioners act -> books close
+        -> oversight and the regulator's response -> trust, peers and collaboration -> leaders -> STP maturity."""
+        self.run_flows = f = Flows.zeros(self.R)
+        self.t += 1
+        self._apply_policy(upto=self.date)
+        money.grow(self)
+        if self.month_of_year == 0:
+            f.add(**money.contract_round(self))
+            self.benchmark = oversight.rebase(self)
+        if self.month_of_year == JULY and self.t >= self.first_dashboard:
+            f.add(investment=stp.invest(self))
+        money.performance(self)
+        f.add(**collaboration.tender_threats(self))
+        f.add(**money.settle(self))
+        f.add(**collaboration.share_risk(self))
+        money.close_books(self)
+        oversight.tick(self)
+        self._placements()
+        if not self.regime.covid:                     # routine oversight, ratings and inspections pause
+            f.add(**oversight.review(self))
+            oversight.inspect(self)
+            if self.month_of_year == JULY:
+                oversight.publish_ratings(self)
+        trust.joint_work(self)
+        trust.update(self)
+        peers.compare(self)
+        peers.learn(self)
+        self.stp_trust = stp.internal_trust(self)
+        collaboration.joint_committees(self)
+        collaboration.pooled_budgets(self)
+        collaboration.alliances(self)
+        collaboration.risk_shares(self)
+        collaboration.shared_officers(self)
+        merged = collaboration.mergers(self)
+        if self.regime.ccgs_abolished and not self.abolished:
+            merged += collaboration.abolish_ccgs(self)
+            self.abolished = True
+        keep = np.array(sorted({k for k, _ in merged}), dtype=np.int64)
+        gone = np.array(sorted(g for _, g in merged), dtype=np.int64)
+        f.add(mergers=self.counts(gone), merger_events=self.counts(keep))
+        leadership.update_stress(self)
+        f.add(**leadership.turnover(self))
+        stp.update(self)
+        stp.designate(self)
+
+
+def _local(state, block: slice, shifts: dict[str, int]):
+    """One run's part of a state object, its index arrays shifted back to that run's own numbering."""
+    out = {}
+    for name in state.__dataclass_fields__:
+        a = getattr(state, name)[block]
+        if shifts.get(name):
+            a = np.where(a >= 0, a - shifts[name], a)
+        out[name] = a
+    return type(state)(**out)
+
+
+class RunView:
+    """One run of an engine as a single run sees itself (its own arrays, its own numbering, its month's flows as
+    plain numbers): what the recorder measures. For a single run the arrays are the engine's own."""
+
+    def __init__(self, m: Engine, run: int):
+        self.engine, self.run = m, run
+        self.t = self.time = m.t
+        self.date, self.reg, self.structure = m.date, m.reg, m.structure
+        self.flows = m.run_flows.run(run)
+        self._block = m.org_runs[run]
+        if m.R == 1:
+            self.orgs, self.edges, self.stps = m.orgs, m.edges, m.stps
+            return
+        n0, e0, s0 = m.org_runs[run].start, m.edge_runs[run].start, m.stp_runs[run].start
+        self.orgs = _local(m.orgs, m.org_runs[run], {"stp": s0, "merged_into": n0, "merge_with": n0,
+                                                     "leader": run * LEADER_BLOCK})
+        self.edges = _local(m.edges, m.edge_runs[run], {"src": n0, "dst": n0, "rev": e0})
+        self.stps = _local(m.stps, m.stp_runs[run], {})
+
+    def mask(self, *kinds: str) -> np.ndarray:
+        return self.engine.mask(*kinds)[self._block]
+
+    def trust_in_regulators(self) -> np.ndarray:
+        return trust.in_regulators(self)
