@@ -74,6 +74,10 @@ def expand(config: Config) -> list[Config]:
         raise ConfigError(f"batch.draws={b.draws} needs posterior.draw to be the first draw (0 or more), "
                           f"not {config.posterior.draw}")
     draws = [config.posterior.draw + k for k in range(b.draws)] if b.draws > 1 else [config.posterior.draw]
+    table = posterior.table() if b.draws > 1 else None
+    if table is not None and draws[-1] >= len(table):
+        raise ConfigError(f"batch.draws={b.draws} from posterior.draw={draws[0]} reaches draw {draws[-1]}; allowed: "
+                          f"draws 0..{len(table) - 1}")
     return [replace(config, replicate=config.replicate + k, batch=BatchConfig(),
                     posterior=PosteriorConfig(draw=draw, best=config.posterior.best))
             for draw in draws for k in range(b.replicates)]

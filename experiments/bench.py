@@ -9,7 +9,10 @@ Measured in one process and side by side, so that machine noise cancels in the r
 2. scaling: 1x, 4x and 16x England (``scenario.copies``: the same structure per STP, more STPs and regions), seconds
    per step, the fitted exponent of cost against size, and peak memory (each size in a fresh process);
 3. sweeps: 16 small-scenario runs with Hydra's basic launcher and with the joblib launcher on 2 workers: speed-up,
-   and Hydra's per-job overhead as a share of the run time.
+   and Hydra's per-job overhead as a share of the run time;
+4. throughput (``abm.batch``): England 60-month runs per second with one run per Hydra job and with jobs of many
+   runs stepped together, and their ratio; seconds per agent-step in a batch against VirusOnNetwork; the 2-worker
+   speed-up of a batched England sweep; memory per run in a batch and the peak of a 256-run batch.
 
 Prints a table and writes it to ``--out/bench.csv``. ``docs/performance.md`` records the figures.
 """
@@ -114,19 +117,69 @@ def sweeps(n_jobs: int = 16) -> dict:
             "overhead_share": overhead / run}
 
 
+def batch_child(runs: int, months: int) -> None:
+    """Run in a fresh process: step ``runs`` England replicates together; print time per run-step and peak memory."""
+    import resource
+
+    from abm.batch import Batch
+    cfg = compose([f"months={months}", "write_organisations=false"])
+    batch = Batch(cfg, list(range(runs)))
+    t = timed(batch.run) / (batch.months * runs)
+    for k in range(runs):
+        batch.tables(k)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"runs": runs, "months": months, "run_step_s": t, "organisations": batch.N, "peak_mb": peak_mb}))
+
+
+def child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "experiments.bench", *args], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def hydra_wall(args: list[str]) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "abm", "-m", "write_organisations=false", f"hydra.sweep.dir={tmp}/sweep", *args]
+        return timed(lambda: subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True))
+
+
+def throughput(single_jobs: int = 8, batched_runs: int = 64, width: int = 32) -> dict:
+    """England 60-month runs per second through Hydra: one run per job, against jobs of many runs stepped together
+    (``batch.replicates``), both in one Hydra process with the basic launcher; then the 2-worker speed-up of a batched
+    England sweep (4 jobs of ``width`` runs, joblib with 1 and with 2 workers); then memory per run in a batch."""
+    one = hydra_wall([f"replicate=range(0,{single_jobs})"])
+    many = hydra_wall([f"batch.replicates={batched_runs}", f"batch.width={width}"])
+    jobs = [f"replicate={','.join(str(k * width) for k in range(4))}", f"batch.replicates={width}",
+            f"batch.width={width}", "hydra/launcher=joblib"]
+    w1 = hydra_wall([*jobs, "hydra.launcher.n_jobs=1"])
+    w2 = hydra_wall([*jobs, "hydra.launcher.n_jobs=2"])
+    small, big = child("--batch-child", "1", "60"), child("--batch-child", str(width), "60")
+    huge = child("--batch-child", "256", "24")
+    return {"single_jobs": single_jobs, "single_rate": single_jobs / one, "batched_runs": batched_runs,
+            "batched_rate": batched_runs / many, "width": width, "sweep_runs": 4 * width, "w1_s": w1, "w2_s": w2,
+            "speedup": w1 / w2, "run_step_s": big["run_step_s"], "organisations": big["organisations"],
+            "mb_per_run": (big["peak_mb"] - small["peak_mb"]) / (width - 1), "peak_256_mb": huge["peak_mb"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench")
     ap.add_argument("--scaling-child", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--batch-child", type=int, nargs=2, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.scaling_child is not None:
         scaling_child(args.scaling_child)
+        return 0
+    if args.batch_child is not None:
+        batch_child(*args.batch_child)
         return 0
     ours = england(args.repeats)
     theirs = virus(ours["organisations"], ours["mean_degree"], args.repeats)
     sizes, exponent = scaling()
     sweep = sweeps()
+    tp = throughput()
+    batched_agent_step = tp["run_step_s"] / tp["organisations"]
     rows = [
         ("england: organisations", ours["organisations"], ""),
         ("england: mean degree of the network", round(ours["mean_degree"], 1), ""),
@@ -146,6 +199,20 @@ def main(argv: list[str] | None = None) -> int:
         ("sweep: joblib speed-up", round(sweep["speedup"], 2), "goal >= 1.8"),
         ("sweep: Hydra overhead per job (s)", round(sweep["overhead_per_job_s"], 3), ""),
         ("sweep: overhead as a share of a run", f"{sweep['overhead_share']:.0%}", "goal <= 5%"),
+        (f"throughput: England 60-month runs per second, one run per Hydra job ({tp['single_jobs']} jobs)",
+         round(tp["single_rate"], 2), ""),
+        (f"throughput: England 60-month runs per second, batched ({tp['batched_runs']} runs in one job, "
+         f"{tp['width']} stepped together)", round(tp["batched_rate"], 2), ""),
+        ("throughput: batched / one run per job", round(tp["batched_rate"] / tp["single_rate"], 2), "goal >= 10"),
+        (f"batched ({tp['width']} runs together): seconds per run-step", f"{tp['run_step_s']:.4f}", ""),
+        (f"batched ({tp['width']} runs together): seconds per agent-step", f"{batched_agent_step:.2e}", ""),
+        ("batched ratio ours / VirusOnNetwork", round(batched_agent_step / theirs["agent_step_s"], 2), "goal <= 1.0"),
+        (f"batched England sweep, {tp['sweep_runs']} runs in 4 jobs: joblib 1 worker / 2 workers (s)",
+         f"{tp['w1_s']:.1f} / {tp['w2_s']:.1f}", ""),
+        ("batched England sweep: 2-worker speed-up", round(tp["speedup"], 2), "goal >= 1.8"),
+        (f"batch memory per England run ({tp['width']} together, 60 months)", f"{tp['mb_per_run']:.1f} MB",
+         "goal < 20 MB"),
+        ("batch of 256 England runs (24 months): peak memory", f"{tp['peak_256_mb']:.0f} MB", "goal < 4096 MB"),
     ]
     table = pd.DataFrame(rows, columns=["measure", "value", "goal"])
     table["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"

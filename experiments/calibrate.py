@@ -91,6 +91,17 @@ def _screen_one(values: dict[str, float], replicate: int = 0) -> tuple[float, fl
     return fit.distance(sim, "fit"), fit.distance(sim, "held out")
 
 
+def _screen_chance(replicates: list[int]) -> list[tuple[float, float]]:
+    """The distances of several replicates at the assumed values (stepped together)."""
+    return [(fit.distance(sim, "fit"), fit.distance(sim, "held out")) for sim in fit.replays({}, replicates)]
+
+
+def chunks(items: list, n: int) -> list[list]:
+    """``items`` in ``n`` nearly equal consecutive parts (no empty part)."""
+    n = max(1, min(n, len(items)))
+    return [list(part) for part in np.array_split(np.array(items, dtype=object), n)]
+
+
 def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
     """Morris screening of every free parameter on the fit distance; writes screening.csv and screening.png."""
     from SALib.analyze import morris as analyse
@@ -111,10 +122,11 @@ def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
     problem = {"num_vars": len(free), "names": free.name.tolist(), "bounds": free[["low", "high"]].to_numpy().tolist()}
     x = sample.sample(problem, N=cfg.trajectories, num_levels=4, seed=cfg.seed)
     tasks = [delayed(_screen_one)(dict(zip(problem["names"], row, strict=True))) for row in x]
-    tasks += [delayed(_screen_one)({}, r) for r in range(1, CHANCE_REPLICATES + 1)]
+    # the chance replicates share one configuration: a batch per worker (abm.batch)
+    tasks += [delayed(_screen_chance)(part) for part in chunks(list(range(1, CHANCE_REPLICATES + 1)), jobs)]
     results = run_parallel(tasks, jobs, "screening")
     y = np.array([r[0] for r in results[: len(x)]])
-    chance = float(np.std([r[0] for r in results[len(x):]], ddof=1))
+    chance = float(np.std([d[0] for part in results[len(x):] for d in part], ddof=1))
     res = analyse.analyze(problem, x, y, num_levels=4, seed=cfg.seed)
     table = free.assign(mu_star=res["mu_star"], mu_star_conf=res["mu_star_conf"], sigma=res["sigma"])
     table = table.sort_values("mu_star", ascending=False).reset_index(drop=True)
@@ -218,13 +230,19 @@ def _series_rows() -> list[tuple[str, str]]:
 
 def _predict_one(values: dict[str, float], replicate: int, rows: list[tuple[str, str]]) -> dict[str, float]:
     """The whole replay (2013-2022) at ``values``, the other free parameters at their assumed values."""
+    return _predict_many(values, [replicate], rows)[0]
+
+
+def _predict_many(values: dict[str, float], replicates: list[int],
+                  rows: list[tuple[str, str]]) -> list[dict[str, float]]:
+    """:func:`_predict_one` for several replicates of the same values, stepped together (``abm.batch``)."""
+    from abm.batch import Batch
     from abm.compose import compose
-    from abm.model import CommissioningModel
-    cfg = replace(with_values(compose(["scenario=england_2013", "write_organisations=false"]),
-                              {**fit.assumed_values(), **values}), replicate=int(replicate))
-    monthly = CommissioningModel(cfg).run().recorder.model_frame()
+    cfg = with_values(compose(["scenario=england_2013", "write_organisations=false"]), {**fit.assumed_values(), **values})
+    batch = Batch(cfg, [int(r) for r in replicates], organisations=False).run()
     row = pd.Series
-    return {fit.key(m, p): float(targets.model_value(row({"measure": m, "period": p}), monthly)) for m, p in rows}
+    return [{fit.key(m, p): float(targets.model_value(row({"measure": m, "period": p}), rec.model_frame()))
+             for m, p in rows} for rec in batch.recorders]
 
 
 def resample(particles: pd.DataFrame, weights: np.ndarray, n: int, seed: int) -> pd.DataFrame:
@@ -243,10 +261,12 @@ def predictive(draws: pd.DataFrame, names: list[str], jobs: int) -> pd.DataFrame
     for i, d in draws.iterrows():
         tasks.append(delayed(_predict_one)({n: d[n] for n in names}, 10_000 + i, rows))
         labels.append(("posterior", i))
-    for i in range(len(draws)):
-        tasks.append(delayed(_predict_one)({}, 10_000 + i, rows))
-        labels.append(("assumed", i))
+    # the assumed values are one configuration: their replicates go in a batch per worker (abm.batch)
+    parts = chunks(list(range(len(draws))), jobs)
+    tasks += [delayed(_predict_many)({}, [10_000 + i for i in part], rows) for part in parts]
     results = run_parallel(tasks, jobs, "posterior predictive")
+    results = results[: len(labels)] + [res for part in results[len(labels):] for res in part]
+    labels += [("assumed", i) for part in parts for i in part]
     out = []
     for (arm, i), res in zip(labels, results, strict=True):
         for k, v in res.items():

@@ -164,6 +164,15 @@ def replay(values: dict[str, float], replicate: int) -> dict[str, float]:
     return answers(model.recorder.model_frame())
 
 
+def replays(values: dict[str, float], replicates: list[int]) -> list[dict[str, float]]:
+    """:func:`replay` for several replicates of the same values, stepped together (``abm.batch``): the same answers
+    as one replay each."""
+    from abm.batch import Batch
+    cfg = with_values(base_config(), {**assumed_values(), **values})
+    batch = Batch(cfg, list(replicates), organisations=False).run()
+    return [answers(rec.model_frame()) for rec in batch.recorders]
+
+
 def errors(sim: dict[str, float], use: str = "fit") -> np.ndarray:
     """Scaled errors (model - real) / scale of the rows in ``use`` ("fit", "held out" or "all")."""
     obs = observations()

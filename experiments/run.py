@@ -53,8 +53,19 @@ def plan(name: str, overrides: list[str]) -> tuple[Path, list[list[str]]]:
     return sweep_dir, [list(job) for job in product(*axes)]
 
 
+def runs_per_job(name: str, overrides: list[str]) -> int:
+    """Runs each job of the preset does (``batch.replicates`` x ``batch.draws``, :mod:`abm.batch`)."""
+    parser = OverridesParser.create()
+    fixed = [o.input_line for o in parser.parse_overrides(overrides) if not o.is_sweep_override()]
+    register_schema()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = hydra_compose("config", overrides=[f"+experiment={name}", *fixed])
+    return int(cfg.batch.replicates) * int(cfg.batch.draws)
+
+
 def count_done(sweep_dir: Path) -> int:
-    return sum(1 for d in sweep_dir.glob("*/done.json") if is_complete(d.parent)) if sweep_dir.is_dir() else 0
+    """Finished runs under the sweep (a batch job's runs are in sub-directories of its job directory)."""
+    return sum(1 for d in sweep_dir.rglob("done.json") if is_complete(d.parent)) if sweep_dir.is_dir() else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,18 +86,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     precheck(["-m", f"+experiment={args.name}", *overrides])   # bad input: one line, exit 2, nothing written
     sweep_dir, jobs = plan(args.name, overrides)
+    total = len(jobs) * runs_per_job(args.name, overrides)
     before = count_done(sweep_dir)
     cmd = [sys.executable, "-m", "abm", "-m", f"+experiment={args.name}", *overrides]
     if args.launcher == "joblib":
         cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={args.jobs}"]
-    print(f"{args.name}: {len(jobs)} jobs ({before} already finished) into {sweep_dir}", file=sys.stderr)
-    with tempfile.TemporaryFile("w+") as log, tqdm(total=len(jobs), initial=min(before, len(jobs)), desc=args.name,
-                                                   unit="job") as bar:   # the jobs' printout kept out of the bar's way
+    print(f"{args.name}: {len(jobs)} jobs, {total} runs ({before} already finished) into {sweep_dir}",
+          file=sys.stderr)
+    with tempfile.TemporaryFile("w+") as log, tqdm(total=total, initial=min(before, total), desc=args.name,
+                                                   unit="run") as bar:   # the jobs' printout kept out of the bar's way
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.PIPE, text=True)
         while proc.poll() is None:
-            bar.update(min(count_done(sweep_dir), len(jobs)) - bar.n)
+            bar.update(min(count_done(sweep_dir), total) - bar.n)
             time.sleep(0.5)
-        bar.update(min(count_done(sweep_dir), len(jobs)) - bar.n)
+        bar.update(min(count_done(sweep_dir), total) - bar.n)
         err = proc.stderr.read()
         if sweep_dir.is_dir():
             log.seek(0)

@@ -14,7 +14,7 @@ from abm.compose import CONF_DIR, compose
 from abm.config import ConfigError, validate
 from abm.run import is_complete, simulate
 from experiments.compare import compare, finished_jobs, gather
-from experiments.run import plan
+from experiments.run import plan, runs_per_job
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ def test_every_experiment_preset_and_every_job_it_plans_is_valid(preset):
     if preset in ("sensitivity", "contrast"):
         assert (cfg.sensitivity.parameters or cfg.sensitivity.assumptions) and cfg.sensitivity.outcomes
         return
-    assert len(jobs) >= 20
+    assert len(jobs) * runs_per_job(preset, []) >= 20
     for job in jobs[:: max(1, len(jobs) // 15)]:
         validate(compose([f"+experiment={preset}", *job]))
 
@@ -179,7 +179,7 @@ def test_sensitivity_rejects_unknown_outcomes(tmp_path, capsys):
 def test_logic_vs_resources_runs_on_the_small_scenario_and_writes_its_report(tmp_path):
     from experiments import fairness
     from experiments.run import main as run_preset
-    assert run_preset(["logic_vs_resources", "--jobs=2", "scenario=small", "months=18", "replicate=range(0,2)",
+    assert run_preset(["logic_vs_resources", "--jobs=2", "scenario=small", "months=18", "batch.replicates=2",
                        f"hydra.sweep.dir={tmp_path}"]) == 0
     runs = fairness.runs_table(tmp_path)
     assert len(runs) == 5 * 3 * 2 * 2
