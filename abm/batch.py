@@ -31,15 +31,21 @@ from abm.run import is_complete, run_job, tables_of
 
 
 class Batch(Engine):
-    """R replicates of one configuration, stepped together (``config.replicate`` is ignored: ``replicates`` says
-    which). ``batch.run()`` runs them all; ``batch.tables(k)`` gives run k's tables as ``abm.run.simulate`` would."""
+    """R runs of one configuration that differ only in their random numbers, stepped together: ``replicates`` (and,
+    optionally, one master seed per run in ``seed_of``; otherwise ``config.seed`` for all) say which;
+    ``config.replicate`` is ignored. ``batch.run()`` runs them all; ``batch.tables(k)`` gives run k's tables as
+    ``abm.run.simulate`` would."""
 
-    def __init__(self, config: Config, replicates: Sequence[int], organisations: bool | None = None):
+    def __init__(self, config: Config, replicates: Sequence[int], organisations: bool | None = None,
+                 seed_of: Sequence[int] | None = None):
         if len(replicates) == 0:
             raise ConfigError("a batch needs at least one replicate")
         self.base = posterior.apply(config)      # the runs' own configurations (for their parameter columns)
         cfg = prepare(config)
-        runs = [seeds(cfg.seed, r) for r in replicates]
+        self.seed_of = [int(cfg.seed)] * len(replicates) if seed_of is None else [int(x) for x in seed_of]
+        if len(self.seed_of) != len(replicates):
+            raise ConfigError(f"a batch of {len(replicates)} replicates needs as many seeds, not {len(self.seed_of)}")
+        runs = [seeds(sd, r) for sd, r in zip(self.seed_of, replicates, strict=True)]
         self._setup(cfg, list(replicates), [np.random.default_rng(s) for s, _ in runs], [st for _, st in runs])
         own = self.org_runs[0]
         self.layout = grouped_layout(self.orgs.stp[own], self.orgs.region[own], self.orgs.kind[own])
@@ -61,7 +67,7 @@ class Batch(Engine):
 
     def config_of(self, k: int) -> Config:
         """Run k's configuration, as a single run of it would be configured."""
-        return replace(self.base, replicate=self.replicates[k], batch=BatchConfig())
+        return replace(self.base, seed=self.seed_of[k], replicate=self.replicates[k], batch=BatchConfig())
 
     def tables(self, k: int) -> dict[str, pd.DataFrame]:
         return tables_of(self.recorders[k], self.config_of(k))
@@ -108,6 +114,5 @@ def run_batch(config: Config, outdir: Path) -> Iterator[tuple[Config, Path, bool
             chunk = todo[i:i + width]
             batch = Batch(chunk[0][0], [run.replicate for run, _ in chunk]).run()
             for k, (run, where) in enumerate(chunk):
-                tables = batch.tables(k)
-                ran, tables = run_job(run, where, tables)
-                yield run, where, ran, tables
+                ran, written = run_job(run, where, batch.tables(k))
+                yield run, where, ran, written

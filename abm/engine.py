@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ from abm.scenarios import build
 from abm.state import Edges, Orgs, STPs, build_state
 from abm.styles import Style, make_style
 from abm.vocabulary import PROVIDER_KINDS
+
+if TYPE_CHECKING:
+    from abm.protocol import ModelState
 
 JULY = 3          # month of year (0 = April) when ratings and the dashboard are published
 # Independent random streams, one per purpose, all derived from (seed, replicate). Each mechanism draws a fixed number
@@ -185,7 +189,7 @@ class Engine:
         return np.array([part.stop - part.start for _r, part in self.runs_of(idx, per)], dtype=np.int64)
 
     def trust_in_regulators(self) -> np.ndarray:
-        return trust.in_regulators(self)
+        return trust.in_regulators(cast("ModelState", self))
 
     def on_merge(self, keep: int, gone: int) -> None:
         self._masks.clear()
@@ -288,20 +292,28 @@ class Engine:
         stp.designate(self)
 
 
-def _local(state, block: slice, shifts: dict[str, int]):
-    """One run's part of a state object, its index arrays shifted back to that run's own numbering."""
-    out = {}
-    for name in state.__dataclass_fields__:
-        a = getattr(state, name)[block]
-        if shifts.get(name):
-            a = np.where(a >= 0, a - shifts[name], a)
-        out[name] = a
-    return type(state)(**out)
+class _Part:
+    """One run's part of a state object, sliced when first read (the recorder reads only some arrays), its index
+    arrays shifted back to that run's own numbering."""
+
+    def __init__(self, state, block: slice, shifts: dict[str, int]):
+        self._state, self._block, self._shifts = state, block, shifts
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        a = getattr(self._state, name)[self._block]
+        if self._shifts.get(name):
+            a = np.where(a >= 0, a - self._shifts[name], a)
+        setattr(self, name, a)
+        return a
 
 
 class RunView:
     """One run of an engine as a single run sees itself (its own arrays, its own numbering, its month's flows as
     plain numbers): what the recorder measures. For a single run the arrays are the engine's own."""
+
+    orgs: Any
+    edges: Any
+    stps: Any
 
     def __init__(self, m: Engine, run: int):
         self.engine, self.run = m, run
@@ -313,13 +325,13 @@ class RunView:
             self.orgs, self.edges, self.stps = m.orgs, m.edges, m.stps
             return
         n0, e0, s0 = m.org_runs[run].start, m.edge_runs[run].start, m.stp_runs[run].start
-        self.orgs = _local(m.orgs, m.org_runs[run], {"stp": s0, "merged_into": n0, "merge_with": n0,
+        self.orgs = _Part(m.orgs, m.org_runs[run], {"stp": s0, "merged_into": n0, "merge_with": n0,
                                                      "leader": run * LEADER_BLOCK})
-        self.edges = _local(m.edges, m.edge_runs[run], {"src": n0, "dst": n0, "rev": e0})
-        self.stps = _local(m.stps, m.stp_runs[run], {})
+        self.edges = _Part(m.edges, m.edge_runs[run], {"src": n0, "dst": n0, "rev": e0})
+        self.stps = _Part(m.stps, m.stp_runs[run], {})
 
     def mask(self, *kinds: str) -> np.ndarray:
         return self.engine.mask(*kinds)[self._block]
 
     def trust_in_regulators(self) -> np.ndarray:
-        return trust.in_regulators(self)
+        return trust.in_regulators(cast("ModelState", self))

@@ -138,7 +138,7 @@ class Recorder:
         o = m.orgs
         frame = {c: getattr(o, c).copy() for c in ORG_COLUMNS}
         frame["trust_in_regulators"] = reg_trust
-        frame["shared_ao"] = leadership.shared_ao(m)
+        frame["shared_ao"] = leadership.shared_ao(m)  # type: ignore[arg-type]  # a run's view reads like a model
         frame["merged_into"] = o.merged_into.copy()
         frame["month"] = np.full(len(o.kind), m.t)
         self.org_frames.append(frame)

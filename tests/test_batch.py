@@ -122,3 +122,10 @@ def test_calibration_replays_batched_answer_as_single_replays():
     from experiments import fit
     values = {"behaviour.trust_threshold": 0.6}
     assert fit.replays(values, [5, 6]) == [fit.replay(values, 5), fit.replay(values, 6)]
+
+
+def test_runs_with_different_seeds_can_share_a_batch():
+    from experiments import dynamics
+    together = pd.DataFrame(dynamics.some("stick", [0, 3], 24, ["scenario=small"]))
+    alone = pd.DataFrame([dynamics.one("stick", s, 24, ["scenario=small"]) for s in (0, 3)])
+    pd.testing.assert_frame_equal(together, alone, check_exact=True)

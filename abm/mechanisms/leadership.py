@@ -117,6 +117,8 @@ def replace(m: ModelState, idx: np.ndarray) -> None:
 def shared_ao(m: ModelState) -> np.ndarray:
     """Boolean per organisation: a CCG whose accountable officer also leads another CCG."""
     o = m.orgs
-    ccg = m.mask("ccg")
-    ids, counts = np.unique(o.leader[ccg], return_counts=True)
-    return ccg & np.isin(o.leader, ids[counts > 1])
+    ccg = np.flatnonzero(m.mask("ccg"))
+    _, where, counts = np.unique(o.leader[ccg], return_inverse=True, return_counts=True)
+    shared = np.zeros(len(o.kind), bool)
+    shared[ccg] = counts[where] > 1
+    return shared

@@ -200,8 +200,8 @@ def review(m: ModelState) -> dict:
             fin_ok = o.net_margin[bodies] + unpaid >= np.where(np.isnan(o.control_total[bodies]), 0.0,
                                                                o.control_total[bodies]) - tolerance
             perf_ok = o.perf_reported[bodies] >= m.benchmark[m.run_of_org[bodies], 0, 0] - 3.0 * tolerance
-            part = m.regime.stf_performance_part
-            o.stf_eligible[bodies] = (1.0 - part) * fin_ok + part * perf_ok
+            on_perf = m.regime.stf_performance_part
+            o.stf_eligible[bodies] = (1.0 - on_perf) * fin_ok + on_perf * perf_ok
         o.score[bodies] = sc
         o.domains[bodies] = d[bodies]
         o.year_scores[bodies] += sc

@@ -16,19 +16,20 @@ import numpy as np
 from abm.mechanisms import per_org_mean
 from abm.mechanisms.collaboration import CCG_CCG, CCG_LA, CP, SYSTEM_KINDS
 from abm.styles import investment_weights
-from abm.vocabulary import KIND_ID, STP_MEMBERS
+from abm.vocabulary import EDGE_KINDS, KIND_ID, STP_MEMBERS
 
 if TYPE_CHECKING:
     from abm.protocol import ModelState
 
 WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
+SYSTEM_EDGE = np.isin(np.arange(len(EDGE_KINDS)), SYSTEM_KINDS)        # lookup by edge kind id
 ENGLAND_STPS = 44               # data: STP footprints of 2016/17 (ICS counts are stated for these)
 
 
 def internal_trust(m: ModelState) -> np.ndarray:
     """Mean trust on the relationships inside each STP (both ends members)."""
     o, e = m.orgs, m.edges
-    inside = e.active & np.isin(e.kind, SYSTEM_KINDS) & (o.stp[e.src] == o.stp[e.dst]) & (o.stp[e.src] >= 0)
+    inside = e.active & SYSTEM_EDGE[e.kind] & (o.stp[e.src] == o.stp[e.dst]) & (o.stp[e.src] >= 0)
     return per_org_mean(o.stp[e.src[inside]], e.trust[inside], len(m.stps.maturity), default=0.5)
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 HORIZONTAL = np.array([EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la",
                                                       "provider_provider")])
+HORIZONTAL_EDGE = np.isin(np.arange(len(EDGE_KINDS)), HORIZONTAL)      # lookup by edge kind id
 
 
 def joint_work(m: ModelState) -> None:
@@ -32,7 +33,7 @@ def joint_work(m: ModelState) -> None:
     “relearn to trust one another” after conflict (conflict slows rebuilding, it does not stop it).
     """
     o, e, b = m.orgs, m.edges, m.beh
-    fwd = np.flatnonzero(e.active & np.isin(e.kind, HORIZONTAL) & (e.src < e.dst))
+    fwd = np.flatnonzero(e.active & HORIZONTAL_EDGE[e.kind] & (e.src < e.dst))
     a, c = e.src[fwd], e.dst[fwd]
     strain = 0.5 * (o.stress[a] + o.stress[c])
     pullback = deficit_pullback(m, a, c)
