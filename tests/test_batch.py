@@ -129,3 +129,9 @@ def test_runs_with_different_seeds_can_share_a_batch():
     together = pd.DataFrame(dynamics.some("stick", [0, 3], 24, ["scenario=small"]))
     alone = pd.DataFrame([dynamics.one("stick", s, 24, ["scenario=small"]) for s in (0, 3)])
     pd.testing.assert_frame_equal(together, alone, check_exact=True)
+
+
+def test_the_numba_probe_kernel_matches_the_model_bit_for_bit():
+    pytest.importorskip("numba")                   # an optional probe (docs/performance.md), not a dependency
+    from experiments import numba_probe
+    assert numba_probe.main(["--runs", "2"]) == 0

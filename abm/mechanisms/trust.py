@@ -32,8 +32,18 @@ def joint_work(m: ModelState) -> None:
     services” (joint work inside an STP succeeds more often where its geography is natural); seed 003 L1024, partners
     “relearn to trust one another” after conflict (conflict slows rebuilding, it does not stop it).
     """
-    o, e, b = m.orgs, m.edges, m.beh
+    e = m.edges
     fwd = np.flatnonzero(e.active & HORIZONTAL_EDGE[e.kind] & (e.src < e.dst))
+    p = _success_chance(m, fwd)
+    ok = m.draw("trust", len(e.src))[fwd] < p
+    e.success[:] = False
+    e.success[fwd] = ok
+    e.success[e.rev[fwd]] = ok
+
+
+def _success_chance(m: ModelState, fwd: np.ndarray) -> np.ndarray:
+    """Chance that joint work succeeds this month on the relationships ``fwd`` (see :func:`joint_work`)."""
+    o, e, b = m.orgs, m.edges, m.beh
     a, c = e.src[fwd], e.dst[fwd]
     strain = 0.5 * (o.stress[a] + o.stress[c])
     pullback = deficit_pullback(m, a, c)
@@ -42,12 +52,8 @@ def joint_work(m: ModelState) -> None:
     geo = b.geography_range
     geography = np.where(same_stp, 1.0 - 0.5 * geo + geo * m.stps.geography[np.maximum(o.stp[a], 0)], 1.0)
     # A month of conflict makes success less likely in proportion to its intensity, without ruling it out.
-    p = np.clip(base * geography * (1.0 - b.strain_effect * strain) * (1.0 - b.pullback_effect * pullback)
-                * (1.0 - e.conflict[fwd]), 0.0, 1.0)
-    ok = m.draw("trust", len(e.src))[fwd] < p
-    e.success[:] = False
-    e.success[fwd] = ok
-    e.success[e.rev[fwd]] = ok
+    return np.clip(base * geography * (1.0 - b.strain_effect * strain) * (1.0 - b.pullback_effect * pullback)
+                   * (1.0 - e.conflict[fwd]), 0.0, 1.0)
 
 
 def update(m: ModelState) -> None:
