@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from abm import posterior
+from abm.batch import expand
 from abm.compose import CONF_DIR, compose
 from abm.config import ConfigError, validate
+from abm.precheck import precheck
 from abm.run import is_complete, simulate
 from experiments.compare import compare, finished_jobs, gather
 from experiments.run import plan, runs_per_job
@@ -45,8 +48,12 @@ def test_every_experiment_preset_and_every_job_it_plans_is_valid(preset):
         assert (cfg.sensitivity.parameters or cfg.sensitivity.assumptions) and cfg.sensitivity.outcomes
         return
     assert len(jobs) * runs_per_job(preset, []) >= 20
+    expand(cfg)                                   # the preset alone is a valid batch job (as the pre-check sees it)
+    precheck(["-m", f"+experiment={preset}"])     # exits 2 on a bad job
     for job in jobs[:: max(1, len(jobs) // 15)]:
-        validate(compose([f"+experiment={preset}", *job]))
+        runs = expand(compose([f"+experiment={preset}", *job]))
+        for run in (runs[0], runs[-1]):
+            validate(posterior.apply(run))
 
 
 def test_sensitivity_ranges_are_checked():
