@@ -242,3 +242,10 @@ def test_a_contrast_must_name_two_styles():
         compose(["+experiment=contrast", "sensitivity.contrast=[carrot]"])
     with pytest.raises(ConfigError, match="contrast"):
         compose(["+experiment=contrast", "sensitivity.contrast=[carrot,bogus]"])
+
+
+def test_profile_step_times_each_mechanism_for_a_batch():
+    res = subprocess.run([sys.executable, "-m", "experiments.profile_step", "--runs", "2", "scenario=small", "months=3"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "2 run(s), 3 months" in res.stdout and "oversight.review" in res.stdout and "recording" in res.stdout
