@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import delayed  # noqa: E402
 
-from abm.config import CalibrateConfig, ConfigError, validate, with_values  # noqa: E402
+from abm.config import CalibrateConfig, ConfigError, validate  # noqa: E402
 from experiments import fit, targets  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
 
@@ -236,10 +236,9 @@ def _predict_one(values: dict[str, float], replicate: int, rows: list[tuple[str,
 def _predict_many(values: dict[str, float], replicates: list[int],
                   rows: list[tuple[str, str]]) -> list[dict[str, float]]:
     """:func:`_predict_one` for several replicates of the same values, stepped together (``abm.batch``)."""
-    from abm.batch import Batch
     from abm.compose import compose
-    cfg = with_values(compose(["scenario=england_2013", "write_organisations=false"]), {**fit.assumed_values(), **values})
-    batch = Batch(cfg, [int(r) for r in replicates], organisations=False).run()
+    batch = fit.replay_batch(values, [int(r) for r in replicates],
+                             compose(["scenario=england_2013", "write_organisations=false"]))
     row = pd.Series
     return [{fit.key(m, p): float(targets.model_value(row({"measure": m, "period": p}), rec.model_frame()))
              for m, p in rows} for rec in batch.recorders]

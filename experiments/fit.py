@@ -22,12 +22,16 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from abm.config import BehaviourConfig, Config, RegimeConfig, with_values
 from experiments import targets
+
+if TYPE_CHECKING:
+    from abm.batch import Batch
 
 REPLAY = ["scenario=england_2013", "months=72", "write_organisations=false"]   # April 2013 to April 2019
 FIT_UNTIL = "2016-03"
@@ -164,13 +168,18 @@ def replay(values: dict[str, float], replicate: int) -> dict[str, float]:
     return answers(model.recorder.model_frame())
 
 
-def replays(values: dict[str, float], replicates: list[int]) -> list[dict[str, float]]:
-    """:func:`replay` for several replicates of the same values, stepped together (``abm.batch``): the same answers
-    as one replay each."""
+def replay_batch(values: dict[str, float], replicates: list[int], base: Config | None = None) -> Batch:
+    """The replay (or ``base``) at ``values``, the other free parameters at their assumed values, run for several
+    replicates stepped together (``abm.batch``)."""
     from abm.batch import Batch
-    cfg = with_values(base_config(), {**assumed_values(), **values})
-    batch = Batch(cfg, list(replicates), organisations=False).run()
-    return [answers(rec.model_frame()) for rec in batch.recorders]
+    cfg = with_values(base or base_config(), {**assumed_values(), **values})
+    return Batch(cfg, list(replicates), organisations=False).run()
+
+
+def replays(values: dict[str, float], replicates: list[int]) -> list[dict[str, float]]:
+    """:func:`replay` for several replicates of the same values, stepped together: the same answers as one replay
+    each."""
+    return [answers(rec.model_frame()) for rec in replay_batch(values, replicates).recorders]
 
 
 def errors(sim: dict[str, float], use: str = "fit") -> np.ndarray:
