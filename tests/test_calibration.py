@@ -93,7 +93,6 @@ def _chosen(k: int = 2) -> pd.DataFrame:
     return free.loc[["behaviour.capacity_headroom", "behaviour.cquin_floor"][:k]].reset_index()
 
 
-@pytest.mark.slow
 def finished_generations(db: Path) -> int:
     """Generations stored so far, read-only with sqlite3: opening a pyabc History while the calibration is still
     creating its database can find it without any population yet (pyabc then fails on ``max_t + 1``)."""
@@ -108,6 +107,7 @@ def finished_generations(db: Path) -> int:
     return 0 if row is None or row[0] is None else int(row[0]) + 1
 
 
+@pytest.mark.slow
 def test_a_killed_calibration_resumes_from_its_database_without_losing_generations(tmp_path):
     import pyabc
     args = ["calibrate.budget=smoke", "calibrate.population=4", "calibrate.generations=3", "--out", str(tmp_path)]
