@@ -73,8 +73,7 @@ def intervention_spend(m: ModelState) -> np.ndarray:
     """GBP m this month, per run, for the bodies held in special measures or under directions (paid by the
     regulators, from the national envelope: top-sliced from CCG allocations like support)."""
     o = m.orgs
-    held = o.alive & (o.regime_kind > 0)
-    return np.array([float(np.sum(held[b])) for b in m.org_runs]) * m.res.intervention_cost / 12.0
+    return m.sums(o.alive & (o.regime_kind > 0)) * m.res.intervention_cost / 12.0
 
 
 def sanctions_apply(m: ModelState, providers: np.ndarray) -> np.ndarray:
