@@ -51,14 +51,13 @@ class Batch(Engine):
         self.layout = grouped_layout(self.orgs.stp[own], self.orgs.region[own], self.orgs.kind[own])
         self._initialise()
         keep = cfg.write_organisations if organisations is None else organisations
-        self.recorders = [metrics.Recorder(self, r, collector=False, organisations=keep) for r in range(self.R)]
-        for rec in self.recorders:
-            rec.collect()
+        self.recorder = metrics.Recorder(self, collector=False, organisations=keep)
+        self.recorders = [metrics.RunRecord(self.recorder, r) for r in range(self.R)]
+        self.recorder.collect()
 
     def step(self) -> None:
         self.advance()
-        for rec in self.recorders:
-            rec.collect()
+        self.recorder.collect()
 
     def run(self) -> Batch:
         while self.t < self.months:

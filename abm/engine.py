@@ -308,19 +308,15 @@ class _Part:
 
 
 class RunView:
-    """One run of an engine as a single run sees itself (its own arrays, its own numbering, its month's flows as
-    plain numbers): what the recorder measures. For a single run the arrays are the engine's own."""
+    """One run of an engine as a single run sees itself: its own arrays and its own numbering (what the recorder
+    reads to write a run's relationships and organisations). For a single run the arrays are the engine's own."""
 
     orgs: Any
     edges: Any
     stps: Any
 
     def __init__(self, m: Engine, run: int):
-        self.engine, self.run = m, run
-        self.t = self.time = m.t
-        self.date, self.reg, self.structure = m.date, m.reg, m.structure
-        self.flows = m.run_flows.run(run)
-        self._block = m.org_runs[run]
+        self.t, self.structure = m.t, m.structure
         if m.R == 1:
             self.orgs, self.edges, self.stps = m.orgs, m.edges, m.stps
             return
@@ -329,9 +325,3 @@ class RunView:
                                                      "leader": run * LEADER_BLOCK})
         self.edges = _Part(m.edges, m.edge_runs[run], {"src": n0, "dst": n0, "rev": e0})
         self.stps = _Part(m.stps, m.stp_runs[run], {})
-
-    def mask(self, *kinds: str) -> np.ndarray:
-        return self.engine.mask(*kinds)[self._block]
-
-    def trust_in_regulators(self) -> np.ndarray:
-        return trust.in_regulators(cast("ModelState", self))

@@ -1,8 +1,14 @@
 """What a run records: one row per month for the system, one row per organisation per month.
 
-The :class:`Recorder` is called once at month 0 and after every step; it computes each month's outcome measures once
-from the state arrays (no per-agent reporters), hands them to Mesa's ``DataCollector`` (``model.datacollector``) and
-builds tidy tables at the end.
+The :class:`Recorder` is called once at month 0 and after every step. It computes each month's outcome measures once,
+for every run of the engine together (one value per run per column, from per-run totals of the state arrays: no
+per-agent reporters and no per-run loop), keeps them, and builds each run's tidy tables at the end
+(:meth:`Recorder.model_frame`, :meth:`Recorder.network_frame`, :meth:`Recorder.organisation_frame`, all for run 0
+unless told). A single run (:class:`abm.model.CommissioningModel`) also hands its row to Mesa's ``DataCollector``
+(``model.datacollector``); a batch hands each run's part to the caller as a :class:`RunRecord`.
+
+Totals are summed per run in index order (``np.bincount``), the same way whether the run is alone or batched, so a
+run's tables do not depend on the company it keeps.
 """
 
 from __future__ import annotations
@@ -15,89 +21,160 @@ import pandas as pd
 
 from abm.codebook import MODEL
 from abm.engine import RunView
-from abm.mechanisms import collaboration, leadership, trust
+from abm.mechanisms import leadership, trust
+from abm.mechanisms.collaboration import CCG_CCG, CCG_LA, CP
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES
-from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, QUALITY_SM, RATINGS
+from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, KIND_ID, QUALITY_SM, RATINGS
 from abm.vocabulary import PROVIDER_KINDS as PROVIDERS
 
 ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "rating", "escalation", "stress", "tenure",
                "reporting", "autonomy", "support", "population", "readiness")
 
 
-def model_row(m) -> tuple[dict, np.ndarray]:
-    """The month's system-level outcomes, from the state arrays and the month's flows (``m.flows``)."""
-    o, s, f = m.orgs, m.stps, m.flows
+class Tally:
+    """Per-run counts, totals and means over one kind of element (organisations, relationships or STPs) of every run
+    of an engine: element ``i`` belongs to run ``i // size``."""
+
+    def __init__(self, runs: int, size: int):
+        self.R = runs
+        self.run = np.repeat(np.arange(runs), size)
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(self.run[mask], minlength=self.R)
+
+    def total(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        if mask is None:
+            return np.bincount(self.run, weights=values, minlength=self.R)
+        return np.bincount(self.run[mask], weights=values[mask], minlength=self.R)
+
+    def mean(self, values: np.ndarray, mask: np.ndarray | None = None, empty: float = np.nan) -> np.ndarray:
+        n = self.count(mask) if mask is not None else np.full(self.R, len(self.run) // self.R)
+        total = self.total(values, mask)
+        return np.where(n > 0, total / np.maximum(n, 1), empty)
+
+
+def model_columns(m) -> tuple[dict, np.ndarray]:
+    """The month's system-level outcomes of every run of the engine ``m`` (each column one value per run, or one value
+    for all: month, date, style) and each organisation's trust in its regulators."""
+    o, e, s, f = m.orgs, m.edges, m.stps, m.run_flows
+    per_org, per_edge, per_stp = Tally(m.R, m.N), Tally(m.R, m.E), Tally(m.R, m.S)
+    count, total, mean = per_org.count, per_org.total, per_org.mean
     prov, ccg = m.mask(*PROVIDERS), m.mask("ccg")
     bodies = prov | ccg
-    row = {"month": m.t, "date": str(m.date), "regulator_active": m.reg.name}
-    row["perf_true"] = float(o.perf_true[prov].mean())
-    row["perf_reported"] = float(o.perf_reported[prov].mean())
+    row: dict = {"month": m.t, "date": str(m.date), "regulator_active": m.reg.name}
+    row["perf_true"] = mean(o.perf_true, prov)
+    row["perf_reported"] = mean(o.perf_reported, prov)
     row["perf_gap"] = row["perf_reported"] - row["perf_true"]
     acute = m.mask("acute")
-    row["acute_perf_true"] = float(o.perf_true[acute].mean())
-    row["acute_perf_reported"] = float(o.perf_reported[acute].mean())
+    row["acute_perf_true"] = mean(o.perf_true, acute)
+    row["acute_perf_reported"] = mean(o.perf_reported, acute)
     deficit = bodies & (o.balance < 0)
-    row["aggregate_deficit"] = float(-o.balance[deficit].sum())
-    row["net_balance"] = float(o.balance[bodies].sum())
-    row["n_in_deficit"] = int(deficit.sum())
-    row["n_trusts_in_deficit"] = int((deficit & prov).sum())
-    row["n_ccgs_in_deficit"] = int((deficit & ccg).sum())
+    row["aggregate_deficit"] = -total(o.balance, deficit)
+    row["net_balance"] = total(o.balance, bodies)
+    row["n_in_deficit"] = count(deficit)
+    row["n_trusts_in_deficit"] = count(deficit & prov)
+    row["n_ccgs_in_deficit"] = count(deficit & ccg)
     # Income and expenditure of the financial year so far (April to this month): flows, not balances.
-    row["provider_net_flow"] = float((o.inflow - o.outflow)[prov].sum())
-    row["ccg_net_flow"] = float((o.inflow - o.outflow)[ccg].sum())
-    row["provider_ytd_net"] = float(o.ytd_net[prov].sum())
-    row["share_trusts_in_deficit_ytd"] = float((o.ytd_net[prov] < 0).mean()) if prov.any() else 0.0
-    row["share_ccgs_in_deficit_ytd"] = float((o.ytd_net[ccg] < 0).mean()) if ccg.any() else 0.0
-    row["n_ccgs_overspent_ytd"] = int((o.ytd_net[ccg] < o.ytd_plan[ccg]).sum())
-    row["control_totals_accepted"] = int((~np.isnan(o.control_total[prov])).sum())
+    net = o.inflow - o.outflow
+    row["provider_net_flow"] = total(net, prov)
+    row["ccg_net_flow"] = total(net, ccg)
+    row["provider_ytd_net"] = total(o.ytd_net, prov)
+    row["share_trusts_in_deficit_ytd"] = mean((o.ytd_net < 0).astype(float), prov, empty=0.0)
+    row["share_ccgs_in_deficit_ytd"] = mean((o.ytd_net < 0).astype(float), ccg, empty=0.0)
+    row["n_ccgs_overspent_ytd"] = count(ccg & (o.ytd_net < o.ytd_plan))
+    row["control_totals_accepted"] = count(prov & ~np.isnan(o.control_total))
     for k, name in enumerate(RATINGS):
-        row[f"ccg_rating_{name}"] = int((o.rating[ccg] == k).sum())
-        row[f"trust_rating_{name}"] = int((o.rating[prov] == k).sum())
-    for kind, value in trust.mean_by_kind(m).items():
-        row[f"trust_{kind}"] = value
-    row.update(collaboration.counts(m))
-    row["n_trusts"] = int(prov.sum())
-    row["n_local_authorities"] = int(m.mask("la").sum())
-    row["n_stps"] = len(s.maturity)
-    row["n_ics"] = int(s.ics.sum())
-    row["leader_turnover"] = int(f.turnover)
-    row["forced_leader_exits"] = int(f.forced_exits)
-    row["mean_stress"] = float(o.stress[bodies].mean())
-    row["reporting_burden"] = float(o.reporting[bodies].mean())
-    row["stp_maturity_mean"] = float(s.maturity.mean())
-    row["stp_maturity_sd"] = float(s.maturity.std())
+        row[f"ccg_rating_{name}"] = count(ccg & (o.rating == k))
+        row[f"trust_rating_{name}"] = count(prov & (o.rating == k))
+    # Mean trust on active relationships of each kind: one bincount over (run, kind).
+    kinds = len(EDGE_KINDS)
+    key = per_edge.run[e.active] * kinds + e.kind[e.active]
+    n_kind = np.bincount(key, minlength=m.R * kinds).reshape(m.R, kinds)
+    sum_kind = np.bincount(key, weights=e.trust[e.active], minlength=m.R * kinds).reshape(m.R, kinds)
+    for k, name in enumerate(EDGE_KINDS):
+        if name != "regulator_regulator":
+            row[f"trust_{name}"] = np.where(n_kind[:, k] > 0, sum_kind[:, k] / np.maximum(n_kind[:, k], 1), 0.0)
+    row.update(_collaboration(m, per_org, per_edge, per_stp, ccg))
+    row["n_trusts"] = count(prov)
+    row["n_local_authorities"] = count(m.mask("la"))
+    row["n_stps"] = m.S
+    row["n_ics"] = per_stp.count(s.ics.astype(bool))
+    row["leader_turnover"] = f.turnover
+    row["forced_leader_exits"] = f.forced_exits
+    row["mean_stress"] = mean(o.stress, bodies)
+    row["reporting_burden"] = mean(o.reporting, bodies)
+    maturity = per_stp.mean(s.maturity)
+    row["stp_maturity_mean"] = maturity
+    row["stp_maturity_sd"] = np.sqrt(per_stp.mean((s.maturity - maturity[per_stp.run]) ** 2))
     for k, name in enumerate(CATEGORIES):
-        row[f"dashboard_{name}"] = int((s.category == k).sum())
-    row["support_spend"] = float(f.support)
-    row["intervention_spend"] = float(f.interventions)
-    row["regulator_spend"] = float(f.support + f.interventions)
-    row["enforcement_actions"] = int(f.enforcement_actions)
-    row["n_special_measures"] = int((o.escalation[prov] >= 4).sum())
-    row["n_quality_special_measures"] = int((o.regime_kind[prov] == QUALITY_SM).sum())
-    row["n_financial_special_measures"] = int((o.regime_kind[prov] == FINANCIAL_SM).sum())
-    row["n_ccgs_under_directions"] = int((o.escalation[ccg] >= 3).sum())
-    row["regime_entries"] = int(f.regime_entries)
-    row["special_measures_exits"] = int(f.regime_exits)
-    row["special_measures_exit_months"] = int(f.regime_exit_months)
-    row["directions_lifted"] = int(f.directions_lifted)
-    row["investment"] = float(f.investment)
-    row["stf_paid"] = float(f.stf)
-    row["distress_funding"] = float(f.distress)
-    row["covid_topups"] = float(f.topups)
-    row["contract_fines"] = float(f.fines)
-    row["cquin_withheld"] = float(f.cquin_withheld)
-    row["tender_threats"] = int(f.tenders)
-    row["pooled_spend"] = float(f.pooled)
-    row["risk_share_transfers"] = float(f.risk_transfer)
-    row["mergers"] = int(f.mergers)
-    row["merger_events"] = int(f.merger_events)
-    row["money_in"] = float(f.external_in)
-    row["money_out"] = float(f.external_out)
-    row["total_balance"] = float(o.balance.sum())
-    reg_trust = m.trust_in_regulators()
-    row["trust_in_regulators"] = float(reg_trust[bodies].mean())
-    row["ccg_trust_in_nhse"] = float(reg_trust[ccg].mean())
+        row[f"dashboard_{name}"] = per_stp.count(s.category == k)
+    row["support_spend"] = f.support
+    row["intervention_spend"] = f.interventions
+    row["regulator_spend"] = f.support + f.interventions
+    row["enforcement_actions"] = f.enforcement_actions
+    row["n_special_measures"] = count(prov & (o.escalation >= 4))
+    row["n_quality_special_measures"] = count(prov & (o.regime_kind == QUALITY_SM))
+    row["n_financial_special_measures"] = count(prov & (o.regime_kind == FINANCIAL_SM))
+    row["n_ccgs_under_directions"] = count(ccg & (o.escalation >= 3))
+    row["regime_entries"] = f.regime_entries
+    row["special_measures_exits"] = f.regime_exits
+    row["special_measures_exit_months"] = f.regime_exit_months
+    row["directions_lifted"] = f.directions_lifted
+    row["investment"] = f.investment
+    row["stf_paid"] = f.stf
+    row["distress_funding"] = f.distress
+    row["covid_topups"] = f.topups
+    row["contract_fines"] = f.fines
+    row["cquin_withheld"] = f.cquin_withheld
+    row["tender_threats"] = f.tenders
+    row["pooled_spend"] = f.pooled
+    row["risk_share_transfers"] = f.risk_transfer
+    row["mergers"] = f.mergers
+    row["merger_events"] = f.merger_events
+    row["money_in"] = f.external_in
+    row["money_out"] = f.external_out
+    row["total_balance"] = total(o.balance)
+    reg_trust = trust.in_regulators(m)
+    row["trust_in_regulators"] = mean(reg_trust, bodies)
+    row["ccg_trust_in_nhse"] = mean(reg_trust, ccg)
     return row, reg_trust
+
+
+def groups(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
+    """The connected groups that the links ``src``-``dst`` (both directions listed) form among ``n`` nodes, each
+    named by its smallest member: each node takes the smallest label among its neighbours until nothing changes (a
+    few passes: groups are small). Groups never span runs (no link does), so ``groups // N`` is each group's run."""
+    if len(src) == 0:
+        return np.zeros(0, dtype=np.int64)
+    label = np.arange(n)
+    while True:
+        lowest = label.copy()
+        np.minimum.at(lowest, src, label[dst])
+        if np.array_equal(lowest, label):
+            return np.unique(label[src])
+        label = lowest
+
+
+def _collaboration(m, per_org: Tally, per_edge: Tally, per_stp: Tally, ccg: np.ndarray) -> dict[str, np.ndarray]:
+    """Collaboration counts of every run: joint committees (connected groups of linked CCGs), shared accountable
+    officers, pooled budgets, alliances and risk shares."""
+    o, e = m.orgs, m.edges
+    jc = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link)
+    in_jc = np.zeros(len(o.kind), bool)
+    in_jc[e.src[jc]] = True
+    shared = leadership.shared_ao(m)
+    from_ccg = e.active & e.link & (e.src_k == KIND_ID["ccg"])
+    n_ccg = per_org.count(ccg)
+    return {
+        "n_ccgs": n_ccg,
+        "n_joint_committees": np.bincount(groups(e.src[jc], e.dst[jc], len(o.kind)) // m.N, minlength=m.R),
+        "share_ccgs_in_joint_committee": per_org.mean(in_jc.astype(float), ccg, empty=0.0),
+        "n_ccgs_sharing_ao": per_org.count(shared),
+        "share_ccgs_sharing_ao": np.where(n_ccg > 0, per_org.count(shared) / np.maximum(n_ccg, 1), 0.0),
+        "n_pooled_budgets": per_edge.count(from_ccg & (e.kind == CCG_LA)),
+        "n_alliances": per_edge.count(from_ccg & (e.kind == CP)),
+        "n_risk_shares": per_stp.count(m.stps.risk_share.astype(bool)),
+    }
 
 
 def _outcome(name: str, model) -> object:
@@ -105,53 +182,67 @@ def _outcome(name: str, model) -> object:
     return model.recorder.row[name]
 
 
+def _scalar(value, run: int):
+    """Run ``run``'s value of a column as a plain number (or the text shared by all runs)."""
+    if isinstance(value, np.ndarray):
+        return value[run].item()
+    return value
+
+
 class Recorder:
-    """Computes each month's outcomes once (vectorised) and hands them to a ``mesa.DataCollector`` whose model
-    reporters are the outcome columns declared in :mod:`abm.codebook` (``model.datacollector`` is that collector:
-    ``model.datacollector.get_model_vars_dataframe()`` gives the monthly table); keeps the organisation frames.
+    """Computes each month's outcomes once for every run of the engine (vectorised) and keeps them; for a single run
+    it also hands them to a ``mesa.DataCollector`` whose model reporters are the outcome columns declared in
+    :mod:`abm.codebook` (``model.datacollector.get_model_vars_dataframe()`` gives the monthly table); keeps the
+    organisation arrays when asked (``organisations``)."""
 
-    In a batch (:class:`abm.batch.Batch`) each run has a recorder of its own (``run``), reading that run's view of the
-    arrays (:class:`abm.engine.RunView`) and keeping its table without a DataCollector (``collector=False``: the same
-    columns and values, without a Mesa model to hand it) and, when asked, its organisation frames.
-    """
-
-    def __init__(self, model, run: int = 0, collector: bool = True, organisations: bool = True):
-        self.model, self.run = model, run
-        self.row: dict = {}
+    def __init__(self, model, collector: bool = True, organisations: bool = True):
+        self.model = model
+        self.row: dict = {}                      # run 0's row of the last month (the DataCollector reads it)
         self.datacollector = (mesa.DataCollector(model_reporters={name: partial(_outcome, name) for name in MODEL})
                               if collector else None)
-        self.table: dict[str, list] = {name: [] for name in MODEL}
+        self.months: list[dict] = []             # each month's columns, one value per run
         self.organisations = organisations
         self.org_frames: list[dict[str, np.ndarray]] = []
-        self.view = RunView(model, run)
 
     def collect(self) -> None:
-        m = self.view = RunView(self.model, self.run)
-        self.row, reg_trust = model_row(m)
+        m = self.model
+        columns, reg_trust = model_columns(m)
+        self.months.append(columns)
+        self.row = self.row_of(-1, 0)
         if self.datacollector is not None:
-            self.datacollector.collect(self.model)
-        else:
-            for name, values in self.table.items():
-                values.append(self.row[name])
+            self.datacollector.collect(m)
         if not self.organisations:
             return
         o = m.orgs
         frame = {c: getattr(o, c).copy() for c in ORG_COLUMNS}
         frame["trust_in_regulators"] = reg_trust
-        frame["shared_ao"] = leadership.shared_ao(m)  # type: ignore[arg-type]  # a run's view reads like a model
+        frame["shared_ao"] = leadership.shared_ao(m)
         frame["merged_into"] = o.merged_into.copy()
-        frame["month"] = np.full(len(o.kind), m.t)
+        frame["month"] = m.t
         self.org_frames.append(frame)
+
+    def row_of(self, month: int, run: int = 0) -> dict:
+        """Run ``run``'s row of the month ``month`` (an index into the months recorded: -1 is the last)."""
+        return {name: _scalar(value, run) for name, value in self.months[month].items()}
 
     @property
     def rows(self) -> list[dict]:
-        """The monthly rows collected so far (from the DataCollector)."""
-        table = self.datacollector.model_vars if self.datacollector is not None else self.table
-        return [{name: values[i] for name, values in table.items()} for i in range(len(table["month"]))]
+        """The monthly rows collected so far (run 0's: a single run's)."""
+        return self.rows_of(0)
 
-    def network_frame(self) -> pd.DataFrame:
-        """The relationships as they stand at the end of the run: one row per active directed edge."""
-        m = self.view
+    def rows_of(self, run: int) -> list[dict]:
+        """Run ``run``'s monthly rows collected so far."""
+        return [self.row_of(i, run) for i in range(len(self.months))]
+
+    def model_frame(self, run: int = 0) -> pd.DataFrame:
+        """Run ``run``'s monthly table (for a single run, the DataCollector's)."""
+        if self.datacollector is not None:
+            return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return pd.DataFrame({name: [_scalar(month[name], run) for month in self.months] for name in MODEL})
+
+    def network_frame(self, run: int = 0) -> pd.DataFrame:
+        """Run ``run``'s relationships as they stand at the end: one row per active directed edge."""
+        m = RunView(self.model, run)
         e = m.edges
         codes = m.structure.orgs.code.to_numpy()
         sel = e.active
@@ -163,28 +254,49 @@ class Recorder:
                              "kind": np.array(EDGE_KINDS)[e.kind[sel]], "trust": e.trust[sel],
                              "linked": e.link[sel]})
 
-    def model_frame(self) -> pd.DataFrame:
-        if self.datacollector is None:
-            return pd.DataFrame(self.table)
-        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-
-    def organisation_frame(self) -> pd.DataFrame:
-        m = self.view
-        n = len(m.orgs.kind)
-        cols = {c: np.concatenate([f[c] for f in self.org_frames]) for c in self.org_frames[0]}
+    def organisation_frame(self, run: int = 0) -> pd.DataFrame:
+        """Run ``run``'s organisations, one row per organisation per month recorded."""
+        m = RunView(self.model, run)
+        own = self.model.org_runs[run]
+        n, reps = len(m.orgs.kind), len(self.org_frames)
+        cols = {c: np.concatenate([f[c][own] for f in self.org_frames]) for c in self.org_frames[0] if c != "month"}
         codes = m.structure.orgs.code.to_numpy()
         stp_codes = np.r_[m.structure.stps.code.to_numpy(), [""]]
-        reps = len(self.org_frames)
         df = pd.DataFrame({
-            "month": cols.pop("month"),
+            "month": np.repeat([f["month"] for f in self.org_frames], n),
             "org": np.tile(codes, reps),
             "kind": np.tile(m.orgs.kind, reps),
             "stp": np.tile(stp_codes[m.orgs.stp], reps),
         })
-        merged = cols.pop("merged_into")
+        merged = cols.pop("merged_into") - own.start          # back to the run's own numbering (-1: none)
         df["merged_into"] = np.where(merged >= 0, codes[np.maximum(merged, 0)], "")
         for c, v in cols.items():
             df[c] = v
         df["rating"] = np.array(RATINGS)[df["rating"].to_numpy()]
         assert len(df) == n * reps
         return df
+
+
+class RunRecord:
+    """One run's part of a batch's :class:`Recorder`, read as a single run's recorder: ``row`` (the last month),
+    ``rows``, ``model_frame()``, ``network_frame()``, ``organisation_frame()``."""
+
+    def __init__(self, recorder: Recorder, run: int):
+        self.recorder, self.run = recorder, run
+
+    @property
+    def row(self) -> dict:
+        return self.recorder.row_of(-1, self.run)
+
+    @property
+    def rows(self) -> list[dict]:
+        return self.recorder.rows_of(self.run)
+
+    def model_frame(self) -> pd.DataFrame:
+        return self.recorder.model_frame(self.run)
+
+    def network_frame(self) -> pd.DataFrame:
+        return self.recorder.network_frame(self.run)
+
+    def organisation_frame(self) -> pd.DataFrame:
+        return self.recorder.organisation_frame(self.run)

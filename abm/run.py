@@ -25,7 +25,7 @@ import pandas as pd
 
 from abm import posterior
 from abm.config import Config
-from abm.metrics import Recorder
+from abm.metrics import Recorder, RunRecord
 from abm.model import CommissioningModel
 
 
@@ -58,7 +58,7 @@ def simulate(config: Config) -> dict[str, pd.DataFrame]:
     return tables_of(model.recorder, config)
 
 
-def tables_of(recorder: Recorder, config: Config) -> dict[str, pd.DataFrame]:
+def tables_of(recorder: Recorder | RunRecord, config: Config) -> dict[str, pd.DataFrame]:
     """A finished run's tables (monthly, network, organisations when asked), with the run id, the seed and every
     parameter of ``config`` (the run's configuration, posterior draw applied) as columns."""
     rid = run_id(config)

@@ -15,8 +15,8 @@ MECHANISMS = ["money", "oversight", "trust", "peers", "collaboration", "leadersh
 # Public functions that compute or book but decide nothing, so carry no behavioural rule of their own.
 NOT_RULES = {"money.commissioning_edges", "money.pooled_fraction", "money.close_books", "oversight.initial_ratings",
              "oversight.places", "oversight.tick", "oversight.affordable_places", "money.intervention_spend",
-             "trust.in_regulators", "trust.upward", "trust.mean_by_kind", "collaboration.stp_members", "collaboration.merge",
-             "collaboration.counts", "leadership.shared_ao", "stp.internal_trust", "stp.update"}
+             "trust.in_regulators", "trust.upward", "collaboration.stp_members", "collaboration.merge",
+             "leadership.shared_ao", "stp.internal_trust", "stp.update"}
 REF = re.compile(r"seed\s+(\d{3})\s+L(\d+)(?:-(\d+))?")
 
 

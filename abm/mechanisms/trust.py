@@ -129,15 +129,3 @@ def in_regulators(m: ModelState) -> np.ndarray:
     e = m.edges
     vert = upward(m)
     return per_org_mean(e.src[vert], e.trust[vert], len(m.orgs.kind), default=0.5)
-
-
-def mean_by_kind(m: ModelState) -> dict[str, float]:
-    """Mean trust over active edges of each relationship kind (for the outputs)."""
-    e = m.edges
-    out = {}
-    for k, name in enumerate(EDGE_KINDS):
-        if name == "regulator_regulator":
-            continue
-        sel = e.active & (e.kind == k)
-        out[name] = float(e.trust[sel].mean()) if sel.any() else 0.0
-    return out
