@@ -49,7 +49,7 @@ def main(cfg: DictConfig) -> None:
             continue
         done += 1
         if config.batch.replicates == 1 and config.batch.draws == 1:
-            print(summary(tables["model"]))
+            print(summary(tables["model"].to_pandas()))
     if done + skipped > 1:
         print(f"batch: {done} runs done, {skipped} complete already")
     print(f"outputs: {outdir}")

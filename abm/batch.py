@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from abm import metrics, posterior
 from abm.config import BatchConfig, Config, ConfigError, PosteriorConfig
 from abm.engine import Engine, prepare, seeds
 from abm.layout import grouped_layout
-from abm.run import is_complete, run_job, tables_of
+from abm.run import arrow_tables, is_complete, run_job, tables_of
 
 
 class Batch(Engine):
@@ -71,6 +72,10 @@ class Batch(Engine):
     def tables(self, k: int) -> dict[str, pd.DataFrame]:
         return tables_of(self.recorders[k], self.config_of(k))
 
+    def arrow_tables(self, k: int) -> dict[str, pa.Table]:
+        """Run k's tables in the form they are written in (``abm.run.arrow_tables``)."""
+        return arrow_tables(self.recorders[k], self.config_of(k))
+
 
 def expand(config: Config) -> list[Config]:
     """The runs of a batch job, each a single-run configuration (``batch`` at its defaults)."""
@@ -96,9 +101,10 @@ def run_dir(outdir: Path, config: Config, batch: BatchConfig) -> Path:
     return Path(outdir) / name
 
 
-def run_batch(config: Config, outdir: Path) -> Iterator[tuple[Config, Path, bool, dict[str, pd.DataFrame] | None]]:
+def run_batch(config: Config, outdir: Path) -> Iterator[tuple[Config, Path, bool, dict[str, pa.Table] | None]]:
     """Run (or skip, when already complete) every run of the batch job; yields (run config, its directory, ran,
-    tables). The unfinished replicates of each draw are stepped together, ``batch.width`` at a time."""
+    its tables as written, in Arrow). The unfinished replicates of each draw are stepped together, ``batch.width`` at
+    a time."""
     runs = expand(config)
     width = config.batch.width
     for draw in dict.fromkeys(r.posterior.draw for r in runs):
@@ -113,5 +119,5 @@ def run_batch(config: Config, outdir: Path) -> Iterator[tuple[Config, Path, bool
             chunk = todo[i:i + width]
             batch = Batch(chunk[0][0], [run.replicate for run, _ in chunk]).run()
             for k, (run, where) in enumerate(chunk):
-                ran, written = run_job(run, where, batch.tables(k))
+                ran, written = run_job(run, where, batch.arrow_tables(k))
                 yield run, where, ran, written

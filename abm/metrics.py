@@ -197,7 +197,7 @@ class Recorder:
 
     def __init__(self, model, collector: bool = True, organisations: bool = True):
         self.model = model
-        self.row: dict = {}                      # run 0's row of the last month (the DataCollector reads it)
+        self.row: dict = {}                      # a single run's row of the last month (the DataCollector reads it)
         self.datacollector = (mesa.DataCollector(model_reporters={name: partial(_outcome, name) for name in MODEL})
                               if collector else None)
         self.months: list[dict] = []             # each month's columns, one value per run
@@ -208,8 +208,8 @@ class Recorder:
         m = self.model
         columns, reg_trust = model_columns(m)
         self.months.append(columns)
-        self.row = self.row_of(-1, 0)
         if self.datacollector is not None:
+            self.row = self.row_of(-1, 0)
             self.datacollector.collect(m)
         if not self.organisations:
             return
@@ -238,48 +238,56 @@ class Recorder:
         """Run ``run``'s monthly table (for a single run, the DataCollector's)."""
         if self.datacollector is not None:
             return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        return pd.DataFrame({name: [_scalar(month[name], run) for month in self.months] for name in MODEL})
+        return pd.DataFrame(self.model_columns(run))
+
+    def model_columns(self, run: int = 0) -> dict[str, np.ndarray]:
+        """Run ``run``'s monthly table as columns (the values of :meth:`model_frame`)."""
+        months = len(self.months)
+        if getattr(self, "_stacked_months", -1) != months:          # every run's columns at once, once per length
+            self._stacked = {name: np.array([month[name] for month in self.months]) for name in MODEL}
+            self._stacked_months = months
+        return {name: (a[:, run] if a.ndim == 2 else a) for name, a in self._stacked.items()}
 
     def network_frame(self, run: int = 0) -> pd.DataFrame:
         """Run ``run``'s relationships as they stand at the end: one row per active directed edge."""
+        return pd.DataFrame(self.network_columns(run))
+
+    def network_columns(self, run: int = 0) -> dict[str, np.ndarray]:
         m = RunView(self.model, run)
         e = m.edges
         codes = m.structure.orgs.code.to_numpy()
-        sel = e.active
+        sel = np.flatnonzero(e.active)
+        src, dst = e.src[sel], e.dst[sel]
         pos = self.model.layout
-        return pd.DataFrame({"month": m.t, "src": codes[e.src[sel]], "dst": codes[e.dst[sel]],
-                             "src_kind": m.orgs.kind[e.src[sel]], "dst_kind": m.orgs.kind[e.dst[sel]],
-                             "src_x": pos[e.src[sel], 0], "src_y": pos[e.src[sel], 1],
-                             "dst_x": pos[e.dst[sel], 0], "dst_y": pos[e.dst[sel], 1],
-                             "kind": np.array(EDGE_KINDS)[e.kind[sel]], "trust": e.trust[sel],
-                             "linked": e.link[sel]})
+        return {"month": np.full(len(sel), m.t), "src": codes[src], "dst": codes[dst],
+                "src_kind": m.orgs.kind[src], "dst_kind": m.orgs.kind[dst],
+                "src_x": pos[src, 0], "src_y": pos[src, 1], "dst_x": pos[dst, 0], "dst_y": pos[dst, 1],
+                "kind": np.array(EDGE_KINDS)[e.kind[sel]], "trust": e.trust[sel], "linked": e.link[sel]}
 
     def organisation_frame(self, run: int = 0) -> pd.DataFrame:
         """Run ``run``'s organisations, one row per organisation per month recorded."""
+        return pd.DataFrame(self.organisation_columns(run))
+
+    def organisation_columns(self, run: int = 0) -> dict[str, np.ndarray]:
         m = RunView(self.model, run)
         own = self.model.org_runs[run]
         n, reps = len(m.orgs.kind), len(self.org_frames)
-        cols = {c: np.concatenate([f[c][own] for f in self.org_frames]) for c in self.org_frames[0] if c != "month"}
         codes = m.structure.orgs.code.to_numpy()
         stp_codes = np.r_[m.structure.stps.code.to_numpy(), [""]]
-        df = pd.DataFrame({
-            "month": np.repeat([f["month"] for f in self.org_frames], n),
-            "org": np.tile(codes, reps),
-            "kind": np.tile(m.orgs.kind, reps),
-            "stp": np.tile(stp_codes[m.orgs.stp], reps),
-        })
-        merged = cols.pop("merged_into") - own.start          # back to the run's own numbering (-1: none)
-        df["merged_into"] = np.where(merged >= 0, codes[np.maximum(merged, 0)], "")
-        for c, v in cols.items():
-            df[c] = v
-        df["rating"] = np.array(RATINGS)[df["rating"].to_numpy()]
-        assert len(df) == n * reps
-        return df
+        merged = np.concatenate([f["merged_into"][own] for f in self.org_frames]) - own.start   # the run's numbering
+        cols = {"month": np.repeat([f["month"] for f in self.org_frames], n), "org": np.tile(codes, reps),
+                "kind": np.tile(m.orgs.kind, reps), "stp": np.tile(stp_codes[m.orgs.stp], reps),
+                "merged_into": np.where(merged >= 0, codes[np.maximum(merged, 0)], "")}
+        for c in self.org_frames[0]:
+            if c not in cols:
+                cols[c] = np.concatenate([f[c][own] for f in self.org_frames])
+        cols["rating"] = np.array(RATINGS)[cols["rating"]]
+        return cols
 
 
 class RunRecord:
     """One run's part of a batch's :class:`Recorder`, read as a single run's recorder: ``row`` (the last month),
-    ``rows``, ``model_frame()``, ``network_frame()``, ``organisation_frame()``."""
+    ``rows``, ``model_frame()``, ``network_frame()``, ``organisation_frame()`` (and each table's ``*_columns()``)."""
 
     def __init__(self, recorder: Recorder, run: int):
         self.recorder, self.run = recorder, run
@@ -295,8 +303,17 @@ class RunRecord:
     def model_frame(self) -> pd.DataFrame:
         return self.recorder.model_frame(self.run)
 
+    def model_columns(self) -> dict[str, np.ndarray]:
+        return self.recorder.model_columns(self.run)
+
     def network_frame(self) -> pd.DataFrame:
         return self.recorder.network_frame(self.run)
 
+    def network_columns(self) -> dict[str, np.ndarray]:
+        return self.recorder.network_columns(self.run)
+
     def organisation_frame(self) -> pd.DataFrame:
         return self.recorder.organisation_frame(self.run)
+
+    def organisation_columns(self) -> dict[str, np.ndarray]:
+        return self.recorder.organisation_columns(self.run)
