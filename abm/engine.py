@@ -178,15 +178,21 @@ class Engine:
 
     def sums(self, values: np.ndarray, idx: np.ndarray | None = None, per: str = "orgs") -> np.ndarray:
         """Per-run totals of ``values`` (one per organisation of every run; or aligned with the sorted indices
-        ``idx``), each summed exactly as a single run sums its own."""
+        ``idx``), each summed exactly as a single run sums its own (counts and whole numbers in one pass)."""
+        values = np.asarray(values)
+        if values.dtype.kind in "biu":
+            size = {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
+            run = np.arange(len(values)) // size if idx is None else np.asarray(idx) // size
+            return np.bincount(run, weights=values, minlength=self.R).round().astype(np.int64)
         if idx is None:
             blocks = {"orgs": self.org_runs, "edges": self.edge_runs, "stps": self.stp_runs}[per]
             return np.array([values[b].sum() for b in blocks])
         return np.array([values[part].sum() for _r, part in self.runs_of(idx, per)])
 
     def counts(self, idx: np.ndarray, per: str = "orgs") -> np.ndarray:
-        """How many of the sorted indices ``idx`` fall in each run."""
-        return np.array([part.stop - part.start for _r, part in self.runs_of(idx, per)], dtype=np.int64)
+        """How many of the indices ``idx`` fall in each run."""
+        size = {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
+        return np.bincount(np.asarray(idx, dtype=np.int64) // size, minlength=self.R)
 
     def trust_in_regulators(self) -> np.ndarray:
         return trust.in_regulators(cast("ModelState", self))

@@ -59,13 +59,15 @@ def turnover(m: ModelState) -> dict:
     forced = led & (o.escalation >= 4) & (m.draw("exits", len(o.kind)) < removal) & (not m.regime.covid)
     leaving |= forced
     # A shared accountable officer who leaves leaves every CCG that shares them.
-    leaving |= led & np.isin(o.leader, o.leader[leaving & (o.kind == "ccg")]) & (o.kind == "ccg")
+    ccg = m.mask("ccg")
+    leaving |= ccg & np.isin(o.leader, o.leader[leaving & ccg])
     idx = np.flatnonzero(leaving)
     o.tenure += 1.0
     o.capacity_loss *= 1.0 - b.capacity_recovery
     # Count leaders of NHS bodies, not organisations: a shared accountable officer who leaves is one leader.
-    nhs = idx[o.kind[idx] != "la"]
-    leaders = np.array([len(np.unique(o.leader[nhs[part]])) for _r, part in m.runs_of(nhs)], dtype=np.int64)
+    nhs = idx[~m.mask("la")[idx]]
+    first = np.unique(o.leader[nhs], return_index=True)[1]        # one organisation per leader (no leader spans runs)
+    leaders = m.counts(nhs[first])
     if len(idx) > 0:
         replace(m, idx)
     return {"turnover": leaders, "forced_exits": m.sums(forced)}

@@ -110,14 +110,14 @@ def scores(m: ModelState, d: np.ndarray) -> np.ndarray:
     return np.clip((w * d).sum(axis=1) + noise, 0.0, 1.0)
 
 
-def places(m: ModelState, kind: int, run: int = 0) -> int:
-    """Places in a regime (quality or financial special measures, directions) in one run, scaled from England's
+def places(m: ModelState, kind: int) -> np.ndarray:
+    """Places in a regime (quality or financial special measures, directions) in each run, scaled from England's
     size."""
     providers = kind != DIRECTIONS
-    n = int(m.mask(*(PROVIDERS if providers else ("ccg",)))[m.org_runs[run]].sum())
+    n = m.counts(np.flatnonzero(m.mask(*(PROVIDERS if providers else ("ccg",)))))
     stated = {QUALITY_SM: m.res.places_quality_sm, FINANCIAL_SM: m.res.places_financial_sm,
               DIRECTIONS: m.res.places_ccgs}[kind]
-    return int(math.floor(stated * n / ENGLAND_BODIES[providers] + 0.5))
+    return np.floor(stated * n / ENGLAND_BODIES[providers] + 0.5).astype(np.int64)
 
 
 def review(m: ModelState) -> dict:
@@ -149,28 +149,25 @@ def review(m: ModelState) -> dict:
         improving = sc > o.score[bodies]
         streak = np.where(failing, o.fail_streak[bodies] + 1, 0)
         old = o.escalation[bodies]
-        level, sanction = np.zeros(len(bodies), int), np.zeros(len(bodies))
-        support, autonomy, force = np.zeros(len(bodies)), np.zeros(len(bodies)), np.zeros(len(bodies))
-        reporting, threatened = np.zeros(len(bodies)), np.zeros(len(bodies), bool)
+        attended = _attended(m, bodies, sc)
+        level, support = np.zeros(len(bodies), int), np.zeros(len(bodies))
+        autonomy, force = np.zeros(len(bodies)), np.zeros(len(bodies))
         for r, part in m.runs_of(bodies):          # each run's regulator decides about that run's bodies
             if part.start == part.stop:
                 continue
-            style = m.styles[r]
-            attended = np.zeros(part.stop - part.start, bool)
-            attended[np.argsort(sc[part], kind="stable")[: math.ceil(m.res.capacity * len(attended))]] = True
-            resp = style.respond(Review(score=sc[part], failing=failing[part], improving=improving[part],
-                                        level=old[part], streak=streak[part], rating=o.rating[bodies[part]],
-                                        attended=attended, providers=providers))
-            lv = np.clip(resp.level, 0, 4).astype(int)
-            lv, moved = _regime_rules(m, bodies[part], lv, old[part], sc[part], failing[part], d, providers,
-                                      kind_mask, r)
-            for k, v in moved.items():
-                out[k][r] += v
-            level[part], sanction[part], support[part] = lv, style.sanction(lv), resp.support
-            autonomy[part] = np.clip(resp.autonomy, 0.0, 1.0)
-            force[part] = np.clip(resp.force, 0.0, 1.0)
-            threatened[part] = force[part].any()
-            reporting[part] = style.reporting(lv, autonomy[part], m.res.reporting_load)
+            resp = m.styles[r].respond(Review(score=sc[part], failing=failing[part], improving=improving[part],
+                                              level=old[part], streak=streak[part], rating=o.rating[bodies[part]],
+                                              attended=attended[part], providers=providers))
+            level[part], support[part] = np.clip(resp.level, 0, 4), resp.support
+            autonomy[part], force[part] = np.clip(resp.autonomy, 0.0, 1.0), np.clip(resp.force, 0.0, 1.0)
+        level, moved = _regime_rules(m, bodies, level, old, sc, failing, d, providers, kind_mask)
+        for k, v in moved.items():
+            out[k] += v
+        sanction, reporting = np.zeros(len(bodies)), np.zeros(len(bodies))
+        for r, part in m.runs_of(bodies):          # what the run's style's decisions amount to
+            sanction[part] = m.styles[r].sanction(level[part])
+            reporting[part] = m.styles[r].reporting(level[part], autonomy[part], m.res.reporting_load)
+        threatened = m.counts(bodies[force > 0])[m.run_of_org[bodies]] > 0   # in a run whose regulator threatened
         out["enforcement_actions"] += m.sums((level >= 2) & (level > old), bodies)
         inconsistent = inconsistency_draw[bodies] > m.inst.consistency
         o.escalation[bodies] = level
@@ -210,10 +207,25 @@ def review(m: ModelState) -> dict:
     return out
 
 
-def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, kind_mask,
-                  run: int = 0) -> tuple[np.ndarray, dict]:
-    """Apply the top regime's rules to the style's decisions about one run's ``bodies``: minimum stay, exit on
-    recovery, limited places."""
+def _attended(m: ModelState, bodies: np.ndarray, sc: np.ndarray) -> np.ndarray:
+    """Within the regulator's capacity: in each run, the worst-scoring ``capacity`` share of the reviewed bodies."""
+    run = m.run_of_org[bodies]
+    order = np.lexsort((sc, run))                       # by run, then score (ties: as listed)
+    n = np.bincount(run, minlength=m.R)
+    rank = np.empty(len(bodies), np.int64)
+    rank[order] = _rank_in_run(run[order], m.R)
+    return rank < np.ceil(m.res.capacity * n)[run]
+
+
+def _rank_in_run(run: np.ndarray, runs: int) -> np.ndarray:
+    """Position of each element among those of its own run (``run`` sorted)."""
+    n = np.bincount(run, minlength=runs)
+    return np.arange(len(run)) - (np.cumsum(n) - n)[run]
+
+
+def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, kind_mask) -> tuple[np.ndarray, dict]:
+    """Apply the top regime's rules to the styles' decisions about the reviewed ``bodies`` (of every run): minimum
+    stay, exit on recovery, limited places (each run's own)."""
     o, b = m.orgs, m.beh
     top = TOP[providers]
     was_in = old >= top
@@ -223,14 +235,14 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
     level = np.where(stay, np.maximum(level, top), level)
     leaving = was_in & (level < top)
     gone = bodies[leaving]
-    spent = int(o.regime_months[gone].sum())
+    spent = m.sums(o.regime_months[gone], gone)
     o.regime_spells[gone] = o.regime_months[gone]
     o.regime_kind[gone] = 0
     o.regime_months[gone] = 0
     # Entrants take the free places of their regime, the worst-scoring first; the others stop one step below. A
     # trust whose finances are weaker than its quality goes to financial special measures where the regime has them.
     entering = np.flatnonzero((level >= top) & ~was_in)
-    entering = entering[np.argsort(sc[entering], kind="stable")]
+    entering = entering[np.lexsort((sc[entering], m.run_of_org[bodies[entering]]))]     # by run, worst first
     if providers:
         financial = m.regime.financial_special_measures & (d[bodies[entering], FINANCE] < d[bodies[entering], QUALITY])
         wanted = np.where(financial, FINANCIAL_SM, QUALITY_SM)
@@ -240,33 +252,32 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
         entering = entering[d[bodies[entering], FINANCE] < 0.5]
         wanted = np.full(len(entering), DIRECTIONS)
     admitted = np.zeros(len(entering), bool)
-    affordable = affordable_places(m, run)
-    own = m.org_runs[run]
+    affordable = affordable_places(m)
+    run = m.run_of_org[bodies[entering]]
     for kind in np.unique(wanted):
-        held = int(np.sum(kind_mask[own] & (o.regime_kind[own] == kind)))
-        free = max(min(places(m, int(kind), run) - held, affordable), 0)
+        held = m.counts(np.flatnonzero(kind_mask & (o.regime_kind == kind)))
+        free = np.maximum(np.minimum(places(m, int(kind)) - held, affordable), 0)
         queue = np.flatnonzero(wanted == kind)
-        admitted[queue[:free]] = True
-        affordable -= int(min(free, len(queue)))
+        admitted[queue] = _rank_in_run(run[queue], m.R) < free[run[queue]]
+        affordable -= np.minimum(free, np.bincount(run[queue], minlength=m.R))
     level[(level >= top) & ~was_in] = top - 1          # refused entry (no place, or no financial failure) ...
     level[entering[admitted]] = top                     # ... unless admitted
-    idx = bodies[entering[admitted]]
-    o.regime_kind[idx] = wanted[admitted]
+    idx = np.sort(bodies[entering[admitted]])
+    o.regime_kind[bodies[entering[admitted]]] = wanted[admitted]
     o.regime_months[idx] = 0
-    moved = {"regime_entries": len(idx)}
-    moved.update({"regime_exits": len(gone), "regime_exit_months": spent} if providers else
-                 {"directions_lifted": len(gone)})
+    moved = {"regime_entries": m.counts(idx)}
+    moved.update({"regime_exits": m.counts(gone), "regime_exit_months": spent} if providers else
+                 {"directions_lifted": m.counts(gone)})
     return level, moved
 
 
-def affordable_places(m: ModelState, run: int = 0) -> int:
-    """How many more bodies one run's budget can hold in a regime, after those it holds already."""
+def affordable_places(m: ModelState) -> np.ndarray:
+    """How many more bodies each run's budget can hold in a regime, after those it holds already."""
     cost, budget = m.res.intervention_cost, m.res.budget
-    own = m.org_runs[run]
-    n = own.stop - own.start
+    n = m.N
     can_pay = n if cost <= 0 or budget >= cost * n else int(math.floor(budget / cost + 1e-9))   # never more than all
-    held = int(np.sum(m.orgs.alive[own] & (m.orgs.regime_kind[own] > 0)))
-    return max(can_pay - held, 0)
+    held = m.counts(np.flatnonzero(m.orgs.alive & (m.orgs.regime_kind > 0)))
+    return np.maximum(can_pay - held, 0)
 
 
 def _pay_support(m: ModelState) -> None:
@@ -276,11 +287,9 @@ def _pay_support(m: ModelState) -> None:
     supported = o.support > 0
     unit = m.beh.support_unit / 3.0
     spend = intervention_spend(m)
-    per_body, intensity = np.zeros(m.R), np.zeros(m.R)
-    for r, own in enumerate(m.org_runs):           # each run's budget, shared by that run's supported bodies
-        budget = max(m.res.budget / 12.0 - spend[r], 0.0)
-        per_body[r] = min(budget / max(int(supported[own].sum()), 1), unit)
-        intensity[r] = per_body[r] / unit if unit > 0 else 0.0
+    budget = np.maximum(m.res.budget / 12.0 - spend, 0.0)        # each run's, shared by its supported bodies
+    per_body = np.minimum(budget / np.maximum(m.sums(supported), 1), unit)
+    intensity = per_body / unit if unit > 0 else np.zeros(m.R)
     o.support_money = np.where(supported & o.alive, per_body[m.run_of_org], 0.0)
     o.support = np.where(supported, intensity[m.run_of_org], 0.0)
 

@@ -52,17 +52,19 @@ def learn(m: ModelState) -> None:
         return
     looking = m.draw("peers", len(o.kind))[ccg] < monthly_prob(b.peer_look_rate)
     # Better-rated peers: same region, higher score; their mean readiness is the example followed.
-    target = o.readiness[ccg]                 # a copy (fancy indexing), filled in run by run
-    for _run, part in m.runs_of(ccg):
-        region, score, ready = o.region[ccg[part]], o.score[ccg[part]], o.readiness[ccg[part]]
-        order = np.lexsort((-score, region))
-        for r in np.unique(region):          # one pass per region (4 in England), vectorised within it
-            idx = order[region[order] == r]
-            csum = np.cumsum(ready[idx])
-            cnt = np.arange(1, len(idx) + 1)
-            better_mean = np.r_[ready[idx[0]], csum[:-1] / cnt[:-1]]  # mean readiness of those scoring higher
-            target[part.start + idx] = better_mean
+    # Each (run, region) group in descending score; running sums along the rows of a zero-padded table, so that each
+    # group is summed on its own, in order.
     ready = o.readiness[ccg]
+    _, group = np.unique(m.run_of_org[ccg] * (int(o.region.max()) + 1) + o.region[ccg], return_inverse=True)
+    order = np.lexsort((-o.score[ccg], group))
+    size = np.bincount(group)
+    pos = np.arange(len(ccg)) - (np.cumsum(size) - size)[group[order]]      # place within the group, best first
+    table = np.zeros((len(size), int(size.max())))
+    table[group[order], pos] = ready[order]
+    csum = np.cumsum(table, axis=1)
+    target = np.empty(len(ccg))
+    before = csum[group[order], np.maximum(pos - 1, 0)] / np.maximum(pos, 1)   # mean readiness of those scoring higher
+    target[order] = np.where(pos == 0, table[group[order], 0], before)
     stp_pull = m.stps.maturity[o.stp[ccg]]
     goal = (1.0 - b.peer_weight) * target + b.peer_weight * np.maximum(target, stp_pull)
     o.readiness[ccg] = np.where(looking, ready + b.peer_learning * (goal - ready), ready)

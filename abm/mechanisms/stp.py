@@ -106,16 +106,13 @@ def designate(m: ModelState) -> np.ndarray:
     have access to new freedoms and flexibilities”, including “a system-level control total”.
     """
     s, o = m.stps, m.orgs
-    designated = np.zeros(m.R, np.int64)
-    for r, b in enumerate(m.stp_runs):              # each run designates among its own STPs
-        n_stp = b.stop - b.start
-        target = min(int(np.floor(m.regime.ics_count * n_stp / ENGLAND_STPS + 0.5)), n_stp)
-        new = max(target - int(s.ics[b].sum()), 0)
-        if new:
-            candidates = b.start + np.flatnonzero(~s.ics[b])
-            chosen = candidates[np.argsort(-s.maturity[candidates], kind="stable")[:new]]
-            s.ics[chosen] = True
-        designated[r] = new
+    target = min(int(np.floor(m.regime.ics_count * m.S / ENGLAND_STPS + 0.5)), m.S)
+    designated = np.maximum(target - m.sums(s.ics, per="stps"), 0)
+    for r in np.flatnonzero(designated):            # each run designates among its own STPs
+        b = m.stp_runs[r]
+        candidates = b.start + np.flatnonzero(~s.ics[b])
+        chosen = candidates[np.argsort(-s.maturity[candidates], kind="stable")[:designated[r]]]
+        s.ics[chosen] = True
     members = s.ics[np.maximum(o.stp, 0)] & (o.stp >= 0) & m.mask(*STP_MEMBERS)
     o.autonomy = np.where(members, np.maximum(o.autonomy, m.beh.ics_autonomy), o.autonomy)
     return designated
