@@ -153,8 +153,10 @@ class Engine:
         """``n`` uniform numbers from the named random stream: one per organisation, relationship or STP of every run,
         each run's from its own stream."""
         k = self._each(n)
-        parts = [s[stream].random(k) for s in self.run_streams]
-        return parts[0] if self.R == 1 else np.concatenate(parts)
+        out = np.empty(n)
+        for r, s in enumerate(self.run_streams):     # straight into the run's block (no joining copy)
+            s[stream].random(k, out=out[r * k:(r + 1) * k])
+        return out
 
     def normal(self, stream: str, sd: float, n: int) -> np.ndarray:
         """Normal noise (mean 0, ``sd``) from the named stream, laid out as :meth:`draw`."""
@@ -180,13 +182,11 @@ class Engine:
         """Per-run totals of ``values`` (one per organisation of every run; or aligned with the sorted indices
         ``idx``), each summed exactly as a single run sums its own (counts and whole numbers in one pass)."""
         values = np.asarray(values)
+        size = {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
+        if idx is None:                              # a row of the (runs, size) table: the block's own sum
+            return values.reshape(self.R, size).sum(axis=1)
         if values.dtype.kind in "biu":
-            size = {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
-            run = np.arange(len(values)) // size if idx is None else np.asarray(idx) // size
-            return np.bincount(run, weights=values, minlength=self.R).round().astype(np.int64)
-        if idx is None:
-            blocks = {"orgs": self.org_runs, "edges": self.edge_runs, "stps": self.stp_runs}[per]
-            return np.array([values[b].sum() for b in blocks])
+            return np.bincount(np.asarray(idx) // size, weights=values, minlength=self.R).round().astype(np.int64)
         return np.array([values[part].sum() for _r, part in self.runs_of(idx, per)])
 
     def counts(self, idx: np.ndarray, per: str = "orgs") -> np.ndarray:

@@ -33,24 +33,23 @@ ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "ratin
 
 class Tally:
     """Per-run counts, totals and means over one kind of element (organisations, relationships or STPs) of every run
-    of an engine: element ``i`` belongs to run ``i // size``."""
+    of an engine: run ``r`` holds elements ``r*size .. r*size+size-1``, so each is a sum along a row of the
+    (runs, size) table (the elements left out count as 0), the same for a run alone or batched."""
 
     def __init__(self, runs: int, size: int):
-        self.R = runs
+        self.R, self.size = runs, size
         self.run = np.repeat(np.arange(runs), size)
 
     def count(self, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(self.run[mask], minlength=self.R)
+        return np.count_nonzero(mask.reshape(self.R, self.size), axis=1)
 
     def total(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        if mask is None:
-            return np.bincount(self.run, weights=values, minlength=self.R)
-        return np.bincount(self.run[mask], weights=values[mask], minlength=self.R)
+        kept = values if mask is None else np.where(mask, values, 0.0)
+        return kept.reshape(self.R, self.size).sum(axis=1)
 
     def mean(self, values: np.ndarray, mask: np.ndarray | None = None, empty: float = np.nan) -> np.ndarray:
-        n = self.count(mask) if mask is not None else np.full(self.R, len(self.run) // self.R)
-        total = self.total(values, mask)
-        return np.where(n > 0, total / np.maximum(n, 1), empty)
+        n = self.count(mask) if mask is not None else np.full(self.R, self.size)
+        return np.where(n > 0, self.total(values, mask) / np.maximum(n, 1), empty)
 
 
 def model_columns(m) -> tuple[dict, np.ndarray]:
