@@ -30,7 +30,7 @@ from abm.mechanisms import collaboration, leadership, money, oversight, peers, s
 from abm.scenarios import build
 from abm.state import Edges, Orgs, STPs, build_state
 from abm.styles import Style, make_style
-from abm.vocabulary import PROVIDER_KINDS
+from abm.vocabulary import KIND_ID, PROVIDER_KINDS
 
 if TYPE_CHECKING:
     from abm.protocol import ModelState
@@ -120,7 +120,7 @@ class Engine:
         self.next_leader_id = np.array([r * LEADER_BLOCK + n for r in range(self.R)], dtype=np.int64)
         self.run_flows = Flows.zeros(self.R)
         self.abolished = False
-        self._masks: dict[tuple, np.ndarray] = {}
+        self._masks: dict[tuple, np.ndarray] = {}         # organisation masks and relationship sets, until a merger
 
     def _initialise(self) -> None:
         """The collaboration, maturity, ratings and control totals in place at month 0."""
@@ -140,6 +140,23 @@ class Engine:
         if key not in self._masks:
             names = [k for kind in kinds for k in (PROVIDER_KINDS if kind == "provider" else (kind,))]
             self._masks[key] = np.isin(self.orgs.kind, names) & self.orgs.alive
+        return self._masks[key]
+
+    def relationships(self, kinds: int | tuple[int, ...], src: str | None = None, forward: bool = False) -> np.ndarray:
+        """Active relationships of the given kind(s) (ids of ``EDGE_KINDS``), optionally only those from organisations
+        of kind ``src`` and only one direction of each pair (``forward``: src < dst), as sorted indices. Kept until a
+        merger changes the network (read-only: filter them into new arrays)."""
+        key = ("relationships", kinds, src, forward)
+        if key not in self._masks:
+            e = self.edges
+            sel = e.active & np.isin(e.kind, kinds)
+            if src is not None:
+                sel &= e.src_k == KIND_ID[src]
+            if forward:
+                sel &= e.src < e.dst
+            idx = np.flatnonzero(sel)
+            idx.flags.writeable = False
+            self._masks[key] = idx
         return self._masks[key]
 
     def _each(self, n: int) -> int:

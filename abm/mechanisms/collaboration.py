@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 CCG_CCG = EDGE_KINDS.index("ccg_ccg")
 CP = EDGE_KINDS.index("commissioner_provider")
 CCG_LA = EDGE_KINDS.index("ccg_la")
-SYSTEM_KINDS = [EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la", "provider_provider")]
+SYSTEM_KINDS = tuple(EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la", "provider_provider"))
 
 
 def _mutual(e, idx: np.ndarray) -> np.ndarray:
@@ -65,7 +65,7 @@ def initialise(m: ModelState) -> None:
     voluntary pooling beyond the mandatory Better Care Fund (seed 003 L208), so none is assumed at the start.
     """
     o, e, b = m.orgs, m.edges, m.beh
-    fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
+    fwd = m.relationships(CCG_CCG, forward=True)
     p = b.init_joint_committee * _trust_factor(m, _mutual(e, fwd))
     draw = m.draw("collaboration", len(e.src))
     jc = fwd[draw[fwd] < p]
@@ -87,7 +87,7 @@ def joint_committees(m: ModelState) -> None:
     collaborative working”.
     """
     o, e, b = m.orgs, m.edges, m.beh
-    fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
+    fwd = m.relationships(CCG_CCG, forward=True)
     a, c = e.src[fwd], e.dst[fwd]
     mutual = _mutual(e, fwd)
     p = (b.collaboration_rate * 0.5 * (o.readiness[a] + o.readiness[c]) * _trust_factor(m, mutual)
@@ -106,7 +106,8 @@ def shared_officers(m: ModelState) -> np.ndarray:
     """
     from abm.mechanisms import trust
     o, e, b = m.orgs, m.edges, m.beh
-    fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link & (e.src < e.dst))
+    fwd = m.relationships(CCG_CCG, forward=True)
+    fwd = fwd[e.link[fwd]]
     a, c = e.src[fwd], e.dst[fwd]
     p = b.ao_sharing_rate * _trust_factor(m, _mutual(e, fwd)) * (o.leader[a] != o.leader[c])
     chosen = fwd[m.draw("collaboration", len(e.src))[fwd] < p]
@@ -131,8 +132,8 @@ def tender_threats(m: ModelState) -> dict:
     that would “delay progress”; seed 003 L718, acute hospitals “allowed to operate in a cartel”.
     """
     o, e, b = m.orgs, m.edges, m.beh
-    cp = np.flatnonzero((e.kind == CP) & e.active & (e.src_k == KIND_ID["ccg"])
-                        & kind_lut("community", "mental_health")[e.dst_k])
+    cp = m.relationships(CP, "ccg")
+    cp = cp[kind_lut("community", "mental_health")[e.dst_k[cp]]]
     _c, p = e.src[cp], e.dst[cp]
     at_risk = (e.trust[cp] < b.tender_trust) & (o.perf_reported[p] < b.target - b.breach_margin)
     hit = cp[at_risk & (m.draw("collaboration", len(e.src))[cp] < b.tender_rate)]
@@ -154,7 +155,8 @@ def alliances(m: ModelState) -> None:
     003 L858, “until we're at balance [...] there's a risk of going to a block”.
     """
     o, e, b = m.orgs, m.edges, m.beh
-    cp = np.flatnonzero((e.kind == CP) & e.active & (e.src_k == KIND_ID["ccg"]) & (e.dst_k != KIND_ID["ambulance"]))
+    cp = m.relationships(CP, "ccg")
+    cp = cp[e.dst_k[cp] != KIND_ID["ambulance"]]
     c, p = e.src[cp], e.dst[cp]
     load = o.demand[p] / np.maximum(o.capacity[p], 1e-12)
     ok = (load <= b.alliance_max_load) & (o.tender_block[p] == 0) & ~o.conflicted[p]
@@ -180,7 +182,7 @@ def pooled_budgets(m: ModelState) -> None:
     “any partner cuts has a massive impact on everyone else”.
     """
     o, e, b = m.orgs, m.edges, m.beh
-    fwd = np.flatnonzero((e.kind == CCG_LA) & e.active & (e.src_k == KIND_ID["ccg"]))
+    fwd = m.relationships(CCG_LA, "ccg")
     c, la = e.src[fwd], e.dst[fwd]
     overlap = np.sqrt(e.share[fwd] * e.share[e.rev[fwd]])     # 1 when CCG and LA are coterminous
     mutual = _mutual(e, fwd)
@@ -272,7 +274,7 @@ def mergers(m: ModelState) -> list[tuple[int, int]]:
     o.merge_with[due] = -1
     if m.t < b.merger_allowed_from:
         return merged
-    fwd = np.flatnonzero((e.kind == CCG_CCG) & e.active & (e.src < e.dst))
+    fwd = m.relationships(CCG_CCG, forward=True)
     a, c = e.src[fwd], e.dst[fwd]
     # Before the Long Term Plan a merger followed a year of sharing an accountable officer; after it, joint
     # committees were expected to become one CCG per system (``merger_needs_shared_ao``).

@@ -102,7 +102,8 @@ def replace(m: ModelState, idx: np.ndarray) -> None:
     leaving[idx] = True
     vacant = np.zeros(len(o.kind), bool)
     vacant[ccgs] = True
-    jc_all = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link & vacant[e.src] & ~leaving[e.dst])
+    jc_all = m.relationships(CCG_CCG)
+    jc_all = jc_all[e.link[jc_all] & vacant[e.src[jc_all]] & ~leaving[e.dst[jc_all]]]
     for r, part in m.runs_of(jc_all, "edges"):
         jc = jc_all[part]
         if len(jc) == 0:

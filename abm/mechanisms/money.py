@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.mechanisms import management_capacity, monthly, performance_level
-from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, KIND_ID
+from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM
 
 if TYPE_CHECKING:
     from abm.protocol import ModelState
@@ -31,8 +31,7 @@ QUALITY = 2                    # column of the quality domain in ``orgs.domains`
 
 def commissioning_edges(m: ModelState) -> np.ndarray:
     """Active commissioner -> provider edges (the CCG's side of each contract)."""
-    e = m.edges
-    return np.flatnonzero((e.kind == CP) & e.active & (e.src_k == KIND_ID["ccg"]))
+    return m.relationships(CP, "ccg")
 
 
 def grow(m: ModelState) -> None:
@@ -65,7 +64,8 @@ def grow(m: ModelState) -> None:
 def pooled_fraction(m: ModelState) -> np.ndarray:
     """Per LA: share of its area covered by CCGs it pools budgets with (0 where it pools nothing)."""
     e = m.edges
-    pooled = (e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["la"])
+    pooled = m.relationships(CCG_LA, "la")
+    pooled = pooled[e.link[pooled]]
     return np.clip(np.bincount(e.src[pooled], weights=e.share[pooled], minlength=len(m.orgs.kind)), 0.0, 1.0)
 
 
@@ -159,7 +159,8 @@ def settle(m: ModelState) -> dict:
     # CCGs: other spending, part of which pooled budgets route through the LA to integrated care. Regulator support
     # is top-sliced from CCG allocations (one national envelope).
     ccg, la = m.mask("ccg"), m.mask("la")
-    pooled = np.flatnonzero((e.kind == CCG_LA) & e.active & e.link & (e.src_k == KIND_ID["ccg"]))
+    pooled = m.relationships(CCG_LA, "ccg")
+    pooled = pooled[e.link[pooled]]
     to_pool = b.pooled_share * o.other_spend[e.src[pooled]] * e.share[pooled]
     pool_in = np.bincount(e.dst[pooled], weights=to_pool, minlength=n)
     allocation = np.where(ccg, o.allocation, 0.0)

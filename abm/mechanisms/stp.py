@@ -16,20 +16,20 @@ import numpy as np
 from abm.mechanisms import per_org_mean
 from abm.mechanisms.collaboration import CCG_CCG, CCG_LA, CP, SYSTEM_KINDS
 from abm.styles import investment_weights
-from abm.vocabulary import EDGE_KINDS, KIND_ID, STP_MEMBERS
+from abm.vocabulary import STP_MEMBERS
 
 if TYPE_CHECKING:
     from abm.protocol import ModelState
 
 WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
-SYSTEM_EDGE = np.isin(np.arange(len(EDGE_KINDS)), SYSTEM_KINDS)        # lookup by edge kind id
 ENGLAND_STPS = 44               # data: STP footprints of 2016/17 (ICS counts are stated for these)
 
 
 def internal_trust(m: ModelState) -> np.ndarray:
     """Mean trust on the relationships inside each STP (both ends members)."""
     o, e = m.orgs, m.edges
-    inside = e.active & SYSTEM_EDGE[e.kind] & (o.stp[e.src] == o.stp[e.dst]) & (o.stp[e.src] >= 0)
+    inside = m.relationships(SYSTEM_KINDS)
+    inside = inside[(o.stp[e.src[inside]] == o.stp[e.dst[inside]]) & (o.stp[e.src[inside]] >= 0)]
     return per_org_mean(o.stp[e.src[inside]], e.trust[inside], len(m.stps.maturity), default=0.5)
 
 
@@ -51,7 +51,7 @@ def target(m: ModelState) -> np.ndarray:
     finance = 1.0 - per_org_mean(o.stp[money], (o.balance[money] < 0).astype(float), n_stp, 0.5)
 
     def share_linked(kind: int) -> np.ndarray:
-        sel = e.active & (e.kind == kind) & (e.src_k == KIND_ID["ccg"])
+        sel = m.relationships(kind, "ccg")
         return per_org_mean(o.stp[e.src[sel]], e.link[sel].astype(float), n_stp, 0.0)
 
     collab = (share_linked(CCG_CCG) + share_linked(CCG_LA) + share_linked(CP) + s.risk_share) / 4.0

@@ -18,8 +18,7 @@ from abm.vocabulary import EDGE_KINDS, KIND_ID
 if TYPE_CHECKING:
     from abm.protocol import ModelState
 
-HORIZONTAL = np.array([EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la",
-                                                      "provider_provider")])
+HORIZONTAL = tuple(EDGE_KINDS.index(k) for k in ("ccg_ccg", "commissioner_provider", "ccg_la", "provider_provider"))
 HORIZONTAL_EDGE = np.isin(np.arange(len(EDGE_KINDS)), HORIZONTAL)      # lookup by edge kind id
 
 
@@ -33,7 +32,7 @@ def joint_work(m: ModelState) -> None:
     “relearn to trust one another” after conflict (conflict slows rebuilding, it does not stop it).
     """
     e = m.edges
-    fwd = np.flatnonzero(e.active & HORIZONTAL_EDGE[e.kind] & (e.src < e.dst))
+    fwd = m.relationships(HORIZONTAL, forward=True)
     p = _success_chance(m, fwd)
     ok = m.draw("trust", len(e.src))[fwd] < p
     e.success[:] = False
