@@ -321,10 +321,15 @@ def merge(m: ModelState, keep: int, gone: int) -> None:
     w_gone = 1.0 - w_keep
     run = m.edge_runs[keep // m.N]                 # the merger's run: its relationships are this block
     lo = run.start
-    active, src, dst, kind = e.active[run], e.src[run], e.dst[run], e.kind[run]
-    own = lo + np.flatnonzero(active & (src == keep) & np.isin(kind, [CP, CCG_LA]))
+    active, src = e.active[run], e.src[run]
+    kept = lo + np.flatnonzero(active & (src == keep))
+    own = kept[(e.kind[kept] == CP) | (e.kind[kept] == CCG_LA)]
     e.share[own] *= w_keep[(e.kind[own] == CCG_LA).astype(int)]
     e.share[e.rev[own[e.kind[own] == CP]]] = e.share[own[e.kind[own] == CP]]
+    # ``keep``'s relationships by (other end, kind): the first of each, as a search of the block would find it.
+    tie: dict[tuple[int, int], int] = {}
+    for j, other, k in zip(kept.tolist(), e.dst[kept].tolist(), e.kind[kept].tolist(), strict=True):
+        tie.setdefault((other, k), j)
     for idx in lo + np.flatnonzero(active & (src == gone)):
         other, k, back = e.dst[idx], e.kind[idx], e.rev[idx]
         if k in (CP, CCG_LA):
@@ -334,12 +339,12 @@ def merge(m: ModelState, keep: int, gone: int) -> None:
         if other == keep:
             e.active[[idx, back]] = False
             continue
-        match = lo + np.flatnonzero(active & (src == keep) & (dst == other) & (kind == k))
-        if len(match) == 0:                   # a tie only the departing CCG had: it now belongs to `keep`
+        j = tie.get((int(other), int(k)), -1)
+        if j < 0:                             # a tie only the departing CCG had: it now belongs to `keep`
             e.src[idx] = keep
             e.dst[back] = keep
+            tie[(int(other), int(k))] = int(idx)
             continue
-        j = match[0]
         jb = e.rev[j]
         if k == CP:
             e.share[j] += e.share[idx]
