@@ -35,6 +35,12 @@ class Review:
     attended: np.ndarray     # within the regulator's capacity (the worst-scoring first)
     providers: bool          # True for NHS Improvement reviewing trusts, False for NHS England reviewing CCGs
 
+    def part(self, part: slice) -> Review:
+        """The review of the bodies ``part`` (one run's, in a batch)."""
+        return Review(score=self.score[part], failing=self.failing[part], improving=self.improving[part],
+                      level=self.level[part], streak=self.streak[part], rating=self.rating[part],
+                      attended=self.attended[part], providers=self.providers)
+
     @property
     def share_compliant(self) -> float:
         return float(1.0 - self.failing.mean()) if len(self.failing) else 1.0
@@ -54,6 +60,10 @@ class Style:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     evidence: ClassVar[str] = ""
+    # True when each body's decision depends only on that body's own entries of the review (no memory, no shares of
+    # the whole review): the regulators of many runs of one configuration can then decide in one call, over all
+    # their bodies (``tests/test_style_contract.py`` holds such styles to it). A new style keeps False unless it is.
+    body_by_body: ClassVar[bool] = False
 
     def __init__(self, params: RegulatorConfig):
         self.params = params
@@ -79,6 +89,7 @@ class Style:
 
 class Carrot(Style):
     name = "carrot"
+    body_by_body = True
     summary = "supportive developer: coaching for those who struggle, earned autonomy, light reporting, no sanctions"
     evidence = ("seed 000 L188-192, leaders want assurance that is “supportive of organisations when the need for "
                 "improvements was identified”; seed 000 L194, “earned autonomy”")
@@ -92,6 +103,7 @@ class Carrot(Style):
 
 class Stick(Style):
     name = "stick"
+    body_by_body = True
     summary = "command-and-control: warnings, directions and special measures for failure, heavy reporting"
     evidence = ("seed 000 L176, a shift “to becoming interventionist performance managers”; seed 000 L98, “legal "
                 "directions or special measures”; seed 000 L224, removal from post")
@@ -107,6 +119,7 @@ class Stick(Style):
 
 class Responsive(Style):
     name = "responsive"
+    body_by_body = True
     summary = "Ayres and Braithwaite's pyramid: start supportive, escalate one step per failed review, step down on improvement"
     evidence = "Ayres and Braithwaite 1992, Responsive Regulation; seed 000 L269, rewards, sanctions and a support offer"
 
@@ -154,6 +167,7 @@ class CarrotThenStick(Style):
 
 class AsWas2016(Style):
     name = "as_was_2016"
+    body_by_body = True
     summary = ("the mix the seeds describe: hands-off for performers, heavy-handed for failing bodies, support for "
                "failing trust leaders but not CCG leaders, threats to force collaboration")
     evidence = ("seed 003 L614, “if CCGs were performing satisfactorily, then NHSE did not interfere” and scrutiny of "

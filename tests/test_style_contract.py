@@ -1,6 +1,7 @@
 """The contract every regulatory style keeps, inherited by one test class per style (as Axelrod does for its
 strategies): whatever the review, decisions stay in range, bodies outside the regulator's capacity are never escalated
-or supported, and the review the style was shown is left as it was. A new style adds one three-line class below."""
+or supported, the review the style was shown is left as it was, and a style that decides body by body (so a batch
+asks it once for all runs) decides alike on a review and on its parts. A new style adds one three-line class below."""
 
 import numpy as np
 from hypothesis import given
@@ -46,6 +47,17 @@ def review_left_as_it_was(name, r):
     assert all(np.array_equal(getattr(r, k), v) for k, v in before.items())
 
 
+def body_by_body_holds(name, r, cut):
+    """A style that says it decides body by body decides the same about a review as about its two parts."""
+    if not make_style(regulator_preset(name)).body_by_body:
+        return
+    cut = min(cut, len(r.score))
+    whole = make_style(regulator_preset(name)).respond(r)
+    parts = [make_style(regulator_preset(name)).respond(r.part(p)) for p in (slice(0, cut), slice(cut, None))]
+    for field in ("level", "support", "autonomy", "force"):
+        assert np.array_equal(getattr(whole, field), np.concatenate([getattr(p, field) for p in parts]))
+
+
 class StyleContract:
     """Inherit it and set ``name``: every test below then runs on that style (each class draws its own reviews)."""
     name = ""
@@ -59,6 +71,9 @@ class StyleContract:
 
     def test_the_review_is_left_as_it_was(self):
         given(r=reviews())(lambda r: review_left_as_it_was(self.name, r))()
+
+    def test_a_body_by_body_style_decides_alike_on_the_whole_and_on_parts(self):
+        given(r=reviews(), cut=st.integers(0, 12))(lambda r, cut: body_by_body_holds(self.name, r, cut))()
 
 
 class TestCarrot(StyleContract):

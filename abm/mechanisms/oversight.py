@@ -19,7 +19,7 @@ import numpy as np
 
 from abm.mechanisms import trust
 from abm.mechanisms.money import intervention_spend
-from abm.styles import Review
+from abm.styles import Review, Style
 from abm.vocabulary import DIRECTIONS, FINANCIAL_SM, QUALITY_SM
 from abm.vocabulary import PROVIDER_KINDS as PROVIDERS
 
@@ -149,24 +149,21 @@ def review(m: ModelState) -> dict:
         improving = sc > o.score[bodies]
         streak = np.where(failing, o.fail_streak[bodies] + 1, 0)
         old = o.escalation[bodies]
-        attended = _attended(m, bodies, sc)
+        seen = Review(score=sc, failing=failing, improving=improving, level=old, streak=streak,
+                      rating=o.rating[bodies], attended=_attended(m, bodies, sc), providers=providers)
         level, support = np.zeros(len(bodies), int), np.zeros(len(bodies))
         autonomy, force = np.zeros(len(bodies)), np.zeros(len(bodies))
-        for r, part in m.runs_of(bodies):          # each run's regulator decides about that run's bodies
-            if part.start == part.stop:
-                continue
-            resp = m.styles[r].respond(Review(score=sc[part], failing=failing[part], improving=improving[part],
-                                              level=old[part], streak=streak[part], rating=o.rating[bodies[part]],
-                                              attended=attended[part], providers=providers))
+        sanction, reporting = np.zeros(len(bodies)), np.zeros(len(bodies))
+        for style, part in _deciders(m, bodies):      # each run's regulator decides about that run's bodies
+            resp = style.respond(seen.part(part))
             level[part], support[part] = np.clip(resp.level, 0, 4), resp.support
             autonomy[part], force[part] = np.clip(resp.autonomy, 0.0, 1.0), np.clip(resp.force, 0.0, 1.0)
         level, moved = _regime_rules(m, bodies, level, old, sc, failing, d, providers, kind_mask)
         for k, v in moved.items():
             out[k] += v
-        sanction, reporting = np.zeros(len(bodies)), np.zeros(len(bodies))
-        for r, part in m.runs_of(bodies):          # what the run's style's decisions amount to
-            sanction[part] = m.styles[r].sanction(level[part])
-            reporting[part] = m.styles[r].reporting(level[part], autonomy[part], m.res.reporting_load)
+        for style, part in _deciders(m, bodies):      # what the style's decisions amount to
+            sanction[part] = style.sanction(level[part])
+            reporting[part] = style.reporting(level[part], autonomy[part], m.res.reporting_load)
         threatened = m.counts(bodies[force > 0])[m.run_of_org[bodies]] > 0   # in a run whose regulator threatened
         out["enforcement_actions"] += m.sums((level >= 2) & (level > old), bodies)
         inconsistent = inconsistency_draw[bodies] > m.inst.consistency
@@ -205,6 +202,15 @@ def review(m: ModelState) -> dict:
         o.year_n[bodies] += 1
     _pay_support(m)
     return out
+
+
+def _deciders(m: ModelState, bodies: np.ndarray) -> list[tuple[Style, slice]]:
+    """Who decides about which of the reviewed ``bodies`` (sorted): each run's style about its run's bodies; or, when
+    the runs' styles are one rule with one set of parameters deciding body by body, the first of them about all."""
+    first = m.styles[0]
+    if first.body_by_body and all(type(s) is type(first) and s.params is first.params for s in m.styles):
+        return [(first, slice(0, len(bodies)))]
+    return [(m.styles[r], part) for r, part in m.runs_of(bodies) if part.start < part.stop]
 
 
 def _attended(m: ModelState, bodies: np.ndarray, sc: np.ndarray) -> np.ndarray:
