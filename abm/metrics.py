@@ -24,7 +24,7 @@ from abm.engine import RunView
 from abm.mechanisms import leadership, trust
 from abm.mechanisms.collaboration import CCG_CCG, CCG_LA, CP
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES
-from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, KIND_ID, QUALITY_SM, RATINGS
+from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, QUALITY_SM, RATINGS
 from abm.vocabulary import PROVIDER_KINDS as PROVIDERS
 
 ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "rating", "escalation", "stress", "tenure",
@@ -56,7 +56,7 @@ def model_columns(m) -> tuple[dict, np.ndarray]:
     """The month's system-level outcomes of every run of the engine ``m`` (each column one value per run, or one value
     for all: month, date, style) and each organisation's trust in its regulators."""
     o, e, s, f = m.orgs, m.edges, m.stps, m.run_flows
-    per_org, per_edge, per_stp = Tally(m.R, m.N), Tally(m.R, m.E), Tally(m.R, m.S)
+    per_org, per_stp = Tally(m.R, m.N), Tally(m.R, m.S)
     count, total, mean = per_org.count, per_org.total, per_org.mean
     prov, ccg = m.mask(*PROVIDERS), m.mask("ccg")
     bodies = prov | ccg
@@ -85,15 +85,15 @@ def model_columns(m) -> tuple[dict, np.ndarray]:
     for k, name in enumerate(RATINGS):
         row[f"ccg_rating_{name}"] = count(ccg & (o.rating == k))
         row[f"trust_rating_{name}"] = count(prov & (o.rating == k))
-    # Mean trust on active relationships of each kind: one bincount over (run, kind).
-    kinds = len(EDGE_KINDS)
-    key = per_edge.run[e.active] * kinds + e.kind[e.active]
-    n_kind = np.bincount(key, minlength=m.R * kinds).reshape(m.R, kinds)
-    sum_kind = np.bincount(key, weights=e.trust[e.active], minlength=m.R * kinds).reshape(m.R, kinds)
+    # Mean trust on the active relationships of each kind (summed per run in index order).
     for k, name in enumerate(EDGE_KINDS):
         if name != "regulator_regulator":
-            row[f"trust_{name}"] = np.where(n_kind[:, k] > 0, sum_kind[:, k] / np.maximum(n_kind[:, k], 1), 0.0)
-    row.update(_collaboration(m, per_org, per_edge, per_stp, ccg))
+            rel = m.relationships(k)
+            bounds = np.searchsorted(rel, np.arange(m.R + 1) * m.E)          # each run's part of the sorted set
+            n = np.diff(bounds)
+            summed = np.bincount(np.repeat(np.arange(m.R), n), weights=e.trust[rel], minlength=m.R)   # in order
+            row[f"trust_{name}"] = np.where(n > 0, summed / np.maximum(n, 1), 0.0)
+    row.update(_collaboration(m, per_org, per_stp, ccg))
     row["n_trusts"] = count(prov)
     row["n_local_authorities"] = count(m.mask("la"))
     row["n_stps"] = m.S
@@ -145,24 +145,30 @@ def groups(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
     few passes: groups are small). Groups never span runs (no link does), so ``groups // N`` is each group's run."""
     if len(src) == 0:
         return np.zeros(0, dtype=np.int64)
-    label = np.arange(n)
+    linked = np.zeros(n, bool)                      # only the linked nodes take part: labels are places in ``nodes``
+    linked[src] = True
+    nodes = np.flatnonzero(linked)
+    place = np.cumsum(linked) - 1
+    a, b = place[src], place[dst]
+    label = np.arange(len(nodes))
     while True:
         lowest = label.copy()
-        np.minimum.at(lowest, src, label[dst])
+        np.minimum.at(lowest, a, label[b])
         if np.array_equal(lowest, label):
-            return np.unique(label[src])
+            return nodes[np.unique(label)]
         label = lowest
 
 
-def _collaboration(m, per_org: Tally, per_edge: Tally, per_stp: Tally, ccg: np.ndarray) -> dict[str, np.ndarray]:
+def _collaboration(m, per_org: Tally, per_stp: Tally, ccg: np.ndarray) -> dict[str, np.ndarray]:
     """Collaboration counts of every run: joint committees (connected groups of linked CCGs), shared accountable
     officers, pooled budgets, alliances and risk shares."""
     o, e = m.orgs, m.edges
-    jc = np.flatnonzero((e.kind == CCG_CCG) & e.active & e.link)
+    jc = m.relationships(CCG_CCG)
+    jc = jc[e.link[jc]]
     in_jc = np.zeros(len(o.kind), bool)
     in_jc[e.src[jc]] = True
     shared = leadership.shared_ao(m)
-    from_ccg = e.active & e.link & (e.src_k == KIND_ID["ccg"])
+    pooled, alliances = m.relationships(CCG_LA, "ccg"), m.relationships(CP, "ccg")
     n_ccg = per_org.count(ccg)
     return {
         "n_ccgs": n_ccg,
@@ -170,8 +176,8 @@ def _collaboration(m, per_org: Tally, per_edge: Tally, per_stp: Tally, ccg: np.n
         "share_ccgs_in_joint_committee": per_org.mean(in_jc.astype(float), ccg, empty=0.0),
         "n_ccgs_sharing_ao": per_org.count(shared),
         "share_ccgs_sharing_ao": np.where(n_ccg > 0, per_org.count(shared) / np.maximum(n_ccg, 1), 0.0),
-        "n_pooled_budgets": per_edge.count(from_ccg & (e.kind == CCG_LA)),
-        "n_alliances": per_edge.count(from_ccg & (e.kind == CP)),
+        "n_pooled_budgets": m.counts(pooled[e.link[pooled]], "edges"),
+        "n_alliances": m.counts(alliances[e.link[alliances]], "edges"),
         "n_risk_shares": per_stp.count(m.stps.risk_share.astype(bool)),
     }
 
