@@ -142,18 +142,22 @@ class Engine:
             self._masks[key] = np.isin(self.orgs.kind, names) & self.orgs.alive
         return self._masks[key]
 
-    def relationships(self, kinds: int | tuple[int, ...], src: str | None = None, forward: bool = False) -> np.ndarray:
+    def relationships(self, kinds: int | tuple[int, ...], src: str | None = None, forward: bool = False,
+                      within_stp: bool = False) -> np.ndarray:
         """Active relationships of the given kind(s) (ids of ``EDGE_KINDS``), optionally only those from organisations
-        of kind ``src`` and only one direction of each pair (``forward``: src < dst), as sorted indices. Kept until a
-        merger changes the network (read-only: filter them into new arrays)."""
-        key = ("relationships", kinds, src, forward)
+        of kind ``src``, only one direction of each pair (``forward``: src < dst) and only those inside an STP (both
+        ends members of the same one), as sorted indices. Kept until a merger changes the network (read-only: filter
+        them into new arrays)."""
+        key = ("relationships", kinds, src, forward, within_stp)
         if key not in self._masks:
-            e = self.edges
+            e, stp_of = self.edges, self.orgs.stp
             sel = e.active & np.isin(e.kind, kinds)
             if src is not None:
                 sel &= e.src_k == KIND_ID[src]
             if forward:
                 sel &= e.src < e.dst
+            if within_stp:
+                sel &= (stp_of[e.src] == stp_of[e.dst]) & (stp_of[e.src] >= 0)
             idx = np.flatnonzero(sel)
             idx.flags.writeable = False
             self._masks[key] = idx

@@ -28,8 +28,7 @@ ENGLAND_STPS = 44               # data: STP footprints of 2016/17 (ICS counts ar
 def internal_trust(m: ModelState) -> np.ndarray:
     """Mean trust on the relationships inside each STP (both ends members)."""
     o, e = m.orgs, m.edges
-    inside = m.relationships(SYSTEM_KINDS)
-    inside = inside[(o.stp[e.src[inside]] == o.stp[e.dst[inside]]) & (o.stp[e.src[inside]] >= 0)]
+    inside = m.relationships(SYSTEM_KINDS, within_stp=True)
     return per_org_mean(o.stp[e.src[inside]], e.trust[inside], len(m.stps.maturity), default=0.5)
 
 
