@@ -84,14 +84,15 @@ def replace(m: ModelState, idx: np.ndarray) -> None:
     o.stress[idx] = b.new_leader_stress
     o.capacity_loss[idx] = b.turnover_capacity_loss
     for r, part in m.runs_of(idx):                # each run's successors, from that run's own stream
-        mine = idx[part]
-        if len(mine) == 0:
-            continue
-        o.resilience[mine] = m.stream("succession", r).beta(5.0, 2.0, len(mine))
-        # CCGs that lose a shared accountable officer together recruit one successor together.
-        _, group = np.unique(o.leader[mine], return_inverse=True)
-        o.leader[mine] = m.next_leader_id[r] + group
-        m.next_leader_id[r] += int(group.max()) + 1
+        if part.start < part.stop:
+            o.resilience[idx[part]] = m.stream("succession", r).beta(5.0, 2.0, part.stop - part.start)
+    # CCGs that lose a shared accountable officer together recruit one successor together: each run numbers its
+    # departing leaders 0, 1, ... (leader ids are run by run, so the sorted leaders come run by run) from its next id.
+    _, first, group = np.unique(o.leader[idx], return_index=True, return_inverse=True)
+    distinct = m.counts(idx[first])
+    run = m.run_of_org[idx]
+    o.leader[idx] = m.next_leader_id[run] + group - (np.cumsum(distinct) - distinct)[run]
+    m.next_leader_id += distinct
     trust.leader_change(m, idx)
     # A vacant CCG post may go to the accountable officer of a joint-committee partner.
     e = m.edges
