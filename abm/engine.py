@@ -4,12 +4,14 @@ One run is R = 1 (:class:`abm.model.CommissioningModel`, the Mesa model). :class
 configuration (replicates) into one set of arrays: run ``r`` holds organisations ``r*N .. r*N+N-1``, relationships
 ``r*E ..`` and STPs ``r*S ..`` (indices offset, nothing shared), so every elementwise numpy pass of a mechanism serves
 all R runs at once. What is not elementwise (a national count, a ranking, a quantity shared out, a random draw)
-is done run by run over that run's block, with the very numpy calls a single run makes, so a run gives the same
-numbers, to the last bit, batched or alone (``tests/test_batch.py``).
+is done for each run over that run's block: per-run totals as row sums of a (runs, size) table or per-run counts,
+rankings within each run, draws from each run's own streams. So a run gives the same numbers, to the last bit,
+batched or alone (``tests/test_batch.py``).
 
-Helpers for the mechanisms: :meth:`draw` / :meth:`normal` (each run's own streams), :meth:`runs_of` (a sorted index
-split by run), :meth:`sums` (per-run totals), ``run_of_org`` and the per-run slices ``org_runs``, ``edge_runs`` and
-``stp_runs``. What a mechanism did is returned per run (arrays of length R) and added into this month's
+Helpers for the mechanisms: :meth:`draw` / :meth:`normal` (each run's own streams), :meth:`relationships` (the active
+relationships of a kind, kept until a merger), :meth:`runs_of` (a sorted index split by run), :meth:`sums` (per-run
+totals, each summed as a single run sums its own), :meth:`counts`, ``run_of_org`` and the per-run slices
+``org_runs``, ``edge_runs`` and ``stp_runs``. What a mechanism did is returned per run (arrays of length R) and added into this month's
 :class:`abm.flows.Flows` (``run_flows``).
 """
 
