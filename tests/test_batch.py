@@ -135,3 +135,30 @@ def test_the_numba_probe_kernel_matches_the_model_bit_for_bit():
     pytest.importorskip("numba")                   # an optional probe (docs/performance.md), not a dependency
     from experiments import numba_probe
     assert numba_probe.main(["--runs", "2"]) == 0
+
+
+def test_the_recorder_measures_each_run_of_a_batch_as_its_own_arrays_say():
+    """The monthly outcomes, computed for all runs at once, against each run's own block measured directly (numpy's
+    own means and sums, networkx's connected components): equal to 1e-12 (they are summed in another order)."""
+    import networkx as nx
+
+    from abm.mechanisms.collaboration import CCG_CCG
+    cfg = compose(["scenario=england", "months=14", "write_organisations=false"])
+    batch = Batch(cfg, [0, 5, 9]).run()
+    o, e, s = batch.orgs, batch.edges, batch.stps
+    prov, ccg = batch.mask("provider"), batch.mask("ccg")
+    for r, rec in enumerate(batch.recorders):
+        own, edges, stps = batch.org_runs[r], batch.edge_runs[r], batch.stp_runs[r]
+        row = rec.row
+        bodies = (prov | ccg)[own]
+        assert row["perf_true"] == pytest.approx(o.perf_true[own][prov[own]].mean(), rel=1e-12)
+        assert row["aggregate_deficit"] == pytest.approx(-o.balance[own][bodies & (o.balance[own] < 0)].sum(), rel=1e-12)
+        assert row["n_in_deficit"] == int((bodies & (o.balance[own] < 0)).sum())
+        assert row["mean_stress"] == pytest.approx(o.stress[own][bodies].mean(), rel=1e-12)
+        assert row["stp_maturity_sd"] == pytest.approx(s.maturity[stps].std(), rel=1e-12)
+        jc = e.active[edges] & e.link[edges] & (e.kind[edges] == CCG_CCG)
+        assert row["trust_ccg_ccg"] == pytest.approx(e.trust[edges][e.active[edges] & (e.kind[edges] == CCG_CCG)].mean(),
+                                                     rel=1e-12)
+        graph = nx.Graph(list(zip(e.src[edges][jc].tolist(), e.dst[edges][jc].tolist(), strict=True)))
+        assert row["n_joint_committees"] == nx.number_connected_components(graph)
+        assert row["n_ccgs"] == int(ccg[own].sum()) and row["month"] == 14
