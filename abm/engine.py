@@ -11,8 +11,8 @@ batched or alone (``tests/test_batch.py``).
 Helpers for the mechanisms: :meth:`draw` / :meth:`normal` (each run's own streams), :meth:`relationships` (the active
 relationships of a kind, kept until a merger), :meth:`runs_of` (a sorted index split by run), :meth:`sums` (per-run
 totals, each summed as a single run sums its own), :meth:`counts`, ``run_of_org`` and the per-run slices
-``org_runs``, ``edge_runs`` and ``stp_runs``. What a mechanism did is returned per run (arrays of length R) and added into this month's
-:class:`abm.flows.Flows` (``run_flows``).
+``org_runs``, ``edge_runs`` and ``stp_runs``. What a mechanism did is returned per run (arrays of length R) and
+added into this month's :class:`abm.flows.Flows` (``run_flows``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from functools import partial
 
-import mesa
 import numpy as np
 import pandas as pd
 
@@ -203,8 +202,10 @@ class Recorder:
     def __init__(self, model, collector: bool = True, organisations: bool = True):
         self.model = model
         self.row: dict = {}                      # a single run's row of the last month (the DataCollector reads it)
-        self.datacollector = (mesa.DataCollector(model_reporters={name: partial(_outcome, name) for name in MODEL})
-                              if collector else None)
+        self.datacollector = None
+        if collector:                            # a single run's (a batch has no Mesa model, nor imports Mesa)
+            import mesa
+            self.datacollector = mesa.DataCollector(model_reporters={name: partial(_outcome, name) for name in MODEL})
         self.months: list[dict] = []             # each month's columns, one value per run
         self.organisations = organisations
         self.org_frames: list[dict[str, np.ndarray]] = []

@@ -27,7 +27,6 @@ import pyarrow.parquet as pq
 from abm import posterior
 from abm.config import Config
 from abm.metrics import Recorder, RunRecord
-from abm.model import CommissioningModel
 
 
 def flat_params(config: Config) -> dict:
@@ -54,6 +53,7 @@ def run_id(config: Config) -> str:
 
 
 def simulate(config: Config) -> dict[str, pd.DataFrame]:
+    from abm.model import CommissioningModel  # here, not at the top: a batch job's worker never imports Mesa (0.4 s)
     config = posterior.apply(config)          # the parameter columns show the draw's values
     model = CommissioningModel(config).run()
     return tables_of(model.recorder, config)
