@@ -32,7 +32,7 @@ from abm.mechanisms import collaboration, leadership, money, oversight, peers, s
 from abm.scenarios import build
 from abm.state import Edges, Orgs, STPs, build_state
 from abm.styles import Style, make_style
-from abm.vocabulary import KIND_ID, PROVIDER_KINDS
+from abm.vocabulary import EDGE_KINDS, KIND_ID, PROVIDER_KINDS, kind_lut
 
 if TYPE_CHECKING:
     from abm.protocol import ModelState
@@ -117,6 +117,7 @@ class Engine:
         self.edge_runs = [slice(r * ne, (r + 1) * ne) for r in range(self.R)]
         self.stp_runs = [slice(r * ns, (r + 1) * ns) for r in range(self.R)]
         self.run_of_org = np.repeat(np.arange(self.R), n)
+        self.kind_id = np.array([KIND_ID[k] for k in self.structure.orgs.kind])[np.arange(self.R * n) % n]   # static
         self._per_run = {self.R * n: n, self.R * ne: ne, self.R * ns: ns}
         self.initial_budget = self.orgs.budget.copy()
         self.next_leader_id = np.array([r * LEADER_BLOCK + n for r in range(self.R)], dtype=np.int64)
@@ -141,7 +142,7 @@ class Engine:
         key = kinds
         if key not in self._masks:
             names = [k for kind in kinds for k in (PROVIDER_KINDS if kind == "provider" else (kind,))]
-            self._masks[key] = np.isin(self.orgs.kind, names) & self.orgs.alive
+            self._masks[key] = kind_lut(*names)[self.kind_id] & self.orgs.alive
         return self._masks[key]
 
     def relationships(self, kinds: int | tuple[int, ...], src: str | None = None, forward: bool = False,
@@ -153,7 +154,7 @@ class Engine:
         key = ("relationships", kinds, src, forward, within_stp)
         if key not in self._masks:
             e, stp_of = self.edges, self.orgs.stp
-            sel = e.active & np.isin(e.kind, kinds)
+            sel = e.active & np.isin(np.arange(len(EDGE_KINDS)), kinds)[e.kind]
             if src is not None:
                 sel &= e.src_k == KIND_ID[src]
             if forward:

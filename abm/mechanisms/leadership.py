@@ -59,8 +59,8 @@ def turnover(m: ModelState) -> dict:
     forced = led & (o.escalation >= 4) & (m.draw("exits", len(o.kind)) < removal) & (not m.regime.covid)
     leaving |= forced
     # A shared accountable officer who leaves leaves every CCG that shares them.
-    ccg = m.mask("ccg")
-    leaving |= ccg & np.isin(o.leader, o.leader[leaving & ccg])
+    ccg = np.flatnonzero(m.mask("ccg"))
+    leaving[ccg] |= np.isin(o.leader[ccg], o.leader[ccg[leaving[ccg]]])
     idx = np.flatnonzero(leaving)
     o.tenure += 1.0
     o.capacity_loss *= 1.0 - b.capacity_recovery
