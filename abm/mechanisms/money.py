@@ -114,12 +114,12 @@ def settle(m: ModelState) -> dict:
     cost = np.where(prov, o.capacity * o.unit_cost * (1.0 + b.effort_cost * effort), 0.0)
 
     cp = commissioning_edges(m)
-    c, p = e.src[cp], e.dst[cp]
-    pbr = e.demand_frac[cp] * activity[p]
-    aligned = 0.5 * (e.block_value[cp] + e.demand_frac[cp] * cost[p])
-    payment = np.select([e.form[cp] == 0, e.form[cp] == 1], [pbr, e.block_value[cp]], aligned)
+    c, p, form, block, frac = e.src[cp], e.dst[cp], e.form[cp], e.block_value[cp], e.demand_frac[cp]
+    pbr = frac * activity[p]
+    aligned = 0.5 * (block + frac * cost[p])
+    payment = np.select([form == 0, form == 1], [pbr, block], aligned)
     if g.covid:                                  # block payments replace activity contracts
-        payment = e.block_value[cp].copy()
+        payment = block.copy()
     # CQUIN: a share of the contract is paid only for meeting local quality goals (met as often as the provider's
     # assessed quality domain says: in full unless quality is well below the national median).
     quality = o.domains[p, QUALITY]
@@ -127,18 +127,21 @@ def settle(m: ModelState) -> dict:
     # Contract sanctions where the regime lets them apply, never inside an alliance; a waivable fine is levied only
     # by a commissioner that does not trust the provider.
     missed = o.perf_reported[p] < b.target - b.breach_margin
-    fined = missed & sanctions_apply(m, p) & (e.form[cp] != 2)
+    fined = missed & sanctions_apply(m, p) & (form != 2)
     if g.fines_waivable:
         fined &= e.trust[cp] < b.trust_threshold
     fine = np.where(fined, b.fine_rate * payment, 0.0)
     returned = fine if g.fines_reinvested else 0.0      # reinvested in the provider as non-recurrent funding
-    e.conflict[cp] = np.maximum(e.conflict[cp], np.where(fined, b.fine_conflict * b.trust_loss_conflict, 0.0))
+    conflict = np.maximum(e.conflict[cp], np.where(fined, b.fine_conflict * b.trust_loss_conflict, 0.0))
     # PbR under a commissioner in deficit turns the relationship into arguments about activity (seed 003 L808).
-    dispute = (e.form[cp] == 0) & (o.balance[c] < 0.0) & (not g.covid)
-    e.conflict[cp] = np.maximum(e.conflict[cp], np.where(dispute, b.trust_loss_conflict, 0.0))
-    e.conflict[e.rev[cp]] = np.maximum(e.conflict[e.rev[cp]], e.conflict[cp])
+    dispute = (form == 0) & (o.balance[c] < 0.0) & (not g.covid)
+    conflict = np.maximum(conflict, np.where(dispute, b.trust_loss_conflict, 0.0))
+    e.conflict[cp] = conflict
+    back = e.rev[cp]
+    e.conflict[back] = np.maximum(e.conflict[back], conflict)
     # Non-recurrent funding: a CCG releases surplus above its 1 % reserve to its providers over the year.
-    weight = e.share[cp] / np.maximum(np.bincount(c, weights=e.share[cp], minlength=n)[c], 1e-12)
+    share = e.share[cp]
+    weight = share / np.maximum(np.bincount(c, weights=share, minlength=n)[c], 1e-12)
     e.last_payment[cp] = payment - fine - withheld
     paid = payment - fine + returned - withheld + o.release[c] * weight
     o.inflow += np.bincount(p, weights=paid, minlength=n)
