@@ -117,7 +117,7 @@ class Engine:
         self.edge_runs = [slice(r * ne, (r + 1) * ne) for r in range(self.R)]
         self.stp_runs = [slice(r * ns, (r + 1) * ns) for r in range(self.R)]
         self.run_of_org = np.repeat(np.arange(self.R), n)
-        self.kind_id = np.array([KIND_ID[k] for k in self.structure.orgs.kind])[np.arange(self.R * n) % n]   # static
+        self.kind_id = np.tile([KIND_ID[k] for k in self.structure.orgs.kind], self.R)      # static: kinds never change
         self._per_run = {self.R * n: n, self.R * ne: ne, self.R * ns: ns}
         self.initial_budget = self.orgs.budget.copy()
         self.next_leader_id = np.array([r * LEADER_BLOCK + n for r in range(self.R)], dtype=np.int64)
@@ -194,7 +194,7 @@ class Engine:
 
     def runs_of(self, idx: np.ndarray, per: str = "orgs") -> Iterator[tuple[int, slice]]:
         """Split a sorted array of organisation (or relationship, or STP) indices by run: (run, slice of ``idx``)."""
-        size = {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
+        size = self._size(per)
         if self.R == 1:
             yield 0, slice(0, len(idx))
             return
@@ -206,7 +206,7 @@ class Engine:
         """Per-run totals of ``values`` (one per organisation of every run; or aligned with the sorted indices
         ``idx``), each summed exactly as a single run sums its own (counts and whole numbers in one pass)."""
         values = np.asarray(values)
-        size = {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
+        size = self._size(per)
         if idx is None:                              # a row of the (runs, size) table: the block's own sum
             return values.reshape(self.R, size).sum(axis=1)
         if values.dtype.kind in "biu":
@@ -215,8 +215,10 @@ class Engine:
 
     def counts(self, idx: np.ndarray, per: str = "orgs") -> np.ndarray:
         """How many of the indices ``idx`` fall in each run."""
-        size = {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
-        return np.bincount(np.asarray(idx, dtype=np.int64) // size, minlength=self.R)
+        return np.bincount(np.asarray(idx, dtype=np.int64) // self._size(per), minlength=self.R)
+
+    def _size(self, per: str) -> int:
+        return {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
 
     def trust_in_regulators(self) -> np.ndarray:
         return trust.in_regulators(cast("ModelState", self))

@@ -7,8 +7,8 @@ per-agent reporters and no per-run loop), keeps them, and builds each run's tidy
 unless told). A single run (:class:`abm.model.CommissioningModel`) also hands its row to Mesa's ``DataCollector``
 (``model.datacollector``); a batch hands each run's part to the caller as a :class:`RunRecord`.
 
-Totals are summed per run in index order (``np.bincount``), the same way whether the run is alone or batched, so a
-run's tables do not depend on the company it keeps.
+Totals are row sums of a (runs, size) table (:class:`Tally`, the elements left out counting 0) or sums in index
+order, the same way whether the run is alone or batched, so a run's tables do not depend on the company it keeps.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Tally:
         return np.where(n > 0, self.total(values, mask) / np.maximum(n, 1), empty)
 
 
-def model_columns(m) -> tuple[dict, np.ndarray]:
+def month_columns(m) -> tuple[dict, np.ndarray]:
     """The month's system-level outcomes of every run of the engine ``m`` (each column one value per run, or one value
     for all: month, date, style) and each organisation's trust in its regulators."""
     o, e, s, f = m.orgs, m.edges, m.stps, m.run_flows
@@ -207,12 +207,14 @@ class Recorder:
             import mesa
             self.datacollector = mesa.DataCollector(model_reporters={name: partial(_outcome, name) for name in MODEL})
         self.months: list[dict] = []             # each month's columns, one value per run
+        self._stacked: dict[str, np.ndarray] = {}  # the months stacked per column (built when first read)
+        self._stacked_months = -1
         self.organisations = organisations
         self.org_frames: list[dict[str, np.ndarray]] = []
 
     def collect(self) -> None:
         m = self.model
-        columns, reg_trust = model_columns(m)
+        columns, reg_trust = month_columns(m)
         self.months.append(columns)
         if self.datacollector is not None:
             self.row = self.row_of(-1, 0)
@@ -248,10 +250,9 @@ class Recorder:
 
     def model_columns(self, run: int = 0) -> dict[str, np.ndarray]:
         """Run ``run``'s monthly table as columns (the values of :meth:`model_frame`)."""
-        months = len(self.months)
-        if getattr(self, "_stacked_months", -1) != months:          # every run's columns at once, once per length
+        if self._stacked_months != len(self.months):                # every run's columns at once, once per length
             self._stacked = {name: np.array([month[name] for month in self.months]) for name in MODEL}
-            self._stacked_months = months
+            self._stacked_months = len(self.months)
         return {name: (a[:, run] if a.ndim == 2 else a) for name, a in self._stacked.items()}
 
     def network_frame(self, run: int = 0) -> pd.DataFrame:
