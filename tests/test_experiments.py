@@ -249,3 +249,7 @@ def test_profile_step_times_each_mechanism_for_a_batch():
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "2 run(s), 3 months" in res.stdout and "oversight.review" in res.stdout and "recording" in res.stdout
+    res = subprocess.run([sys.executable, "-m", "experiments.profile_step", "--runs", "2", "--phases", "scenario=small",
+                          "months=3"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert all(f"  {phase}" in res.stdout for phase in ("build", "step", "tables", "write"))
