@@ -24,6 +24,13 @@ def per_org_mean(index: np.ndarray, values: np.ndarray, n: int, default: float =
     return np.where(count > 0, total / np.maximum(count, 1), default)
 
 
+def rank_in_group(group: np.ndarray, groups: int) -> np.ndarray:
+    """Position of each element among those of its own group, for group labels in sorted order (0, 0, 1, 1, 1, ...):
+    a run's bodies within the run, a region's CCGs within the region."""
+    n = np.bincount(group, minlength=groups)
+    return np.arange(len(group)) - (np.cumsum(n) - n)[group]
+
+
 def management_capacity(o) -> np.ndarray:
     """Management capacity left after reporting and a recent change of leader, in [0, 1] (seed 002 L51)."""
     return np.clip(1.0 - o.reporting - o.capacity_loss, 0.0, 1.0)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.mechanisms import trust
+from abm.mechanisms import rank_in_group, trust
 from abm.mechanisms.money import intervention_spend
 from abm.styles import Review, Style
 from abm.vocabulary import DIRECTIONS, FINANCIAL_SM, QUALITY_SM
@@ -219,14 +219,8 @@ def _attended(m: ModelState, bodies: np.ndarray, sc: np.ndarray) -> np.ndarray:
     order = np.lexsort((sc, run))                       # by run, then score (ties: as listed)
     n = np.bincount(run, minlength=m.R)
     rank = np.empty(len(bodies), np.int64)
-    rank[order] = _rank_in_run(run[order], m.R)
+    rank[order] = rank_in_group(run[order], m.R)
     return rank < np.ceil(m.res.capacity * n)[run]
-
-
-def _rank_in_run(run: np.ndarray, runs: int) -> np.ndarray:
-    """Position of each element among those of its own run (``run`` sorted)."""
-    n = np.bincount(run, minlength=runs)
-    return np.arange(len(run)) - (np.cumsum(n) - n)[run]
 
 
 def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, kind_mask) -> tuple[np.ndarray, dict]:
@@ -264,7 +258,7 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
         held = m.counts(np.flatnonzero(kind_mask & (o.regime_kind == kind)))
         free = np.maximum(np.minimum(places(m, int(kind)) - held, affordable), 0)
         queue = np.flatnonzero(wanted == kind)
-        admitted[queue] = _rank_in_run(run[queue], m.R) < free[run[queue]]
+        admitted[queue] = rank_in_group(run[queue], m.R) < free[run[queue]]
         affordable -= np.minimum(free, np.bincount(run[queue], minlength=m.R))
     level[(level >= top) & ~was_in] = top - 1          # refused entry (no place, or no financial failure) ...
     level[entering[admitted]] = top                     # ... unless admitted

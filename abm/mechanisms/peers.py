@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.mechanisms import monthly_prob, per_org_mean
+from abm.mechanisms import monthly_prob, per_org_mean, rank_in_group
 from abm.vocabulary import BODIES, PROVIDER_KINDS
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def learn(m: ModelState) -> None:
     _, group = np.unique(m.run_of_org[ccg] * (int(o.region.max()) + 1) + o.region[ccg], return_inverse=True)
     order = np.lexsort((-o.score[ccg], group))
     size = np.bincount(group)
-    pos = np.arange(len(ccg)) - (np.cumsum(size) - size)[group[order]]      # place within the group, best first
+    pos = rank_in_group(group[order], len(size))                             # place within the group, best first
     table = np.zeros((len(size), int(size.max())))
     table[group[order], pos] = ready[order]
     csum = np.cumsum(table, axis=1)
