@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from abm.config import BehaviourConfig
 from abm.mechanisms import performance_level
@@ -145,7 +146,9 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
 
     e = structure.edges
     src, dst = e.src.to_numpy(copy=True), e.dst.to_numpy(copy=True)
-    ekind = np.array([EDGE_KINDS.index(k) for k in e.kind], dtype=int)
+    ekind = pd.Index(EDGE_KINDS).get_indexer(e.kind).astype(int)     # (one pass: a loop here was 9 ms a run)
+    if (ekind < 0).any():
+        raise ValueError(f"unknown relationship kind {e.kind[ekind < 0].iloc[0]!r}; allowed: {', '.join(EDGE_KINDS)}")
     half = len(e) // 2
     rev = np.r_[np.arange(half, 2 * half), np.arange(half)]
     share = e.share.to_numpy(float, copy=True)
