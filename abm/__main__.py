@@ -30,7 +30,7 @@ from omegaconf import DictConfig
 from abm.batch import run_batch
 from abm.compose import CONF_DIR, register_schema
 from abm.config import to_config, validate
-from abm.precheck import precheck
+from abm.precheck import precheck, trust_precheck
 from abm.run import summary
 
 register_schema()
@@ -56,5 +56,6 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    precheck(sys.argv[1:])
+    if precheck(sys.argv[1:]):
+        trust_precheck()                 # every job is composed and checked: Hydra need not compose each twice
     main()

@@ -153,12 +153,24 @@ def test_aggregation_writes_table_summary_figures_and_report(tmp_path):
     ["-m", "replicate=0,1", "months=x"],
     ["-m", "foo=1,2"],
     ["-m", "+experiment=nope"],
+    ["-m", "+experiment=logic_vs_resources", "hydra.sweeper.params.resources='lean,bogus'"],   # a preset's sweep
 ])
 def test_bad_sweeps_exit_2_with_one_line_and_no_output(tmp_path, args):
     res = abm([*args, "scenario=small"], tmp_path)
     assert res.returncode == 2, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and res.stderr.startswith("error:")
     assert not (tmp_path / "outputs").exists() and not (tmp_path / "multirun").exists()
+
+
+def test_the_precheck_checks_the_sweeps_a_preset_declares():
+    """Hydra's sweeper no longer composes every job before launching (abm.precheck.trust_precheck): the pre-check must
+    see the preset's own sweeps, less the keys the command line sets itself."""
+    from abm.precheck import _preset_sweeps
+    assert _preset_sweeps(["+experiment=logic_vs_resources"], []) == [
+        "regulator=carrot,stick,responsive,carrot_then_stick,as_was_2016", "resources=lean,standard,generous",
+        "institutions=divided,aligned", "replicate=0"]
+    assert _preset_sweeps(["+experiment=logic_vs_resources", "regulator=stick"], [])[0].startswith("resources=")
+    assert _preset_sweeps(["regulator=stick"], []) == []
 
 
 def test_morris_screening_finds_the_parameters_that_drive_an_outcome(tmp_path):
