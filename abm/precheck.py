@@ -106,7 +106,7 @@ def _preset_sweeps(overrides: list[str], argv: list[str]) -> list[str]:
     from abm.compose import register_schema
     parsed = OverridesParser.create().parse_overrides(overrides)
     given = {o.get_key_element() for o in parsed}
-    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+    fixed = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
     fixed += [a for a in argv if a.startswith("hydra.sweeper.params")]
     register_schema()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
