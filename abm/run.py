@@ -83,6 +83,13 @@ def arrow_tables(recorder: Recorder | RunRecord, config: Config) -> dict[str, pa
     return out
 
 
+# How result files are written: LZ4, plain encoding, no column statistics. Most columns of a run's tables are
+# constant (its ~160 parameters, repeated on every row), and dictionary-encoding them and keeping min/max statistics
+# for each was half of the time spent writing a run (England, 60 months: 21 -> 10.5 ms a run without organisations,
+# 100 -> 50 ms with; files 0-15 % larger). The data read back are the same, dtypes included.
+PARQUET = {"compression": "lz4", "use_dictionary": False, "write_statistics": False}
+
+
 def write(tables: dict[str, pd.DataFrame] | dict[str, pa.Table], outdir: Path, config: Config) -> list[Path]:
     """Write ``<name>.parquet`` for each table (pandas or Arrow) and ``config_resolved.json``; each file via a
     temporary name."""
@@ -93,7 +100,7 @@ def write(tables: dict[str, pd.DataFrame] | dict[str, pa.Table], outdir: Path, c
         path = outdir / f"{name}.parquet"
         tmp = outdir / f".{name}.parquet.tmp"
         table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
-        pq.write_table(table, tmp)
+        pq.write_table(table, tmp, **PARQUET)
         os.replace(tmp, path)
         written.append(path)
     path = outdir / "config_resolved.json"
