@@ -12,7 +12,9 @@ Measured in one process and side by side, so that machine noise cancels in the r
    and Hydra's per-job overhead as a share of the run time;
 4. throughput (``abm.batch``): England 60-month runs per second with one run per Hydra job and with jobs of many
    runs stepped together, and their ratio; seconds per agent-step in a batch against VirusOnNetwork; the 2-worker
-   speed-up of a batched England sweep; memory per run in a batch and the peak of a 256-run batch.
+   speed-up of a batched England sweep; memory per run in a batch and the peak of a 256-run batch;
+5. presets: the 2-worker speed-up of the England experiment presets ``carrot_vs_stick`` (160 runs in 20 jobs) and
+   ``logic_vs_resources`` (180 runs in 30 jobs), run as their Hydra sweeps with joblib on 1 and on 2 workers.
 
 Prints a table and writes it to ``--out/bench.csv``. ``docs/performance.md`` records the figures.
 """
@@ -150,6 +152,15 @@ def sweep_speedup(n_jobs: int, width: int) -> tuple[float, float]:
     return hydra_wall([*jobs, "hydra.launcher.n_jobs=1"]), hydra_wall([*jobs, "hydra.launcher.n_jobs=2"])
 
 
+def preset_speedup(name: str) -> tuple[float, float]:
+    """Wall time of an experiment preset's sweep (``+experiment=name``) with joblib on 1 and on 2 workers."""
+    jobs = [f"+experiment={name}", "hydra/launcher=joblib"]
+    return hydra_wall([*jobs, "hydra.launcher.n_jobs=1"]), hydra_wall([*jobs, "hydra.launcher.n_jobs=2"])
+
+
+PRESETS = ("carrot_vs_stick", "logic_vs_resources")
+
+
 def throughput(single_jobs: int = 8, batched_runs: int = 64, width: int = 32) -> dict:
     """England 60-month runs per second through Hydra: one run per job, against jobs of many runs stepped together
     (``batch.replicates``), both in one Hydra process with the basic launcher; then the 2-worker speed-up of batched
@@ -186,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes, exponent = scaling()
     sweep = sweeps()
     tp = throughput()
+    presets = {name: preset_speedup(name) for name in PRESETS}
     batched_agent_step = tp["run_step_s"] / tp["organisations"]
     rows = [
         ("england: organisations", ours["organisations"], ""),
@@ -221,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
          f"{tp['big1_s']:.1f} / {tp['big2_s']:.1f}", ""),
         (f"batched England sweep of {tp['big_runs']} runs: 2-worker speed-up", round(tp["big_speedup"], 2),
          "goal >= 1.8"),
+        *[row for name, (one, two) in presets.items() for row in (
+            (f"preset {name}: joblib 1 worker / 2 workers (s)", f"{one:.1f} / {two:.1f}", ""),
+            (f"preset {name}: 2-worker speed-up", round(one / two, 2), "goal >= 1.8"))],
         (f"batch memory per England run ({tp['width']} together, 60 months)", f"{tp['mb_per_run']:.1f} MB",
          "goal < 20 MB"),
         ("batch of 256 England runs (24 months): peak memory", f"{tp['peak_256_mb']:.0f} MB", "goal < 4096 MB"),
