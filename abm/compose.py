@@ -11,6 +11,7 @@ from pathlib import Path
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from abm.config import Config, ConfigError, RegulatorConfig, to_config, validate
@@ -34,6 +35,18 @@ def compose(overrides: list[str] | None = None) -> Config:
     config = to_config(cfg)
     validate(config)
     return config
+
+
+def hydra_sweep(overrides: list[str]) -> tuple[Path, dict[str, str]]:
+    """The sweep directory and the sweeps declared in ``hydra.sweeper.params`` (by a preset, ``+experiment=...``, or
+    by ``hydra.sweeper.params.KEY=...``) of the configuration that the non-sweep ``overrides`` compose, as
+    ``{key: value}``: what Hydra's basic sweeper sweeps before the command line's own sweeps replace any of them."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    fixed = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
+    register_schema()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = hydra_compose(config_name="config", overrides=fixed, return_hydra_config=True)
+    return Path(str(cfg.hydra.sweep.dir)), {k: str(v) for k, v in (cfg.hydra.sweeper.params or {}).items()}
 
 
 def regulator_preset(name: str) -> RegulatorConfig:

@@ -11,7 +11,7 @@ import sys
 
 from abm import posterior
 from abm.batch import expand
-from abm.compose import CONF_DIR, compose
+from abm.compose import CONF_DIR, compose, hydra_sweep
 from abm.config import ConfigError, schema_keys
 from abm.scenarios import build
 
@@ -99,19 +99,9 @@ def _preset_sweeps(overrides: list[str], argv: list[str]) -> list[str]:
     """The sweeps declared in ``hydra.sweeper.params`` (by a preset, or by ``hydra.sweeper.params.KEY=...`` in
     ``argv``), as overrides, for the keys the command line does not set itself (a command-line value replaces the
     preset's sweep, as in Hydra's basic sweeper)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
     from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    from abm.compose import register_schema
-    parsed = OverridesParser.create().parse_overrides(overrides)
-    given = {o.get_key_element() for o in parsed}
-    fixed = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
-    fixed += [a for a in argv if a.startswith("hydra.sweeper.params")]
-    register_schema()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = hydra_compose("config", overrides=fixed, return_hydra_config=True)
-    params = cfg.hydra.sweeper.get("params") or {}
+    given = {o.get_key_element() for o in OverridesParser.create().parse_overrides(overrides)}
+    _, params = hydra_sweep(overrides + [a for a in argv if a.startswith("hydra.sweeper.params")])
     return [f"{key}={value}" for key, value in params.items() if key not in given]
 
 

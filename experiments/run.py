@@ -24,7 +24,7 @@ from hydra import initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from tqdm import tqdm
 
-from abm.compose import CONF_DIR, register_schema
+from abm.compose import CONF_DIR, hydra_sweep, register_schema
 from abm.precheck import precheck
 from abm.run import is_complete
 from experiments import fairness
@@ -37,12 +37,7 @@ def plan(name: str, overrides: list[str]) -> tuple[Path, list[list[str]]]:
     """The sweep directory and the list of jobs (as override lists) the preset will run."""
     parser = OverridesParser.create()
     parsed = parser.parse_overrides(overrides)
-    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
-    register_schema()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = hydra_compose("config", overrides=[f"+experiment={name}", *fixed], return_hydra_config=True)
-    sweep_dir = Path(str(cfg.hydra.sweep.dir))
-    params = {k: str(v) for k, v in (cfg.hydra.sweeper.params or {}).items()}
+    sweep_dir, params = hydra_sweep([f"+experiment={name}", *overrides])
     for o in parsed:                              # a command-line value replaces the preset's sweep of that key
         if not o.get_key_element().startswith("hydra"):
             params[o.get_key_element()] = o.input_line.split("=", 1)[1]
