@@ -13,6 +13,7 @@ varied in sensitivity analysis.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
+from functools import lru_cache
 from typing import Any
 
 from abm.vocabulary import DEFAULT_STYLE, ENVELOPES, INSTITUTIONS, INVESTMENT_RULES, SANCTION_REGIMES, SCENARIOS
@@ -655,7 +656,6 @@ CHANGEABLE = {"regulator": RegulatorConfig, "resources": ResourcesConfig, "insti
 
 def parse_change(change: str, where: str = "timeline") -> tuple[str, str, Any]:
     """``"regulator.severity=0.5"`` -> (``"regulator"``, ``"severity"``, 0.5), checked against the parameter's range."""
-    import yaml
     key, sep, raw = str(change).partition("=")
     group, _, name = key.strip().partition(".")
     schema = CHANGEABLE.get(group)
@@ -663,9 +663,17 @@ def parse_change(change: str, where: str = "timeline") -> tuple[str, str, Any]:
     if not sep or name not in declared:
         raise ConfigError(f"{where}: change {change!r} must be GROUP.NAME=VALUE with GROUP one of "
                           f"{', '.join(CHANGEABLE)} and a known NAME")
-    value = yaml.safe_load(raw)
+    value = _yaml_value(raw)
+    value = list(value) if isinstance(value, list) else value        # a fresh list: never the cached one
     _check(key.strip(), value, dict(declared[name].metadata))
     return group, name, value
+
+
+@lru_cache(maxsize=1024)
+def _yaml_value(raw: str) -> Any:
+    """A value written in YAML (the timeline's changes are parsed at every validation and every event: once each)."""
+    import yaml
+    return yaml.safe_load(raw)
 
 
 _GROUPS = ("scenario", "regulator", "resources", "institutions", "behaviour", "regime", "experiment", "sensitivity",

@@ -1,38 +1,34 @@
-"""The engine: state arrays, random streams, clock and step order, for R independent runs side by side.
+"""The engine: state, random streams, clock and step order, for R independent runs side by side.
 
-One run is R = 1 (:class:`abm.model.CommissioningModel`, the Mesa model). :class:`abm.batch.Batch` puts R runs of one
-configuration (replicates) into one set of arrays: run ``r`` holds organisations ``r*N .. r*N+N-1``, relationships
-``r*E ..`` and STPs ``r*S ..`` (indices offset, nothing shared), so every elementwise numpy pass of a mechanism serves
-all R runs at once. What is not elementwise (a national count, a ranking, a quantity shared out, a random draw)
-is done for each run over that run's block: per-run totals as row sums of a (runs, size) table or per-run counts,
-rankings within each run, draws from each run's own streams. So a run gives the same numbers, to the last bit,
-batched or alone (``tests/test_batch.py``).
-
-Helpers for the mechanisms: :meth:`draw` / :meth:`normal` (each run's own streams), :meth:`relationships` (the active
-relationships of a kind, kept until a merger), :meth:`runs_of` (a sorted index split by run), :meth:`sums` (per-run
-totals, each summed as a single run sums its own), :meth:`counts`, ``run_of_org`` and the per-run slices
-``org_runs``, ``edge_runs`` and ``stp_runs``. What a mechanism did is returned per run (arrays of length R) and
-added into this month's :class:`abm.flows.Flows` (``run_flows``).
+One run is R = 1 (:class:`abm.model.CommissioningModel`, the Mesa model). :class:`abm.batch.Batch` puts R runs into
+one set of arrays: replicates of one configuration, or runs whose numeric parameters differ too (particles, samples,
+posterior draws; :mod:`abm.params`). Each run keeps its own configuration (``run_configs``) and its own regulator
+(``styles``); the mechanisms read the merged configuration (``beh``, ``reg``, ``res``, ``inst``, ``regime``),
+where a parameter is a number when every run has the same and one value per run when not, through the run-axis
+helpers of :class:`abm.axis.RunAxis` (``each``, ``draw``, ``sums``, ...). What a mechanism did is returned per run
+(arrays of length R) and added into this month's :class:`abm.flows.Flows` (``run_flows``).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from abm import posterior
+from abm.axis import RunAxis
 from abm.compose import regulator_preset
-from abm.config import Config, parse_change, validate
+from abm.config import CHANGEABLE, Config, parse_change, validate
 from abm.flows import Flows
 from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
+from abm.params import merge
 from abm.scenarios import build
-from abm.state import Edges, Orgs, STPs, build_state
+from abm.state import build_state
 from abm.styles import Style, make_style
-from abm.vocabulary import EDGE_KINDS, KIND_ID, PROVIDER_KINDS, kind_lut
+from abm.vocabulary import KIND_ID
 
 if TYPE_CHECKING:
     from abm.protocol import ModelState
@@ -43,6 +39,10 @@ JULY = 3          # month of year (0 = April) when ratings and the dashboard are
 # purpose (common random numbers) and their differences can be read as paired differences.
 STREAMS = ("money", "assessment", "oversight", "trust", "peers", "collaboration", "exits", "succession")
 LEADER_BLOCK = 2 ** 40   # leader ids of run r are r * LEADER_BLOCK + its own ids: no two runs share a leader
+GROUPS = ("beh", "reg", "res", "inst", "regime")     # the merged parameter groups, as the mechanisms name them
+PLACEMENTS = (("place_quality_special_measures", oversight.QUALITY_SM),
+              ("place_financial_special_measures", oversight.FINANCIAL_SM),
+              ("place_ccg_directions", oversight.DIRECTIONS))
 
 
 def seeds(seed: int, replicate: int) -> tuple[int, dict[str, np.random.Generator]]:
@@ -54,10 +54,12 @@ def seeds(seed: int, replicate: int) -> tuple[int, dict[str, np.random.Generator
 
 
 def prepare(config: Config) -> Config:
-    """The configuration a run uses: the posterior draw applied, validated, and copied (the timeline changes it)."""
+    """The configuration a run uses: the posterior draw applied (the one place where it is), validated, and its
+    parameter groups copied (the policy timeline sets their fields as the run goes; fields are replaced, never
+    changed in place)."""
     cfg = posterior.apply(config)
     validate(cfg)
-    return copy.deepcopy(cfg)
+    return replace(cfg, **{group: copy.copy(getattr(cfg, group)) for group in CHANGEABLE})
 
 
 def _concat(parts: list, offsets: dict[str, list[int]]):
@@ -75,24 +77,23 @@ def _concat(parts: list, offsets: dict[str, list[int]]):
     return cls(**out)
 
 
-class Engine:
+class Engine(RunAxis):
     """Shared by the single-run Mesa model and the batch: build the state of R runs, step them, split what they did."""
 
-    orgs: Orgs
-    edges: Edges
-    stps: STPs
     styles: list[Style]
 
-    def _setup(self, cfg: Config, replicates: list[int], rngs: list[np.random.Generator],
+    def _setup(self, configs: list[Config], rngs: list[np.random.Generator],
                streams: list[dict[str, np.random.Generator]]) -> None:
-        self.config = cfg
-        self.beh, self.reg, self.res = cfg.behaviour, cfg.regulator, cfg.resources
-        self.inst, self.regime = cfg.institutions, cfg.regime
-        self.replicates = list(replicates)
-        self.R = len(replicates)
+        """``configs``: each run's prepared configuration (:func:`prepare`); they may differ in numbers only."""
+        self.run_configs = list(configs)
+        self.config = merge(self.run_configs)
+        self._groups()
+        cfg = self.config
+        self.replicates = [int(c.replicate) for c in configs]
+        self.R = len(configs)
         self.run_streams = streams
-        self.styles = [make_style(cfg.regulator) for _ in range(self.R)]
-        self.style_for = cfg.regulator.name     # the regulator the styles were built for
+        self.styles = [make_style(c.regulator) for c in configs]
+        self.style_for = [c.regulator.name for c in configs]     # the regulators the styles were built for
         self.months = int(cfg.months)
         self.t = 0
         self.start = pd.Period(cfg.start, freq="M")
@@ -101,7 +102,7 @@ class Engine:
         self.applied: list[str] = []
         self._apply_policy(upto=self.start)
         self.structure = build(cfg.scenario)
-        states = [build_state(self.structure, self.beh, rng) for rng in rngs]
+        states = [build_state(self.structure, c.behaviour, rng) for c, rng in zip(self.run_configs, rngs, strict=True)]
         n, ne, ns = len(states[0][0].kind), len(states[0][1].src), len(states[0][2].maturity)
         self.N, self.E, self.S = n, ne, ns
         for r, (o, _e, _s) in enumerate(states):
@@ -118,12 +119,18 @@ class Engine:
         self.stp_runs = [slice(r * ns, (r + 1) * ns) for r in range(self.R)]
         self.run_of_org = np.repeat(np.arange(self.R), n)
         self.kind_id = np.tile([KIND_ID[k] for k in self.structure.orgs.kind], self.R)      # static: kinds never change
-        self._per_run = {self.R * n: n, self.R * ne: ne, self.R * ns: ns}
+        self._run_index: dict[str, np.ndarray] = {"orgs": self.run_of_org}
         self.initial_budget = self.orgs.budget.copy()
         self.next_leader_id = np.array([r * LEADER_BLOCK + n for r in range(self.R)], dtype=np.int64)
         self.run_flows = Flows.zeros(self.R)
         self.abolished = False
         self._masks: dict[tuple, np.ndarray] = {}         # organisation masks and relationship sets, until a merger
+
+    def _groups(self) -> None:
+        """The merged parameter groups under the names the mechanisms use (``m.beh``, ``m.reg``, ...)."""
+        cfg = self.config
+        self.beh, self.reg, self.res = cfg.behaviour, cfg.regulator, cfg.resources
+        self.inst, self.regime = cfg.institutions, cfg.regime
 
     def _initialise(self) -> None:
         """The collaboration, maturity, ratings and control totals in place at month 0."""
@@ -135,90 +142,6 @@ class Engine:
         money.offer_control_totals(self)          # this year's control totals are already agreed at the start
         stp.designate(self)
         self._placements()
-
-    # --- what the mechanisms use ------------------------------------------------------------------------------------
-    def mask(self, *kinds: str) -> np.ndarray:
-        """Alive organisations of the given kinds (``"provider"`` stands for all four provider kinds)."""
-        key = kinds
-        if key not in self._masks:
-            names = [k for kind in kinds for k in (PROVIDER_KINDS if kind == "provider" else (kind,))]
-            self._masks[key] = kind_lut(*names)[self.kind_id] & self.orgs.alive
-        return self._masks[key]
-
-    def relationships(self, kinds: int | tuple[int, ...], src: str | None = None, forward: bool = False,
-                      within_stp: bool = False) -> np.ndarray:
-        """Active relationships of the given kind(s) (ids of ``EDGE_KINDS``), optionally only those from organisations
-        of kind ``src``, only one direction of each pair (``forward``: src < dst) and only those inside an STP (both
-        ends members of the same one), as sorted indices. Kept until a merger changes the network (read-only: filter
-        them into new arrays)."""
-        key = ("relationships", kinds, src, forward, within_stp)
-        if key not in self._masks:
-            e, stp_of = self.edges, self.orgs.stp
-            sel = e.active & np.isin(np.arange(len(EDGE_KINDS)), kinds)[e.kind]
-            if src is not None:
-                sel &= e.src_k == KIND_ID[src]
-            if forward:
-                sel &= e.src < e.dst
-            if within_stp:
-                sel &= (stp_of[e.src] == stp_of[e.dst]) & (stp_of[e.src] >= 0)
-            idx = np.flatnonzero(sel)
-            idx.flags.writeable = False
-            self._masks[key] = idx
-        return self._masks[key]
-
-    def _each(self, n: int) -> int:
-        try:
-            return self._per_run[n]
-        except KeyError:
-            raise ValueError(f"a draw of {n} numbers is not one per organisation, relationship or STP of each run") \
-                from None
-
-    def draw(self, stream: str, n: int) -> np.ndarray:
-        """``n`` uniform numbers from the named random stream: one per organisation, relationship or STP of every run,
-        each run's from its own stream."""
-        k = self._each(n)
-        out = np.empty(n)
-        for r, s in enumerate(self.run_streams):     # straight into the run's block (no joining copy)
-            s[stream].random(k, out=out[r * k:(r + 1) * k])
-        return out
-
-    def normal(self, stream: str, sd: float, n: int) -> np.ndarray:
-        """Normal noise (mean 0, ``sd``) from the named stream, laid out as :meth:`draw`."""
-        k = self._each(n)
-        parts = [s[stream].normal(0.0, sd, k) for s in self.run_streams]
-        return parts[0] if self.R == 1 else np.concatenate(parts)
-
-    def stream(self, name: str, run: int) -> np.random.Generator:
-        """Run ``run``'s named stream (for draws whose size depends on what happened in that run)."""
-        return self.run_streams[run][name]
-
-    def runs_of(self, idx: np.ndarray, per: str = "orgs") -> Iterator[tuple[int, slice]]:
-        """Split a sorted array of organisation (or relationship, or STP) indices by run: (run, slice of ``idx``)."""
-        size = self._size(per)
-        if self.R == 1:
-            yield 0, slice(0, len(idx))
-            return
-        bounds = np.searchsorted(idx, np.arange(self.R + 1) * size)
-        for r in range(self.R):
-            yield r, slice(int(bounds[r]), int(bounds[r + 1]))
-
-    def sums(self, values: np.ndarray, idx: np.ndarray | None = None, per: str = "orgs") -> np.ndarray:
-        """Per-run totals of ``values`` (one per organisation of every run; or aligned with the sorted indices
-        ``idx``), each summed exactly as a single run sums its own (counts and whole numbers in one pass)."""
-        values = np.asarray(values)
-        size = self._size(per)
-        if idx is None:                              # a row of the (runs, size) table: the block's own sum
-            return values.reshape(self.R, size).sum(axis=1)
-        if values.dtype.kind in "biu":
-            return np.bincount(np.asarray(idx) // size, weights=values, minlength=self.R).round().astype(np.int64)
-        return np.array([values[part].sum() for _r, part in self.runs_of(idx, per)])
-
-    def counts(self, idx: np.ndarray, per: str = "orgs") -> np.ndarray:
-        """How many of the indices ``idx`` fall in each run."""
-        return np.bincount(np.asarray(idx, dtype=np.int64) // self._size(per), minlength=self.R)
-
-    def _size(self, per: str) -> int:
-        return {"orgs": self.N, "edges": self.E, "stps": self.S}[per]
 
     def trust_in_regulators(self) -> np.ndarray:
         return trust.in_regulators(cast("ModelState", self))
@@ -237,13 +160,15 @@ class Engine:
         return (self.date.month - 4) % 12
 
     def _apply_policy(self, upto: pd.Period) -> None:
-        """Apply the policy timeline's events dated up to ``upto`` (once each), and the counterfactual style.
+        """Apply the policy timeline's events dated up to ``upto`` (once each), and the counterfactual style, to every
+        run's configuration.
 
         The timeline is data (``conf/scenario/england_2013.yaml``): each event changes regulator or behaviour
         parameters, or the regulatory style itself (``regulator.name``), from its date on.
         """
         cf = self.config.counterfactual
         cf_from = pd.Period(cf.start, freq="M") if cf.style else None
+        changed = False
         while self.events and pd.Period(self.events[0].date, freq="M") <= upto:
             event = self.events.pop(0)
             when = pd.Period(event.date, freq="M")
@@ -251,31 +176,35 @@ class Engine:
                 group, name, value = parse_change(change)
                 if group == "regulator" and cf_from is not None and when >= cf_from:
                     continue                      # the counterfactual regulator ignores later regulator events
-                setattr(getattr(self.config, group), name, value)
+                for run in self.run_configs:
+                    setattr(getattr(run, group), name, value)
+                changed = True
             self.applied.append(f"{event.date}: {event.note}")
-        if cf_from is not None and cf_from <= upto and self.config.regulator.name != cf.style:
-            self.config.regulator = regulator_preset(cf.style)
+        restyle = False
+        if cf_from is not None and cf_from <= upto and self.run_configs[0].regulator.name != cf.style:
+            for run in self.run_configs:
+                run.regulator = regulator_preset(cf.style)
             self.applied.append(f"{cf.start}: counterfactual style {cf.style}")
-        self.reg = self.config.regulator
-        self.beh = self.config.behaviour
-        self.regime = self.config.regime
-        self.res = self.config.resources
-        self.inst = self.config.institutions
-        # New styles only when the regulator changes (a timeline event or a counterfactual), so that a style set on
-        # the model by hand (``model.style = MyStyle(model.reg)``, as in docs/tutorial.ipynb) stays in charge.
-        if self.reg.name != self.style_for or self.styles[0].params is not self.reg:
-            self.styles = [make_style(self.reg) for _ in range(self.R)]
-            self.style_for = self.reg.name
+            changed = restyle = True
+        if changed:
+            self.config = merge(self.run_configs) if self.R > 1 else self.run_configs[0]
+            self._groups()
+        # New styles only when the regulator changes (a timeline event naming a style, or a counterfactual), so that a
+        # style set on the model by hand (``model.style = MyStyle(model.reg)``, as in docs/tutorial.ipynb) stays in
+        # charge.
+        if restyle or self.style_for != [c.regulator.name for c in self.run_configs]:
+            self.styles = [make_style(c.regulator) for c in self.run_configs]
+            self.style_for = [c.regulator.name for c in self.run_configs]
 
     def _placements(self) -> None:
-        """Carry out the one-off placements a policy event asked for, then clear them."""
-        g = self.regime
-        for name, kind in (("place_quality_special_measures", oversight.QUALITY_SM),
-                           ("place_financial_special_measures", oversight.FINANCIAL_SM),
-                           ("place_ccg_directions", oversight.DIRECTIONS)):
-            if getattr(g, name):
-                self.run_flows.add(regime_entries=oversight.place(self, kind, getattr(g, name)))
-                setattr(g, name, 0)
+        """Carry out the one-off placements a policy event asked for (each run its own number), then clear them."""
+        for name, kind in PLACEMENTS:
+            count = self.each(getattr(self.regime, name), "runs")
+            if np.any(count):
+                self.run_flows.add(regime_entries=oversight.place(self, kind, count))
+                for run in self.run_configs:
+                    setattr(run.regime, name, 0)
+                setattr(self.regime, name, 0)
 
     def advance(self) -> None:
         """One month, in the order: policy -> money and demand -> providers act -> commissioners act -> books close

@@ -45,7 +45,7 @@ class CommissioningModel(Engine, mesa.Model):
         state_seed, streams = seeds(cfg.seed, cfg.replicate)
         super().__init__(rng=state_seed)
         self.streams = streams
-        self._setup(cfg, [cfg.replicate], [self.rng], [streams])
+        self._setup([cfg], [self.rng], [streams])
         self._build_agents(draw_layout)
         self._initialise()
         self.recorder = metrics.Recorder(self)

@@ -3,18 +3,20 @@
 Every mechanism function takes ``m: ModelState``; :class:`abm.model.CommissioningModel` (one run) and
 :class:`abm.batch.Batch` (R runs side by side) provide it through :class:`abm.engine.Engine`, and a type checker
 (``make lint``) checks both sides. A mechanism reads and writes the arrays and returns what it did; it never
-writes counters onto the model.
+writes counters onto the model. It reads every numeric parameter through ``each`` (or ``of_run``): the runs of a
+batch may differ in them (:mod:`abm.params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     from abm.config import BehaviourConfig, Config, InstitutionsConfig, RegimeConfig, RegulatorConfig, ResourcesConfig
+    from abm.params import Value
     from abm.state import Edges, Orgs, STPs
     from abm.styles import Style
 
@@ -48,14 +50,18 @@ class ModelState(Protocol):
     @property
     def month_of_year(self) -> int: ...
 
+    def each(self, value: Value, per: str = "orgs", idx: np.ndarray | int | None = None) -> Any: ...
+
+    def of_run(self, value: Value, run: int) -> float | int: ...
+
     def mask(self, *kinds: str) -> np.ndarray: ...
 
     def relationships(self, kinds: int | tuple[int, ...], src: str | None = None, forward: bool = False,
                       within_stp: bool = False) -> np.ndarray: ...
 
-    def draw(self, stream: str, n: int) -> np.ndarray: ...
+    def draw(self, stream: str, n: int, runs: bool | np.ndarray = True) -> np.ndarray: ...
 
-    def normal(self, stream: str, sd: float, n: int) -> np.ndarray: ...
+    def normal(self, stream: str, sd: Value, n: int) -> np.ndarray: ...
 
     def stream(self, name: str, run: int) -> np.random.Generator: ...
 

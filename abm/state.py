@@ -173,7 +173,8 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     balance = np.where(is_ccg, np.where(ccg_def, -rng.uniform(0.1, 0.3, n), rng.uniform(0.0, 0.1, n)) * allocation,
                        balance)
     load = demand / np.maximum(capacity, 1e-12)
-    perf = np.where(is_prov, np.clip(performance_level(beh, load) + rng.normal(0.0, 0.015, n), 0.5, 1.0), 0.0)
+    level = performance_level(load, beh.perf_baseline, beh.load_sensitivity, beh.load_knee)
+    perf = np.where(is_prov, np.clip(level + rng.normal(0.0, 0.015, n), 0.5, 1.0), 0.0)
     # Leaders: resilience differs (seed 000 L210-212); tenure uniform over the first 4 years of CCGs; some stress.
     stress = np.clip(rng.beta(2.0, 5.0, n), 0.0, 1.0) * ~np.isin(kind, ("nhse", "nhse_region", "nhsi", "cqc"))
     tenure = rng.integers(0, 48, n).astype(float)

@@ -240,8 +240,9 @@ def _predict_many(values: dict[str, float], replicates: list[int],
     batch = fit.replay_batch(values, [int(r) for r in replicates],
                              compose(["scenario=england_2013", "write_organisations=false"]))
     row = pd.Series
-    return [{fit.key(m, p): float(targets.model_value(row({"measure": m, "period": p}), rec.model_frame()))
-             for m, p in rows} for rec in batch.recorders]
+    frames = [targets.dated(rec.model_columns()) for rec in batch.recorders]
+    return [{fit.key(m, p): float(targets.model_value(row({"measure": m, "period": p}), run)) for m, p in rows}
+            for run in frames]
 
 
 def resample(particles: pd.DataFrame, weights: np.ndarray, n: int, seed: int) -> pd.DataFrame:

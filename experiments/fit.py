@@ -135,13 +135,14 @@ def scale(measure: str, real: float) -> float:
     return max(6.0, 0.5 * r)
 
 
-def answers(monthly: pd.DataFrame) -> dict[str, float]:
-    """The replay's answer to every observation, from its monthly table."""
+def answers(monthly: pd.DataFrame | dict[str, np.ndarray]) -> dict[str, float]:
+    """The replay's answer to every observation, from its monthly table (or its columns)."""
     obs = targets.load()
+    run = targets.dated(monthly)
     out = {}
     for row in obs.itertuples():
         if row.measure not in targets.NOT_MODELLED:
-            out[key(row.measure, row.period)] = float(targets.model_value(row, monthly))
+            out[key(row.measure, row.period)] = float(targets.model_value(row, run))
     return out
 
 
@@ -165,7 +166,7 @@ def replay(values: dict[str, float], replicate: int) -> dict[str, float]:
     from abm.model import CommissioningModel
     cfg = replace(with_values(base_config(), {**assumed_values(), **values}), replicate=int(replicate))
     model = CommissioningModel(cfg).run()
-    return answers(model.recorder.model_frame())
+    return answers(model.recorder.model_columns())
 
 
 def replay_batch(values: dict[str, float], replicates: list[int], base: Config | None = None) -> Batch:
@@ -179,7 +180,7 @@ def replay_batch(values: dict[str, float], replicates: list[int], base: Config |
 def replays(values: dict[str, float], replicates: list[int]) -> list[dict[str, float]]:
     """:func:`replay` for several replicates of the same values, stepped together: the same answers as one replay
     each."""
-    return [answers(rec.model_frame()) for rec in replay_batch(values, replicates).recorders]
+    return [answers(rec.model_columns()) for rec in replay_batch(values, replicates).recorders]
 
 
 def errors(sim: dict[str, float], use: str = "fit") -> np.ndarray:

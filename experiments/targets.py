@@ -14,7 +14,9 @@ of 6 and 50 %. Rows the issue does not cover use the rule stated in ``TOLERANCE`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -129,43 +131,70 @@ def real_value(row, observed: pd.DataFrame) -> float:
     return value
 
 
-def model_value(row, run: pd.DataFrame) -> float:
-    """The model's answer to one observation, from one run's monthly table (``date`` column YYYY-MM)."""
+class Monthly:
+    """One run's monthly table as columns (numpy arrays), looked up by date (YYYY-MM): what :func:`model_value`
+    reads. Build it once per run (:func:`dated`) to answer many observations."""
+
+    def __init__(self, columns: Mapping[str, Any]):
+        self.columns = {name: np.asarray(values) for name, values in columns.items()}
+        self.index = {str(d): i for i, d in enumerate(self.columns["date"])}
+
+    def at(self, name: str, period: str) -> float:
+        return self.columns[name][self.index[period]].item()
+
+    def rows(self, months: list[str]) -> np.ndarray:
+        return np.array([self.index[d] for d in months], dtype=np.int64)
+
+
+def dated(run: pd.DataFrame | Mapping[str, Any] | Monthly) -> Monthly:
+    """A run's monthly table (a frame, or its columns) as :class:`Monthly`."""
+    if isinstance(run, Monthly):
+        return run
+    if isinstance(run, pd.DataFrame):
+        columns = {name: run[name].to_numpy() for name in run.columns}
+        if "date" not in columns:                  # indexed by date
+            columns["date"] = run.index.to_numpy()
+        return Monthly(columns)
+    return Monthly(run)
+
+
+def model_value(row, run: pd.DataFrame | Mapping[str, Any] | Monthly) -> float:
+    """The model's answer to one observation, from one run's monthly table (a frame with a ``date`` column, its
+    columns, or :func:`dated` of it, to read it once for many observations)."""
     m, period = row.measure, row.period
-    by_date = run.set_index("date")
+    t = dated(run)
+    c = t.columns
     if "/" in period:
-        months = [d for d in _fy_months(period) if d in by_date.index]
+        months = [d for d in _fy_months(period) if d in t.index]
         if len(months) < 12:
             return float("nan")
-        year, march = by_date.loc[months], by_date.loc[months[-1]]
-        return {"provider_net_position": lambda: year.provider_net_flow.sum() / 1000.0,
-                "providers_in_deficit_share": lambda: march.share_trusts_in_deficit_ytd,
-                "ccgs_overspent_against_plan": lambda: march.n_ccgs_overspent_ytd,
-                "contract_fines": lambda: year.contract_fines.sum()}.get(m, lambda: float("nan"))()
-    if period not in by_date.index:
+        year, march = t.rows(months), months[-1]
+        return {"provider_net_position": lambda: c["provider_net_flow"][year].sum() / 1000.0,
+                "providers_in_deficit_share": lambda: t.at("share_trusts_in_deficit_ytd", march),
+                "ccgs_overspent_against_plan": lambda: t.at("n_ccgs_overspent_ytd", march),
+                "contract_fines": lambda: c["contract_fines"][year].sum()}.get(m, lambda: float("nan"))()
+    if period not in t.index:
         return float("nan")
-    at = by_date.loc[period]
+    i = t.index[period]
     if m == "ccgs":
-        return at.n_ccgs
+        return t.at("n_ccgs", period)
     if m == "ccg_merger_events":
-        idx = list(by_date.index)
-        i = idx.index(period)
-        return float(by_date.merger_events.iloc[max(0, i - 11): i + 1].sum())
+        return float(c["merger_events"][max(0, i - 11): i + 1].sum())
     if m.startswith("ccg_rating_"):
-        return _share(at[m], at.n_ccgs)
+        return _share(t.at(m, period), t.at("n_ccgs", period))
     if m.startswith("cqc_trust_rating_"):
-        return _share(at["trust_rating_" + m.removeprefix("cqc_trust_rating_")], at.n_trusts)
+        return _share(t.at("trust_rating_" + m.removeprefix("cqc_trust_rating_"), period), t.at("n_trusts", period))
     if m.startswith("stp_dashboard_"):
-        return at["dashboard_" + m.removeprefix("stp_dashboard_")]
+        return t.at("dashboard_" + m.removeprefix("stp_dashboard_"), period)
     if m == "special_measures_time_in_regime":
-        upto = by_date.loc[:period]
-        n = upto.special_measures_exits.sum()
-        return float(upto.special_measures_exit_months.sum() / n) if n else float("nan")
-    return {"ccgs_sharing_accountable_officer": lambda: _share(at.n_ccgs_sharing_ao, at.n_ccgs),
-            "ccgs_under_legal_directions": lambda: at.n_ccgs_under_directions,
-            "ccgs_cumulative_deficit": lambda: at.n_ccgs_in_deficit,
-            "trusts_in_quality_special_measures": lambda: at.n_quality_special_measures,
-            "trusts_in_financial_special_measures": lambda: at.n_financial_special_measures,
+        n = c["special_measures_exits"][: i + 1].sum()
+        return float(c["special_measures_exit_months"][: i + 1].sum() / n) if n else float("nan")
+    return {"ccgs_sharing_accountable_officer": lambda: _share(t.at("n_ccgs_sharing_ao", period),
+                                                               t.at("n_ccgs", period)),
+            "ccgs_under_legal_directions": lambda: t.at("n_ccgs_under_directions", period),
+            "ccgs_cumulative_deficit": lambda: t.at("n_ccgs_in_deficit", period),
+            "trusts_in_quality_special_measures": lambda: t.at("n_quality_special_measures", period),
+            "trusts_in_financial_special_measures": lambda: t.at("n_financial_special_measures", period),
             }.get(m, lambda: float("nan"))()
 
 

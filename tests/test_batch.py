@@ -16,6 +16,8 @@ import pytest
 
 from abm.batch import Batch, expand
 from abm.compose import compose
+from abm.config import CHANGEABLE, ConfigError, with_values
+from abm.params import merge, numeric, varying
 from abm.run import config_key, simulate
 from abm.styles import STYLES
 
@@ -52,6 +54,54 @@ def test_the_2013_replay_batched_matches_single_runs():
     assert batch.abolished
     for k, rep in enumerate((3, 4)):
         same_tables(batch.tables(k), simulate(replace(cfg, replicate=rep)))
+
+
+def varied(cfg, k: int, step: float = 0.07):
+    """``cfg`` with every non-zero numeric parameter of the parameter groups moved by ``step * (k - 1)`` of itself
+    (within its range): runs k = 0, 1, 2, ... differ in all of them at once."""
+    from dataclasses import fields
+    values = {}
+    for group in CHANGEABLE:
+        part = getattr(cfg, group)
+        for f in fields(part):
+            v = getattr(part, f.name)
+            if numeric(v) and v != 0:
+                lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+                values[f"{group}.{f.name}"] = min(max(v * (1 + step * (k - 1)), lo), hi)
+    return with_values(cfg, values)
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_runs_whose_every_numeric_parameter_differs_give_in_a_batch_the_tables_they_give_alone(style):
+    cfg = compose(["scenario=small", "months=40", f"regulator={style}", "seed=5"])
+    runs = [replace(varied(cfg, k), replicate=r) for k, r in enumerate([2, 0, 7])]
+    batch = Batch.of(runs).run()
+    assert len(varying(batch.config)) > 100           # every non-zero number of the schema differs between runs
+    for k, run in enumerate(runs):
+        same_tables(batch.tables(k), simulate(run))
+
+
+@pytest.mark.slow
+def test_the_2013_replay_with_different_parameters_per_run_matches_single_runs():
+    """Timeline events overriding varied parameters, placements, mergers (allowed at different months), abolition."""
+    cfg = compose(["scenario=england_2013", "write_organisations=false"])
+    runs = [replace(varied(cfg, k), replicate=r) for k, r in enumerate([1, 4])]
+    batch = Batch.of(runs).run()
+    for k, run in enumerate(runs):
+        same_tables(batch.tables(k), simulate(run))
+
+
+def test_runs_that_differ_in_more_than_numbers_cannot_share_a_batch():
+    cfg = compose(["scenario=small", "months=6"])
+    with pytest.raises(ConfigError, match="regulator.name"):
+        merge([cfg, replace(cfg, regulator=replace(cfg.regulator, name="carrot"))])
+    with pytest.raises(ConfigError, match="months"):
+        merge([cfg, replace(cfg, months=7)])
+    with pytest.raises(ConfigError, match="behaviour.merger_needs_shared_ao"):
+        merge([cfg, replace(cfg, behaviour=replace(cfg.behaviour, merger_needs_shared_ao=False))])
+    merged = merge([cfg, with_values(cfg, {"behaviour.trust_build": 0.05})])
+    assert list(merged.behaviour.trust_build) == [cfg.behaviour.trust_build, 0.05]
+    assert merged.behaviour.trust_loss_threat == cfg.behaviour.trust_loss_threat      # shared: a plain number
 
 
 def test_a_run_does_not_depend_on_the_company_it_keeps():

@@ -16,6 +16,8 @@ published study, with a short quote; ``docs/ODD.md`` mirrors them in its rule-to
 
 import numpy as np
 
+from abm.params import per_run
+
 
 def per_org_mean(index: np.ndarray, values: np.ndarray, n: int, default: float = 0.0) -> np.ndarray:
     """Mean of ``values`` grouped by ``index`` (length ``n``); ``default`` where a group is empty."""
@@ -44,19 +46,21 @@ def deficit_pullback(m, a: np.ndarray, c: np.ndarray) -> np.ndarray:
     authority”.
     """
     o = m.orgs
-    return m.beh.financial_pullback * 0.5 * ((o.balance[a] < 0).astype(float) + (o.balance[c] < 0))
+    return m.each(m.beh.financial_pullback, "orgs", a) * 0.5 * ((o.balance[a] < 0).astype(float) + (o.balance[c] < 0))
 
 
-def performance_level(beh, load: np.ndarray) -> np.ndarray:
-    """Performance that capacity against demand supports, before effort, support, stress and management capacity."""
-    return beh.perf_baseline - beh.load_sensitivity * np.maximum(load - beh.load_knee, 0.0)
+def performance_level(load: np.ndarray, baseline, sensitivity, knee) -> np.ndarray:
+    """Performance that capacity against demand supports, before effort, support, stress and management capacity:
+    ``baseline`` up to the load ``knee``, falling by ``sensitivity`` per unit of load above it (behaviour
+    ``perf_baseline``, ``load_sensitivity`` and ``load_knee``, each a number or one value per element)."""
+    return baseline - sensitivity * np.maximum(load - knee, 0.0)
 
 
-def monthly(rate_per_year: float) -> float:
-    """Convert an annual growth or event rate to its monthly equivalent."""
-    return (1.0 + rate_per_year) ** (1.0 / 12.0) - 1.0
+def monthly(rate_per_year):
+    """Convert an annual growth or event rate (a parameter: a number, or one per run) to its monthly equivalent."""
+    return per_run(lambda r: (1.0 + r) ** (1.0 / 12.0) - 1.0, rate_per_year)
 
 
-def monthly_prob(prob_per_year: float) -> float:
-    """Probability per month of an event with the given probability per year."""
-    return 1.0 - (1.0 - min(prob_per_year, 1.0)) ** (1.0 / 12.0)
+def monthly_prob(prob_per_year):
+    """Probability per month of an event with the given probability per year (a number, or one per run)."""
+    return per_run(lambda q: 1.0 - (1.0 - min(q, 1.0)) ** (1.0 / 12.0), prob_per_year)

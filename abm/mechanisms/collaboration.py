@@ -29,10 +29,11 @@ def _mutual(e, idx: np.ndarray) -> np.ndarray:
     return np.minimum(e.trust[idx], e.trust[e.rev[idx]])
 
 
-def _trust_factor(m: ModelState, t: np.ndarray) -> np.ndarray:
-    """0 below ``trust_floor``, rising to 1 at the information-sharing threshold."""
-    floor, threshold = m.beh.trust_floor, m.beh.trust_threshold
-    return np.clip((t - floor) / max(threshold - floor, 1e-6), 0.0, 1.0)
+def _trust_factor(m: ModelState, t: np.ndarray, idx: np.ndarray | None, per: str = "edges") -> np.ndarray:
+    """0 below ``trust_floor``, rising to 1 at the information-sharing threshold (``t``: trust on the relationships,
+    or in the STPs, ``idx``)."""
+    floor, threshold = m.each(m.beh.trust_floor, per, idx), m.each(m.beh.trust_threshold, per, idx)
+    return np.clip((t - floor) / np.maximum(threshold - floor, 1e-6), 0.0, 1.0)
 
 
 def _pullback(m: ModelState, a: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -66,12 +67,12 @@ def initialise(m: ModelState) -> None:
     """
     o, e, b = m.orgs, m.edges, m.beh
     fwd = m.relationships(CCG_CCG, forward=True)
-    p = b.init_joint_committee * _trust_factor(m, _mutual(e, fwd))
+    p = m.each(b.init_joint_committee, "edges", fwd) * _trust_factor(m, _mutual(e, fwd), fwd)
     draw = m.draw("collaboration", len(e.src))
     jc = fwd[draw[fwd] < p]
     _link(e, jc, True)
     share_draw = m.draw("collaboration", len(e.src))
-    for edge in jc[share_draw[jc] < b.init_shared_ao]:
+    for edge in jc[share_draw[jc] < m.each(b.init_shared_ao, "edges", jc)]:
         a, c = e.src[edge], e.dst[edge]
         own = m.org_runs[int(a) // m.N]
         leader, stress = o.leader[own], o.stress[own]          # views on the pair's run
@@ -90,11 +91,11 @@ def joint_committees(m: ModelState) -> None:
     fwd = m.relationships(CCG_CCG, forward=True)
     a, c = e.src[fwd], e.dst[fwd]
     mutual = _mutual(e, fwd)
-    p = (b.collaboration_rate * 0.5 * (o.readiness[a] + o.readiness[c]) * _trust_factor(m, mutual)
-         * _free_capacity(m, a, c) * (1.0 - _pullback(m, a, c)))
+    p = (m.each(b.collaboration_rate, "edges", fwd) * 0.5 * (o.readiness[a] + o.readiness[c])
+         * _trust_factor(m, mutual, fwd) * _free_capacity(m, a, c) * (1.0 - _pullback(m, a, c)))
     draw = m.draw("collaboration", len(e.src))[fwd]
     _link(e, fwd[~e.link[fwd] & (draw < p)], True)
-    _link(e, fwd[e.link[fwd] & (mutual < b.dissolve_trust)], False)
+    _link(e, fwd[e.link[fwd] & (mutual < m.each(b.dissolve_trust, "edges", fwd))], False)
 
 
 def shared_officers(m: ModelState) -> np.ndarray:
@@ -109,7 +110,7 @@ def shared_officers(m: ModelState) -> np.ndarray:
     fwd = m.relationships(CCG_CCG, forward=True)
     fwd = fwd[e.link[fwd]]
     a, c = e.src[fwd], e.dst[fwd]
-    p = b.ao_sharing_rate * _trust_factor(m, _mutual(e, fwd)) * (o.leader[a] != o.leader[c])
+    p = m.each(b.ao_sharing_rate, "edges", fwd) * _trust_factor(m, _mutual(e, fwd), fwd) * (o.leader[a] != o.leader[c])
     chosen = fwd[m.draw("collaboration", len(e.src))[fwd] < p]
     adopters = []
     for edge in chosen.tolist():
@@ -135,11 +136,13 @@ def tender_threats(m: ModelState) -> dict:
     cp = m.relationships(CP, "ccg")
     cp = cp[kind_lut("community", "mental_health")[e.dst_k[cp]]]
     _c, p = e.src[cp], e.dst[cp]
-    at_risk = (e.trust[cp] < b.tender_trust) & (o.perf_reported[p] < b.target - b.breach_margin)
-    hit = cp[at_risk & (m.draw("collaboration", len(e.src))[cp] < b.tender_rate)]
-    e.conflict[hit] = np.maximum(e.conflict[hit], b.trust_loss_threat)
-    e.conflict[e.rev[hit]] = np.maximum(e.conflict[e.rev[hit]], b.trust_loss_threat)
-    o.tender_block[e.dst[hit]] = b.tender_block_months
+    at_risk = ((e.trust[cp] < m.each(b.tender_trust, "edges", cp))
+               & (o.perf_reported[p] < m.each(b.target - b.breach_margin, "edges", cp)))
+    hit = cp[at_risk & (m.draw("collaboration", len(e.src))[cp] < m.each(b.tender_rate, "edges", cp))]
+    threat = m.each(b.trust_loss_threat, "edges", hit)
+    e.conflict[hit] = np.maximum(e.conflict[hit], threat)
+    e.conflict[e.rev[hit]] = np.maximum(e.conflict[e.rev[hit]], threat)
+    o.tender_block[e.dst[hit]] = m.each(b.tender_block_months, "edges", hit)
     _link(e, hit, False)
     o.tender_block = np.maximum(o.tender_block - 1.0, 0.0)
     return {"tenders": m.counts(hit, "edges")}
@@ -159,12 +162,14 @@ def alliances(m: ModelState) -> None:
     cp = cp[e.dst_k[cp] != KIND_ID["ambulance"]]
     c, p = e.src[cp], e.dst[cp]
     load = o.demand[p] / np.maximum(o.capacity[p], 1e-12)
-    ok = (load <= b.alliance_max_load) & (o.tender_block[p] == 0) & ~o.conflicted[p]
-    prob = (b.alliance_rate * _trust_factor(m, _mutual(e, cp)) * _free_capacity(m, c, p)
+    ok = (load <= m.each(b.alliance_max_load, "edges", cp)) & (o.tender_block[p] == 0) & ~o.conflicted[p]
+    prob = (m.each(b.alliance_rate, "edges", cp) * _trust_factor(m, _mutual(e, cp), cp) * _free_capacity(m, c, p)
             * (1.0 - _pullback(m, c, p)) * ok)
     draw = m.draw("collaboration", len(e.src))[cp]
     new = cp[~e.link[cp] & (draw < prob)]
-    lapse = cp[e.link[cp] & ((~e.success[cp] & (draw < b.alliance_decay)) | o.conflicted[p] & (draw < b.alliance_conflict_lapse))]
+    drift = ~e.success[cp] & (draw < m.each(b.alliance_decay, "edges", cp))
+    pulled = o.conflicted[p] & (draw < m.each(b.alliance_conflict_lapse, "edges", cp))
+    lapse = cp[e.link[cp] & (drift | pulled)]
     _link(e, new, True)
     _link(e, lapse, False)
     e.form[new] = 2
@@ -187,11 +192,14 @@ def pooled_budgets(m: ModelState) -> None:
     overlap = np.sqrt(e.share[fwd] * e.share[e.rev[fwd]])     # 1 when CCG and LA are coterminous
     mutual = _mutual(e, fwd)
     squeeze = np.clip(1.0 - o.budget[la] / np.maximum(m.initial_budget[la], 1e-12), 0.0, 1.0)
-    pull = np.clip(_pullback(m, c, c) + squeeze * b.financial_pullback * b.austerity_pull, 0.0, 1.0)
-    p = b.pooling_rate * _trust_factor(m, mutual) * overlap * (1.0 - pull)
+    def on_fwd(value):                       # a parameter on these relationships
+        return m.each(value, "edges", fwd)
+
+    pull = np.clip(_pullback(m, c, c) + squeeze * on_fwd(b.financial_pullback) * on_fwd(b.austerity_pull), 0.0, 1.0)
+    p = on_fwd(b.pooling_rate) * _trust_factor(m, mutual, fwd) * overlap * (1.0 - pull)
     draw = m.draw("collaboration", len(e.src))[fwd]
     _link(e, fwd[~e.link[fwd] & (draw < p)], True)
-    _link(e, fwd[e.link[fwd] & (mutual < b.pool_break_trust) & (draw < b.pool_break)], False)
+    _link(e, fwd[e.link[fwd] & (mutual < on_fwd(b.pool_break_trust)) & (draw < on_fwd(b.pool_break))], False)
 
 
 def stp_members(m: ModelState) -> np.ndarray:
@@ -217,12 +225,17 @@ def risk_shares(m: ModelState) -> None:
     deficit = np.bincount(st, weights=(o.balance[members] < 0).astype(float), minlength=n_stp) / np.maximum(n, 1)
     conflicted = np.bincount(st, weights=o.conflicted[members].astype(float), minlength=n_stp) / np.maximum(n, 1)
     t = m.stp_trust
-    p = (b.risk_share_rate * np.exp(-n / b.risk_share_partners) * _trust_factor(m, t)
-         * np.clip(1.0 - b.financial_pullback * deficit, 0.0, 1.0))
+
+    def per_stp(value):                     # a parameter, per STP
+        return m.each(value, "stps")
+
+    pullback = per_stp(b.financial_pullback)
+    p = (per_stp(b.risk_share_rate) * np.exp(-n / per_stp(b.risk_share_partners)) * _trust_factor(m, t, None, "stps")
+         * np.clip(1.0 - pullback * deficit, 0.0, 1.0))
     draw = m.draw("collaboration", n_stp)
     form = ~s.risk_share & (draw < p) & (n >= 2)
-    brk = s.risk_share & (draw < b.risk_share_break * (conflicted + b.financial_pullback * deficit
-                                                        * (t < b.trust_threshold)))
+    brk = s.risk_share & (draw < per_stp(b.risk_share_break) * (conflicted + pullback * deficit
+                                                                 * (t < per_stp(b.trust_threshold))))
     # An integrated care system holds a system control total: its risk share stands (seed 004 L192).
     s.risk_share = (s.risk_share | form | s.ics) & (~brk | s.ics)
 
@@ -242,7 +255,7 @@ def share_risk(m: ModelState) -> dict:
     st = o.stp[idx]
     mean = (np.bincount(st, weights=net, minlength=len(s.maturity))
             / np.maximum(np.bincount(st, minlength=len(s.maturity)), 1))[st]
-    transfer = m.beh.risk_transfer * (mean - net)
+    transfer = m.each(m.beh.risk_transfer, "orgs", idx) * (mean - net)
     o.inflow[idx] += np.maximum(transfer, 0.0)
     o.outflow[idx] += np.maximum(-transfer, 0.0)
     return {"risk_transfer": m.sums(np.abs(transfer), idx) / 2.0}
@@ -272,7 +285,8 @@ def mergers(m: ModelState) -> list[tuple[int, int]]:
             merge(m, keep, gone)
             merged.append((keep, gone))
     o.merge_with[due] = -1
-    if m.t < b.merger_allowed_from:
+    allowed = m.t >= m.each(b.merger_allowed_from, "runs")        # per run: has the moratorium been lifted?
+    if not np.any(allowed):
         return merged
     fwd = m.relationships(CCG_CCG, forward=True)
     a, c = e.src[fwd], e.dst[fwd]
@@ -280,14 +294,15 @@ def mergers(m: ModelState) -> list[tuple[int, int]]:
     # committees were expected to become one CCG per system (``merger_needs_shared_ao``).
     sharing = (o.leader[a] == o.leader[c]) & (o.shared_months[a] >= 12) & (o.shared_months[c] >= 12)
     ready = sharing if b.merger_needs_shared_ao else (sharing | e.link[fwd])
-    cand = (ready & (_mutual(e, fwd) >= b.trust_threshold) & (m.draw("collaboration", len(e.src))[fwd] < b.merger_rate)
-            & (o.merge_with[a] < 0) & (o.merge_with[c] < 0))
-    lead = b.merger_lead_months
-    when = m.t + lead + (-(m.month_of_year + lead)) % 12          # the first April at least `lead` months ahead
-    for x, y in zip(a[cand].tolist(), c[cand].tolist(), strict=True):
+    draw = m.draw("collaboration", len(e.src), runs=allowed)[fwd]      # only the runs allowed to merge draw
+    cand = (ready & (_mutual(e, fwd) >= m.each(b.trust_threshold, "edges", fwd))
+            & (draw < m.each(b.merger_rate, "edges", fwd)) & (o.merge_with[a] < 0) & (o.merge_with[c] < 0))
+    lead = m.each(b.merger_lead_months, "edges", fwd[cand])
+    when = np.broadcast_to(m.t + lead + (-(m.month_of_year + lead)) % 12, (int(cand.sum()),))   # first April ahead
+    for x, y, due_at in zip(a[cand].tolist(), c[cand].tolist(), when.tolist(), strict=True):
         if o.merge_with[x] < 0 and o.merge_with[y] < 0:
             o.merge_with[[x, y]] = [y, x]
-            o.merge_due[[x, y]] = when
+            o.merge_due[[x, y]] = due_at
     return merged
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.mechanisms import monthly_prob, trust
+from abm.params import per_run
 from abm.vocabulary import EDGE_KINDS, LED
 
 if TYPE_CHECKING:
@@ -33,11 +34,12 @@ def update_stress(m: ModelState) -> None:
     o, b = m.orgs, m.beh
     led = m.mask(*LED)
     load = np.where(m.mask("provider"), o.demand / np.maximum(o.capacity, 1e-12), 0.0)
-    add = (b.stress_deficit * (o.net_margin < 0) + b.stress_rating * (o.rating == 0) + b.stress_reporting * o.reporting
-           + b.stress_operational * np.maximum(load - 1.0, 0.0)
-           + b.stress_inconsistency * o.conflicted + b.stress_sanction * o.sanctioned)
-    relief = b.stress_support * o.support + b.stress_autonomy * o.autonomy + b.stress_relax * o.stress
-    s = np.clip(o.stress + add * (1.0 - b.resilience_damping * o.resilience) - relief, 0.0, 1.0)
+    add = (m.each(b.stress_deficit) * (o.net_margin < 0) + m.each(b.stress_rating) * (o.rating == 0)
+           + m.each(b.stress_reporting) * o.reporting + m.each(b.stress_operational) * np.maximum(load - 1.0, 0.0)
+           + m.each(b.stress_inconsistency) * o.conflicted + m.each(b.stress_sanction) * o.sanctioned)
+    relief = (m.each(b.stress_support) * o.support + m.each(b.stress_autonomy) * o.autonomy
+              + m.each(b.stress_relax) * o.stress)
+    s = np.clip(o.stress + add * (1.0 - m.each(b.resilience_damping) * o.resilience) - relief, 0.0, 1.0)
     o.stress = np.where(led, s, o.stress)
     o.sanctioned[:] = 0.0        # a sanction is felt once, at the review that imposed it
 
@@ -53,9 +55,10 @@ def turnover(m: ModelState) -> dict:
     """
     o, b = m.orgs, m.beh
     led = m.mask(*LED)
-    p = monthly_prob(b.exit_base) + b.exit_stress * o.stress ** 2 * (1.0 - b.resilience_damping * o.resilience)
+    damping = m.each(b.resilience_damping)
+    p = m.each(monthly_prob(b.exit_base)) + m.each(b.exit_stress) * o.stress ** 2 * (1.0 - damping * o.resilience)
     leaving = led & (m.draw("exits", len(o.kind)) < p)
-    removal = 1.0 - (1.0 - m.reg.leader_removal) ** (1.0 / 3.0)       # the quarterly chance, per month
+    removal = m.each(per_run(lambda q: 1.0 - (1.0 - q) ** (1.0 / 3.0), m.reg.leader_removal))  # quarterly, per month
     forced = led & (o.escalation >= 4) & (m.draw("exits", len(o.kind)) < removal) & (not m.regime.covid)
     leaving |= forced
     # A shared accountable officer who leaves leaves every CCG that shares them.
@@ -63,7 +66,7 @@ def turnover(m: ModelState) -> dict:
     leaving[ccg] |= np.isin(o.leader[ccg], o.leader[ccg[leaving[ccg]]])
     idx = np.flatnonzero(leaving)
     o.tenure += 1.0
-    o.capacity_loss *= 1.0 - b.capacity_recovery
+    o.capacity_loss *= 1.0 - m.each(b.capacity_recovery)
     # Count leaders of NHS bodies, not organisations: a shared accountable officer who leaves is one leader.
     nhs = idx[~m.mask("la")[idx]]
     first = np.unique(o.leader[nhs], return_index=True)[1]        # one organisation per leader (no leader spans runs)
@@ -81,8 +84,8 @@ def replace(m: ModelState, idx: np.ndarray) -> None:
     """
     o, b = m.orgs, m.beh
     o.tenure[idx] = 0.0
-    o.stress[idx] = b.new_leader_stress
-    o.capacity_loss[idx] = b.turnover_capacity_loss
+    o.stress[idx] = m.each(b.new_leader_stress, "orgs", idx)
+    o.capacity_loss[idx] = m.each(b.turnover_capacity_loss, "orgs", idx)
     for r, part in m.runs_of(idx):                # each run's successors, from that run's own stream
         if part.start < part.stop:
             o.resilience[idx[part]] = m.stream("succession", r).beta(5.0, 2.0, part.stop - part.start)
@@ -112,8 +115,9 @@ def replace(m: ModelState, idx: np.ndarray) -> None:
         rng = m.stream("succession", r)
         jc = jc[rng.permutation(len(jc))]
         first = np.unique(e.src[jc], return_index=True)[1]
+        rate = m.of_run(b.shared_ao_rate, r)
         for edge in jc[first]:
-            if rng.random() < b.shared_ao_rate:
+            if rng.random() < rate:
                 o.leader[e.src[edge]] = o.leader[e.dst[edge]]
                 o.stress[e.src[edge]] = o.stress[e.dst[edge]]
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.mechanisms import management_capacity, monthly, performance_level
+from abm.params import per_run
 from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM
 
 if TYPE_CHECKING:
@@ -45,12 +46,13 @@ def grow(m: ModelState) -> None:
     """
     o, b = m.orgs, m.beh
     prov, ccg, la = m.mask("provider"), m.mask("ccg"), m.mask("la")
-    gd, ga = monthly(b.demand_growth), monthly(b.allocation_growth)
-    cut = np.where(la, o.budget * (1.0 - (1.0 - b.social_care_cut) ** (1.0 / 12.0)), 0.0)
+    gd, ga = m.each(monthly(b.demand_growth)), m.each(monthly(b.allocation_growth))
+    cut_rate = m.each(per_run(lambda c: 1.0 - (1.0 - c) ** (1.0 / 12.0), b.social_care_cut))
+    cut = np.where(la, o.budget * cut_rate, 0.0)
     o.budget -= cut
     # Displaced demand lands on the acute and community providers of the LA's STP, less what pooled budgets absorb.
     absorbed = 0.5 * pooled_fraction(m)
-    displaced = np.bincount(o.stp[la], weights=(cut * b.displaced_demand * (1.0 - absorbed))[la],
+    displaced = np.bincount(o.stp[la], weights=(cut * m.each(b.displaced_demand) * (1.0 - absorbed))[la],
                             minlength=len(m.stps.maturity))
     takers = m.mask("acute", "community")
     weight = np.where(takers, o.demand, 0.0)
@@ -73,7 +75,7 @@ def intervention_spend(m: ModelState) -> np.ndarray:
     """GBP m this month, per run, for the bodies held in special measures or under directions (paid by the
     regulators, from the national envelope: top-sliced from CCG allocations like support)."""
     o = m.orgs
-    return m.sums(o.alive & (o.regime_kind > 0)) * m.res.intervention_cost / 12.0
+    return m.sums(o.alive & (o.regime_kind > 0)) * m.each(m.res.intervention_cost, "runs") / 12.0
 
 
 def sanctions_apply(m: ModelState, providers: np.ndarray) -> np.ndarray:
@@ -110,8 +112,8 @@ def settle(m: ModelState) -> dict:
     o.outflow[:] = 0.0
     prov = m.mask("provider")
     activity = np.minimum(o.demand, o.capacity)
-    effort = np.clip(o.pressure + b.peer_weight * o.peer_pressure, 0.0, 1.0)
-    cost = np.where(prov, o.capacity * o.unit_cost * (1.0 + b.effort_cost * effort), 0.0)
+    effort = np.clip(o.pressure + m.each(b.peer_weight) * o.peer_pressure, 0.0, 1.0)
+    cost = np.where(prov, o.capacity * o.unit_cost * (1.0 + m.each(b.effort_cost) * effort), 0.0)
 
     cp = commissioning_edges(m)
     c, p, form, block, frac = e.src[cp], e.dst[cp], e.form[cp], e.block_value[cp], e.demand_frac[cp]
@@ -123,19 +125,21 @@ def settle(m: ModelState) -> dict:
     # CQUIN: a share of the contract is paid only for meeting local quality goals (met as often as the provider's
     # assessed quality domain says: in full unless quality is well below the national median).
     quality = o.domains[p, QUALITY]
-    withheld = 0.0 if g.covid else g.cquin_share * payment * (1.0 - np.clip(b.cquin_floor + quality, 0.0, 1.0))
+    withheld = 0.0 if g.covid else (m.each(g.cquin_share, "edges", cp) * payment
+                                    * (1.0 - np.clip(m.each(b.cquin_floor, "edges", cp) + quality, 0.0, 1.0)))
     # Contract sanctions where the regime lets them apply, never inside an alliance; a waivable fine is levied only
     # by a commissioner that does not trust the provider.
-    missed = o.perf_reported[p] < b.target - b.breach_margin
+    missed = o.perf_reported[p] < m.each(b.target - b.breach_margin, "edges", cp)
     fined = missed & sanctions_apply(m, p) & (form != 2)
     if g.fines_waivable:
-        fined &= e.trust[cp] < b.trust_threshold
-    fine = np.where(fined, b.fine_rate * payment, 0.0)
+        fined &= e.trust[cp] < m.each(b.trust_threshold, "edges", cp)
+    fine = np.where(fined, m.each(b.fine_rate, "edges", cp) * payment, 0.0)
     returned = fine if g.fines_reinvested else 0.0      # reinvested in the provider as non-recurrent funding
-    conflict = np.maximum(e.conflict[cp], np.where(fined, b.fine_conflict * b.trust_loss_conflict, 0.0))
+    loss = m.each(b.trust_loss_conflict, "edges", cp)
+    conflict = np.maximum(e.conflict[cp], np.where(fined, m.each(b.fine_conflict, "edges", cp) * loss, 0.0))
     # PbR under a commissioner in deficit turns the relationship into arguments about activity (seed 003 L808).
     dispute = (form == 0) & (o.balance[c] < 0.0) & (not g.covid)
-    conflict = np.maximum(conflict, np.where(dispute, b.trust_loss_conflict, 0.0))
+    conflict = np.maximum(conflict, np.where(dispute, loss, 0.0))
     e.conflict[cp] = conflict
     back = e.rev[cp]
     e.conflict[back] = np.maximum(e.conflict[back], conflict)
@@ -150,7 +154,7 @@ def settle(m: ModelState) -> dict:
     # Sustainability fund: the offer of a trust that accepted its control total, paid on the trajectory it was on at
     # its last review (financial part and performance part).
     stf = np.where(prov & (not g.covid), o.stf_offer * o.stf_eligible, 0.0)
-    interest_rate = np.where(o.regime_kind == FINANCIAL_SM, b.fsm_interest, b.debt_interest) / 12.0
+    interest_rate = np.where(o.regime_kind == FINANCIAL_SM, m.each(b.fsm_interest), m.each(b.debt_interest)) / 12.0
     interest = np.where(prov, np.maximum(-o.balance, 0.0) * interest_rate, 0.0)
     capital = o.capital.copy()
     o.capital[:] = 0.0
@@ -164,7 +168,7 @@ def settle(m: ModelState) -> dict:
     ccg, la = m.mask("ccg"), m.mask("la")
     pooled = m.relationships(CCG_LA, "ccg")
     pooled = pooled[e.link[pooled]]
-    to_pool = b.pooled_share * o.other_spend[e.src[pooled]] * e.share[pooled]
+    to_pool = m.each(b.pooled_share, "edges", pooled) * o.other_spend[e.src[pooled]] * e.share[pooled]
     pool_in = np.bincount(e.dst[pooled], weights=to_pool, minlength=n)
     allocation = np.where(ccg, o.allocation, 0.0)
     support = m.sums(support_paid)
@@ -175,7 +179,7 @@ def settle(m: ModelState) -> dict:
     other = np.where(ccg, o.other_spend, 0.0)
     o.inflow += allocation - top_slice + budget + pool_in
     o.outflow += other + budget + pool_in
-    o.ytd_plan += np.where(ccg, b.planned_surplus * allocation - o.release, 0.0)
+    o.ytd_plan += np.where(ccg, m.each(b.planned_surplus) * allocation - o.release, 0.0)
     # COVID-19 regime: providers are topped up to break even.
     topup = np.where(prov & g.covid, np.maximum(o.outflow - o.inflow, 0.0), 0.0)
     o.inflow += topup
@@ -217,7 +221,7 @@ def contract_round(m: ModelState) -> dict:
     """
     o, e, b, g = m.orgs, m.edges, m.beh, m.regime
     cp = commissioning_edges(m)
-    e.block_value[cp] = e.last_payment[cp] * (1.0 + b.allocation_growth)
+    e.block_value[cp] = e.last_payment[cp] * (1.0 + m.each(b.allocation_growth, "edges", cp))
     e.block_value[e.rev[cp]] = e.block_value[cp]
     o.ytd_net[:] = 0.0
     o.ytd_income[:] = 0.0
@@ -225,15 +229,16 @@ def contract_round(m: ModelState) -> dict:
     # CCGs keep a 1 % reserve and spend surplus above it with their providers over the coming year (NHS England
     # 2016/17 business rules; assumption that the rest is released as non-recurrent activity funding).
     ccg = m.mask("ccg")
-    o.release = np.where(ccg, np.maximum(o.balance - b.planned_surplus * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
+    surplus, growth = m.each(b.planned_surplus), m.each(b.demand_growth)
+    o.release = np.where(ccg, np.maximum(o.balance - surplus * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
     # CCGs plan to balance: other spending is re-planned to what the allocation leaves after the contract payments
     # (last year's, grown with demand), a 1 % planned surplus and a third of any cumulative deficit (rationing and
     # savings programmes).
-    contracts = np.bincount(e.src[cp], weights=e.last_payment[cp], minlength=len(o.kind)) * (1.0 + b.demand_growth)
-    planned = (o.allocation * (1.0 - b.planned_surplus) - contracts
-               - np.maximum(-o.balance, 0.0) / (12.0 * b.deficit_repayment_years))
-    o.other_spend = np.where(ccg, np.clip(planned, (1.0 - b.plan_cut_limit) * o.other_spend,
-                                          o.other_spend * (1.0 + b.demand_growth)),
+    contracts = np.bincount(e.src[cp], weights=e.last_payment[cp], minlength=len(o.kind)) * (1.0 + growth)
+    planned = (o.allocation * (1.0 - surplus) - contracts
+               - np.maximum(-o.balance, 0.0) / (12.0 * m.each(b.deficit_repayment_years)))
+    o.other_spend = np.where(ccg, np.clip(planned, (1.0 - m.each(b.plan_cut_limit)) * o.other_spend,
+                                          o.other_spend * (1.0 + growth)),
                              o.other_spend)
     prov = m.mask("provider")
     accept = offer_control_totals(m)
@@ -244,19 +249,19 @@ def contract_round(m: ModelState) -> dict:
     # paid for); providers short of a 1 % surplus, or bound by an accepted control total, run a cost-improvement
     # programme.
     paid_by_activity = np.bincount(e.dst[cp], weights=e.demand_frac[cp] * (e.form[cp] == 0), minlength=len(o.kind))
-    grow_by = np.clip(load - 1.0, 0.0, np.where(in_deficit, 0.5 * b.capacity_growth_max * paid_by_activity,
-                                                 b.capacity_growth_max))
-    cip = np.where(o.net_margin < b.planned_surplus, b.cip_rate, 0.0)
-    cip = np.where(accept, np.maximum(cip, np.minimum(asked, 2.0 * b.cip_rate)), cip)
+    growth_max, cip_rate = m.each(b.capacity_growth_max), m.each(b.cip_rate)
+    grow_by = np.clip(load - 1.0, 0.0, np.where(in_deficit, 0.5 * growth_max * paid_by_activity, growth_max))
+    cip = np.where(o.net_margin < surplus, cip_rate, 0.0)
+    cip = np.where(accept, np.maximum(cip, np.minimum(asked, 2.0 * cip_rate)), cip)
     cqc_pull = np.select([o.rating == 0, o.rating == 1], [1.0, 0.5], 0.0)
-    o.capacity = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - b.cip_capacity_share * cip), o.capacity)
-    drift = b.cost_drift + b.cost_drift_spread * o.cost_pressure
-    o.unit_cost = np.where(prov, o.unit_cost * (1.0 + drift + b.quality_spend * cqc_pull - cip), o.unit_cost)
+    o.capacity = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - m.each(b.cip_capacity_share) * cip), o.capacity)
+    drift = m.each(b.cost_drift) + m.each(b.cost_drift_spread) * o.cost_pressure
+    o.unit_cost = np.where(prov, o.unit_cost * (1.0 + drift + m.each(b.quality_spend) * cqc_pull - cip), o.unit_cost)
     # Distress funding: a third of any debt beyond the threshold (in years of income) is covered centrally a year.
     income = 12.0 * o.capacity
-    o.distress = np.where(prov, np.maximum(-o.balance - b.distress_threshold * income, 0.0)
-                          / b.distress_years / 12.0, 0.0)
-    offered = prov & (g.stf_share > 0.0) & (not g.covid)
+    o.distress = np.where(prov, np.maximum(-o.balance - m.each(b.distress_threshold) * income, 0.0)
+                          / m.each(b.distress_years) / 12.0, 0.0)
+    offered = prov & (m.each(g.stf_share) > 0.0) & (not g.covid)
     return {"control_totals_offered": m.sums(offered), "control_totals_accepted": m.sums(accept)}
 
 
@@ -269,11 +274,13 @@ def offer_control_totals(m: ModelState) -> np.ndarray:
     closes part of a trust's deficit, and at least a minimum (assumptions, ``regime.control_total_*``).
     """
     o, g = m.orgs, m.regime
-    offered = m.mask("provider") & (g.stf_share > 0.0) & (not g.covid)
-    asked = np.maximum(g.control_total_stretch, g.control_total_closure * np.maximum(-o.net_margin, 0.0))
-    accept = offered & (asked <= g.stf_share)
+    share = m.each(g.stf_share)
+    offered = m.mask("provider") & (share > 0.0) & (not g.covid)
+    asked = np.maximum(m.each(g.control_total_stretch),
+                       m.each(g.control_total_closure) * np.maximum(-o.net_margin, 0.0))
+    accept = offered & (asked <= share)
     o.control_total = np.where(accept, o.net_margin + asked, np.nan)
-    o.stf_offer = np.where(accept, g.stf_share * o.capacity, 0.0)
+    o.stf_offer = np.where(accept, share * o.capacity, 0.0)
     return accept
 
 
@@ -292,14 +299,16 @@ def performance(m: ModelState) -> None:
     mgmt = management_capacity(o)
     reg_trust = m.trust_in_regulators()
     # Compliance under pressure is part fear, part legitimacy: it halves when trust in the regulator is gone.
-    legit = b.legitimacy_share
-    effort = b.pressure_effort * (o.pressure * (1.0 - legit + legit * reg_trust) + b.peer_weight * o.peer_pressure)
-    level = (performance_level(b, load) + effort + b.support_effect * o.support
-             - b.stress_penalty * o.stress - b.capacity_penalty * (1.0 - mgmt))
+    legit = m.each(b.legitimacy_share)
+    effort = m.each(b.pressure_effort) * (o.pressure * (1.0 - legit + legit * reg_trust)
+                                          + m.each(b.peer_weight) * o.peer_pressure)
+    base = performance_level(load, m.each(b.perf_baseline), m.each(b.load_sensitivity), m.each(b.load_knee))
+    level = (base + effort + m.each(b.support_effect) * o.support
+             - m.each(b.stress_penalty) * o.stress - m.each(b.capacity_penalty) * (1.0 - mgmt))
     noise = m.normal("money", b.perf_noise, len(o.kind))
-    true = np.clip(o.perf_true + b.perf_adjust_rate * (level - o.perf_true) + noise, 0.0, 1.0)
+    true = np.clip(o.perf_true + m.each(b.perf_adjust_rate) * (level - o.perf_true) + noise, 0.0, 1.0)
     o.perf_true = np.where(prov, true, o.perf_true)
-    gap = b.gaming * o.pressure * (1.0 - reg_trust)
+    gap = m.each(b.gaming) * o.pressure * (1.0 - reg_trust)
     o.perf_reported = np.where(prov, np.clip(o.perf_true + gap, 0.0, 1.0), o.perf_reported)
     ccg_performance(m)
 

@@ -82,13 +82,13 @@ def domains(m: ModelState) -> np.ndarray:
     bench = m.benchmark[m.run_of_org]                # each organisation sees its own run's benchmark
     load = o.demand / np.maximum(o.capacity, 1e-12)
     d = np.empty((len(o.kind), 4))
-    width = m.beh.benchmark_width
+    width = m.each(m.beh.benchmark_width)
     d[:, PERFORMANCE] = _relative(o.perf_reported, bench[:, 0], width)
     plan = np.where(np.isnan(o.control_total), 0.0, o.control_total)
-    d[:, FINANCE] = np.clip(0.5 + m.beh.finance_scale * (o.net_margin - plan), 0.0, 1.0)
+    d[:, FINANCE] = np.clip(0.5 + m.each(m.beh.finance_scale) * (o.net_margin - plan), 0.0, 1.0)
     safety = 1.0 - _relative(load, bench[:, 2], width)
     d[:, QUALITY] = _contract_weighted(m, 0.5 * (_relative(o.perf_true, bench[:, 1], width) + safety))
-    stability = np.minimum(o.tenure / m.beh.stability_months, 1.0)
+    stability = np.minimum(o.tenure / m.each(m.beh.stability_months), 1.0)
     led = 0.5 * (1.0 - o.stress) + 0.5 * stability * (1.0 - o.capacity_loss)
     maturity = m.stps.maturity[np.maximum(o.stp, 0)]
     d[:, LEADERSHIP] = np.where(m.mask("ccg"), (2.0 * led + maturity) / 3.0, led)
@@ -103,8 +103,9 @@ def scores(m: ModelState, d: np.ndarray) -> np.ndarray:
     (NHS Improvement weighs finance, performance and quality alike, and leadership).
     """
     o, b = m.orgs, m.beh
-    rest = (1.0 - b.provider_weight) / 3.0
-    ccg_w = np.array([b.provider_weight, rest, rest, rest])
+    weight = m.each(b.provider_weight)
+    rest = (1.0 - weight) / 3.0
+    ccg_w = np.stack(np.broadcast_arrays(weight, rest, rest, rest), axis=-1)     # (4,), or (organisations, 4)
     w = np.where(m.mask("ccg")[:, None], ccg_w, 0.25)
     noise = m.normal("assessment", b.indicator_noise, len(o.kind))
     return np.clip((w * d).sum(axis=1) + noise, 0.0, 1.0)
@@ -115,8 +116,8 @@ def places(m: ModelState, kind: int) -> np.ndarray:
     size."""
     providers = kind != DIRECTIONS
     n = m.counts(np.flatnonzero(m.mask(*(PROVIDERS if providers else ("ccg",)))))
-    stated = {QUALITY_SM: m.res.places_quality_sm, FINANCIAL_SM: m.res.places_financial_sm,
-              DIRECTIONS: m.res.places_ccgs}[kind]
+    stated = m.each({QUALITY_SM: m.res.places_quality_sm, FINANCIAL_SM: m.res.places_financial_sm,
+                     DIRECTIONS: m.res.places_ccgs}[kind], "runs")
     return np.floor(stated * n / ENGLAND_BODIES[providers] + 0.5).astype(np.int64)
 
 
@@ -145,7 +146,7 @@ def review(m: ModelState) -> dict:
         if len(bodies) == 0:
             continue
         sc = new[bodies]
-        failing = sc < reg.escalation_threshold
+        failing = sc < m.each(reg.escalation_threshold, "orgs", bodies)
         improving = sc > o.score[bodies]
         streak = np.where(failing, o.fail_streak[bodies] + 1, 0)
         old = o.escalation[bodies]
@@ -162,11 +163,12 @@ def review(m: ModelState) -> dict:
         for k, v in moved.items():
             out[k] += v
         for style, part in _deciders(m, bodies):      # what the style's decisions amount to
+            load = m.each(m.res.reporting_load, "orgs", bodies[part])
             sanction[part] = style.sanction(level[part])
-            reporting[part] = style.reporting(level[part], autonomy[part], m.res.reporting_load)
+            reporting[part] = style.reporting(level[part], autonomy[part], load)
         threatened = m.counts(bodies[force > 0])[m.run_of_org[bodies]] > 0   # in a run whose regulator threatened
         out["enforcement_actions"] += m.sums((level >= 2) & (level > old), bodies)
-        inconsistent = inconsistency_draw[bodies] > m.inst.consistency
+        inconsistent = inconsistency_draw[bodies] > m.each(m.inst.consistency, "orgs", bodies)
         o.escalation[bodies] = level
         o.fail_streak[bodies] = streak
         o.pressure[bodies] = sanction
@@ -182,19 +184,21 @@ def review(m: ModelState) -> dict:
             # peers are listened to more than regulators); in a run whose regulator threatened anyone.
             hit = np.flatnonzero(threatened)
             bt, ft = bodies[hit], force[hit]
-            o.readiness[bt] = np.clip(o.readiness[bt] + b.threat_readiness * ft * (1.0 - b.peer_weight), 0.0, 1.0)
-            trust.regulator_contact(m, bt, b.trust_loss_threat * ft, np.zeros(len(bt)), np.zeros(len(bt)),
-                                    np.zeros(len(bt)))
+            gain = m.each(b.threat_readiness, "orgs", bt) * ft * (1.0 - m.each(b.peer_weight, "orgs", bt))
+            o.readiness[bt] = np.clip(o.readiness[bt] + gain, 0.0, 1.0)
+            trust.regulator_contact(m, bt, m.each(b.trust_loss_threat, "orgs", bt) * ft, np.zeros(len(bt)),
+                                    np.zeros(len(bt)), np.zeros(len(bt)))
         if providers:
             # The fund's trajectory for the next quarter: financial part on the control total, performance part on
             # the national position (A&E trajectories were agreed around it).
             # (the margin is judged as if the whole fund were being paid, since the control total counts it)
-            unpaid = m.regime.stf_share * (1.0 - o.stf_eligible[bodies]) * (o.stf_offer[bodies] > 0)
-            tolerance = m.regime.stf_tolerance
+            g = m.regime
+            unpaid = m.each(g.stf_share, "orgs", bodies) * (1.0 - o.stf_eligible[bodies]) * (o.stf_offer[bodies] > 0)
+            tolerance = m.each(g.stf_tolerance, "orgs", bodies)
             fin_ok = o.net_margin[bodies] + unpaid >= np.where(np.isnan(o.control_total[bodies]), 0.0,
                                                                o.control_total[bodies]) - tolerance
             perf_ok = o.perf_reported[bodies] >= m.benchmark[m.run_of_org[bodies], 0, 0] - 3.0 * tolerance
-            on_perf = m.regime.stf_performance_part
+            on_perf = m.each(g.stf_performance_part, "orgs", bodies)
             o.stf_eligible[bodies] = (1.0 - on_perf) * fin_ok + on_perf * perf_ok
         o.score[bodies] = sc
         o.domains[bodies] = d[bodies]
@@ -208,7 +212,7 @@ def _deciders(m: ModelState, bodies: np.ndarray) -> list[tuple[Style, slice]]:
     """Who decides about which of the reviewed ``bodies`` (sorted): each run's style about its run's bodies; or, when
     the runs' styles are one rule with one set of parameters deciding body by body, the first of them about all."""
     first = m.styles[0]
-    if first.body_by_body and all(type(s) is type(first) and s.params is first.params for s in m.styles):
+    if first.body_by_body and all(type(s) is type(first) and s.params == first.params for s in m.styles):
         return [(first, slice(0, len(bodies)))]
     return [(m.styles[r], part) for r, part in m.runs_of(bodies) if part.start < part.stop]
 
@@ -220,7 +224,7 @@ def _attended(m: ModelState, bodies: np.ndarray, sc: np.ndarray) -> np.ndarray:
     n = np.bincount(run, minlength=m.R)
     rank = np.empty(len(bodies), np.int64)
     rank[order] = rank_in_group(run[order], m.R)
-    return rank < np.ceil(m.res.capacity * n)[run]
+    return rank < np.ceil(m.each(m.res.capacity, "runs") * n)[run]
 
 
 def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, kind_mask) -> tuple[np.ndarray, dict]:
@@ -229,7 +233,7 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
     o, b = m.orgs, m.beh
     top = TOP[providers]
     was_in = old >= top
-    min_months = b.regime_min_months if providers else b.directions_min_months
+    min_months = m.each(b.regime_min_months if providers else b.directions_min_months, "orgs", bodies)
     recovered = (o.regime_months[bodies] >= min_months) & ~failing
     stay = was_in & ~recovered
     level = np.where(stay, np.maximum(level, top), level)
@@ -273,9 +277,10 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
 
 def affordable_places(m: ModelState) -> np.ndarray:
     """How many more bodies each run's budget can hold in a regime, after those it holds already."""
-    cost, budget = m.res.intervention_cost, m.res.budget
+    cost, budget = m.each(m.res.intervention_cost, "runs"), m.each(m.res.budget, "runs")
     n = m.N
-    can_pay = n if cost <= 0 or budget >= cost * n else int(math.floor(budget / cost + 1e-9))   # never more than all
+    all_of_them = (cost <= 0) | (budget >= cost * n)                                      # never more than all
+    can_pay = np.where(all_of_them, n, np.floor(budget / np.where(all_of_them, 1.0, cost) + 1e-9)).astype(np.int64)
     held = m.counts(np.flatnonzero(m.orgs.alive & (m.orgs.regime_kind > 0)))
     return np.maximum(can_pay - held, 0)
 
@@ -285,11 +290,11 @@ def _pay_support(m: ModelState) -> None:
     (monthly money): a style that intervenes less has more to support with."""
     o = m.orgs
     supported = o.support > 0
-    unit = m.beh.support_unit / 3.0
+    unit = m.each(m.beh.support_unit, "runs") / 3.0                  # GBP m a month (support_unit is above 0)
     spend = intervention_spend(m)
-    budget = np.maximum(m.res.budget / 12.0 - spend, 0.0)        # each run's, shared by its supported bodies
+    budget = np.maximum(m.each(m.res.budget, "runs") / 12.0 - spend, 0.0)   # each run's, shared by its supported bodies
     per_body = np.minimum(budget / np.maximum(m.sums(supported), 1), unit)
-    intensity = per_body / unit if unit > 0 else np.zeros(m.R)
+    intensity = per_body / unit
     o.support_money = np.where(supported & o.alive, per_body[m.run_of_org], 0.0)
     o.support = np.where(supported, intensity[m.run_of_org], 0.0)
 
@@ -300,8 +305,9 @@ def tick(m: ModelState) -> None:
     o.regime_months += (o.regime_kind > 0) & o.alive
 
 
-def place(m: ModelState, kind: int, count: int) -> np.ndarray:
-    """A policy event places ``count`` bodies (England's size, scaled) in a regime: the worst on its domain first.
+def place(m: ModelState, kind: int, count) -> np.ndarray:
+    """A policy event places ``count`` bodies (England's size, scaled; a number, or one per run) in a regime: the
+    worst on its domain first.
 
     Evidence: policy timeline 2013-07, "11 of the 14 Keogh-review trusts placed in special measures"; 2016-07,
     financial special measures "launched with 5 trusts; 9 CCGs put under directions"; 2013-04, "15 under legal
@@ -315,7 +321,7 @@ def place(m: ModelState, kind: int, count: int) -> np.ndarray:
     value = d[:, worst_on] if worst_on is not None else scores(m, d)
     placed = np.zeros(m.R, np.int64)
     for r, own in enumerate(m.org_runs):
-        n = int(math.floor(count * eligible[own].sum() / ENGLAND_BODIES[providers] + 0.5))
+        n = int(math.floor(m.of_run(count, r) * eligible[own].sum() / ENGLAND_BODIES[providers] + 0.5))
         cand = own.start + np.flatnonzero(eligible[own] & (o.regime_kind[own] == 0))
         chosen = cand[np.argsort(value[cand], kind="stable")[:n]]
         o.escalation[chosen] = TOP[providers]
@@ -333,7 +339,7 @@ def inspect(m: ModelState) -> None:
     rating”; Bevan and Hood 2006 (inspection as a check on gamed targets).
     """
     o, b = m.orgs, m.beh
-    due = m.mask(*PROVIDERS) & (o.inspect_slot == m.t % b.inspection_interval)
+    due = m.mask(*PROVIDERS) & (o.inspect_slot == m.t % m.each(b.inspection_interval))
     _rate_trusts(m, due)
 
 

@@ -36,7 +36,8 @@ def compare(m: ModelState) -> None:
     group = o.stp[bodies] * 2 + np.array([SECTOR[k] for k in o.kind[bodies]])
     peer_mean = per_org_mean(group, o.score[bodies], int(group.max()) + 1)[group]
     o.peer_pressure[:] = 0.0
-    o.peer_pressure[bodies] = np.clip(m.beh.peer_gap_scale * (peer_mean - o.score[bodies]), 0.0, 1.0)
+    o.peer_pressure[bodies] = np.clip(m.each(m.beh.peer_gap_scale, "orgs", bodies) * (peer_mean - o.score[bodies]),
+                                      0.0, 1.0)
 
 
 def learn(m: ModelState) -> None:
@@ -50,7 +51,7 @@ def learn(m: ModelState) -> None:
     ccg = np.flatnonzero(m.mask("ccg"))
     if len(ccg) == 0:
         return
-    looking = m.draw("peers", len(o.kind))[ccg] < monthly_prob(b.peer_look_rate)
+    looking = m.draw("peers", len(o.kind))[ccg] < m.each(monthly_prob(b.peer_look_rate), "orgs", ccg)
     # Better-rated peers: same region, higher score; their mean readiness is the example followed.
     # Each (run, region) group in descending score; running sums along the rows of a zero-padded table, so that each
     # group is summed on its own, in order.
@@ -66,5 +67,6 @@ def learn(m: ModelState) -> None:
     before = csum[group[order], np.maximum(pos - 1, 0)] / np.maximum(pos, 1)   # mean readiness of those scoring higher
     target[order] = np.where(pos == 0, table[group[order], 0], before)
     stp_pull = m.stps.maturity[o.stp[ccg]]
-    goal = (1.0 - b.peer_weight) * target + b.peer_weight * np.maximum(target, stp_pull)
-    o.readiness[ccg] = np.where(looking, ready + b.peer_learning * (goal - ready), ready)
+    weight = m.each(b.peer_weight, "orgs", ccg)
+    goal = (1.0 - weight) * target + weight * np.maximum(target, stp_pull)
+    o.readiness[ccg] = np.where(looking, ready + m.each(b.peer_learning, "orgs", ccg) * (goal - ready), ready)

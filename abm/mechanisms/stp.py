@@ -45,7 +45,8 @@ def target(m: ModelState) -> np.ndarray:
     n_stp = len(s.maturity)
     members = m.mask(*STP_MEMBERS, "la")
     st = o.stp[members]
-    stability = per_org_mean(st, np.minimum(o.tenure[members] / m.beh.stp_stability_months, 1.0), n_stp, 0.5)
+    stable_at = m.each(m.beh.stp_stability_months, "orgs", np.flatnonzero(members))
+    stability = per_org_mean(st, np.minimum(o.tenure[members] / stable_at, 1.0), n_stp, 0.5)
     money = m.mask(*STP_MEMBERS)
     finance = 1.0 - per_org_mean(o.stp[money], (o.balance[money] < 0).astype(float), n_stp, 0.5)
 
@@ -54,7 +55,7 @@ def target(m: ModelState) -> np.ndarray:
         return per_org_mean(o.stp[e.src[sel]], e.link[sel].astype(float), n_stp, 0.0)
 
     collab = (share_linked(CCG_CCG) + share_linked(CCG_LA) + share_linked(CP) + s.risk_share) / 4.0
-    invest = 1.0 - np.exp(-m.beh.investment_effect * s.invested / 100.0)
+    invest = 1.0 - np.exp(-m.each(m.beh.investment_effect, "stps") * s.invested / 100.0)
     level = (WEIGHTS["trust"] * m.stp_trust + WEIGHTS["stability"] * stability + WEIGHTS["finance"] * finance
              + WEIGHTS["collaboration"] * collab)
     return np.clip(level + (1.0 - level) * invest, 0.0, 1.0)
@@ -64,8 +65,8 @@ def update(m: ModelState) -> None:
     """Maturity moves part-way to its target each month; the dashboard band follows maturity. The effect of past
     investment wears off (10 % a year, an assumption), so that capital received long ago does not hold an STP up."""
     s = m.stps
-    s.invested *= 1.0 - m.beh.investment_depreciation / 12.0
-    s.maturity = s.maturity + m.beh.maturity_rate * (target(m) - s.maturity)
+    s.invested *= 1.0 - m.each(m.beh.investment_depreciation, "stps") / 12.0
+    s.maturity = s.maturity + m.each(m.beh.maturity_rate, "stps") * (target(m) - s.maturity)
     s.category = np.digitize(s.maturity, m.beh.dashboard_cuts)
 
 
@@ -78,10 +79,10 @@ def invest(m: ModelState) -> np.ndarray:
     reaches the STP's trusts in proportion to their size, and adds capacity at cost.
     """
     o, s, inst = m.orgs, m.stps, m.inst
-    if inst.investment_budget <= 0:
+    if np.all(inst.investment_budget <= 0):
         return np.zeros(m.R)
     w = np.concatenate([investment_weights(inst.investment_rule, s.category[b], s.maturity[b]) for b in m.stp_runs])
-    amount = inst.investment_budget * w
+    amount = m.each(inst.investment_budget, "stps") * w
     s.invested += amount
     prov = m.mask("acute", "mental_health", "community")
     weight = np.where(prov, o.capacity, 0.0)
@@ -105,13 +106,13 @@ def designate(m: ModelState) -> np.ndarray:
     have access to new freedoms and flexibilities”, including “a system-level control total”.
     """
     s, o = m.stps, m.orgs
-    target = min(int(np.floor(m.regime.ics_count * m.S / ENGLAND_STPS + 0.5)), m.S)
-    designated = np.maximum(target - m.sums(s.ics, per="stps"), 0)
+    wanted = np.floor(m.each(m.regime.ics_count, "runs") * m.S / ENGLAND_STPS + 0.5).astype(np.int64)
+    designated = np.maximum(np.minimum(wanted, m.S) - m.sums(s.ics, per="stps"), 0)
     for r in np.flatnonzero(designated):            # each run designates among its own STPs
         b = m.stp_runs[r]
         candidates = b.start + np.flatnonzero(~s.ics[b])
         chosen = candidates[np.argsort(-s.maturity[candidates], kind="stable")[:designated[r]]]
         s.ics[chosen] = True
     members = s.ics[np.maximum(o.stp, 0)] & (o.stp >= 0) & m.mask(*STP_MEMBERS)
-    o.autonomy = np.where(members, np.maximum(o.autonomy, m.beh.ics_autonomy), o.autonomy)
+    o.autonomy = np.where(members, np.maximum(o.autonomy, m.each(m.beh.ics_autonomy)), o.autonomy)
     return designated

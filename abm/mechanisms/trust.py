@@ -46,13 +46,13 @@ def _success_chance(m: ModelState, fwd: np.ndarray) -> np.ndarray:
     a, c = e.src[fwd], e.dst[fwd]
     strain = 0.5 * (o.stress[a] + o.stress[c])
     pullback = deficit_pullback(m, a, c)
-    base = np.where(e.link[fwd], b.linked_success, b.routine_success)
+    base = np.where(e.link[fwd], m.each(b.linked_success, "edges", fwd), m.each(b.routine_success, "edges", fwd))
     same_stp = (o.stp[a] == o.stp[c]) & (o.stp[a] >= 0)
-    geo = b.geography_range
+    geo = m.each(b.geography_range, "edges", fwd)
     geography = np.where(same_stp, 1.0 - 0.5 * geo + geo * m.stps.geography[np.maximum(o.stp[a], 0)], 1.0)
     # A month of conflict makes success less likely in proportion to its intensity, without ruling it out.
-    return np.clip(base * geography * (1.0 - b.strain_effect * strain) * (1.0 - b.pullback_effect * pullback)
-                   * (1.0 - e.conflict[fwd]), 0.0, 1.0)
+    return np.clip(base * geography * (1.0 - m.each(b.strain_effect, "edges", fwd) * strain)
+                   * (1.0 - m.each(b.pullback_effect, "edges", fwd) * pullback) * (1.0 - e.conflict[fwd]), 0.0, 1.0)
 
 
 def update(m: ModelState) -> None:
@@ -64,7 +64,8 @@ def update(m: ModelState) -> None:
     """
     e, b = m.edges, m.beh
     moved = np.flatnonzero(e.active & (e.success | (e.conflict != 0.0)))   # trust elsewhere is left exactly as it is
-    rate = np.where(e.src_k[moved] == KIND_ID["la"], b.trust_build * b.la_memory, b.trust_build)
+    build = m.each(b.trust_build, "edges", moved)
+    rate = np.where(e.src_k[moved] == KIND_ID["la"], build * m.each(b.la_memory, "edges", moved), build)
     t = e.trust[moved]
     t = t + rate * e.success[moved] * (1.0 - t)
     t = t * (1.0 - np.clip(e.conflict[moved], 0.0, 1.0))
@@ -93,9 +94,12 @@ def regulator_contact(m: ModelState, bodies: np.ndarray, sanction: np.ndarray, s
     src = e.src[up]
     t = e.trust[up]
     consistent = seen[src] * (1.0 - inc_org[src])
-    t = t + b.trust_build * (b.support_trust * sup_org[src] + aut_org[src] + consistent) * (1.0 - t)
-    t = t * (1.0 - b.trust_loss_sanction * s_org[src])
-    t = t * (1.0 - b.inconsistency_trust * b.trust_loss_conflict * inc_org[src])
+    def on_up(value):                         # a parameter on these edges
+        return m.each(value, "edges", up)
+
+    t = t + on_up(b.trust_build) * (on_up(b.support_trust) * sup_org[src] + aut_org[src] + consistent) * (1.0 - t)
+    t = t * (1.0 - on_up(b.trust_loss_sanction) * s_org[src])
+    t = t * (1.0 - on_up(b.inconsistency_trust) * on_up(b.trust_loss_conflict) * inc_org[src])
     e.trust[up] = np.clip(t, 0.0, 1.0)
 
 
@@ -114,7 +118,7 @@ def leader_change(m: ModelState, orgs: np.ndarray) -> None:
     changed = np.zeros(len(m.orgs.kind), bool)
     changed[orgs] = True
     hit = np.flatnonzero((changed[e.src] | changed[e.dst]) & e.active)
-    e.trust[hit] -= b.personal_trust * np.maximum(e.trust[hit] - 0.5, 0.0)
+    e.trust[hit] -= m.each(b.personal_trust, "edges", hit) * np.maximum(e.trust[hit] - 0.5, 0.0)
 
 
 def upward(m: ModelState) -> np.ndarray:
