@@ -10,7 +10,7 @@ venv:
 	@bash scripts/bootstrap.sh
 
 run: venv  ## the headline experiment: all five styles on the real England, 20 paired replications, report
-	$(VENV_PY) -m experiments.run carrot_vs_stick --jobs 2
+	$(VENV_PY) -m experiments run carrot_vs_stick --jobs 2
 
 test: venv  ## the whole test suite (CI=true runs the heavier profile)
 	$(VENV_PY) -m pytest
@@ -23,7 +23,7 @@ viz: venv  ## the browser view on http://$(HOST):$(PORT) (loopback only unless H
 	$(VENV_PY) -m solara run abm/viz/app.py --host $(HOST) --port $(PORT) --no-open --production
 
 bench: venv  ## benchmarks (not tests): cost per agent-step vs Mesa's VirusOnNetwork, scaling, sweep launchers
-	$(VENV_PY) -m experiments.bench
+	$(VENV_PY) -m experiments bench
 
 lint: venv  ## ruff, and mypy on the package (the model's Protocol in abm/protocol.py)
 	.venv/bin/ruff check .

@@ -13,7 +13,7 @@ at a time; Hydra's per-job cost (composing, logging, ``.hydra/``) and the worker
 them. Each run is the configuration the single job ``replicate=r posterior.draw=d`` would have (``batch`` at its
 defaults), so its tables, ``config_resolved.json`` and result key are that job's, and it is written as its own
 complete-or-absent result in ``<job dir>/r<replicate>`` (``d<draw>_r<replicate>`` when draws are batched): a killed
-batch resumes run by run, and ``experiments.compare`` reads batched and single results alike.
+batch resumes run by run, and ``experiments.sweeps.compare`` reads batched and single results alike.
 """
 
 from __future__ import annotations

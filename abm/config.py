@@ -48,7 +48,7 @@ def p(default: Any, lo: float | None = None, hi: float | None = None, source: st
       doc: str = "", choices: tuple[str, ...] | None = None, provenance: str | None = None,
       assumed: float | None = None):
     """A parameter: default value plus the metadata used by validation and by the ODD table. ``assumed`` is the value
-    a calibrated parameter was assumed to have before (its prior is centred there: ``experiments.fit``)."""
+    a calibrated parameter was assumed to have before (its prior is centred there: ``experiments.calibration.fit``)."""
     meta = {"lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices, "boolean": isinstance(default, bool),
             "provenance": provenance or provenance_of(source, choices), "assumed": assumed}
     return field(default=default, metadata=meta)
@@ -224,10 +224,10 @@ class BehaviourConfig:
     peer_weight: float = p(0.6, 0.0, 1.0, "seed 003 L546",
                            doc="weight of peer comparison in felt pressure (peers heard more than regulators)")
     # --- collaboration
-    init_joint_committee: float = p(0.5, 0.0, 1.0, "calibrated (experiments.cutoffs) to seed 002 L125, “Just over "
+    init_joint_committee: float = p(0.5, 0.0, 1.0, "calibrated (experiments.calibration.cutoffs) to seed 002 L125, “Just over "
                                                    "two thirds (70%) stated they had one or more joint committees”",
                                     doc="April 2016: chance that a trusting CCG pair already has a joint committee")
-    init_shared_ao: float = p(0.4, 0.0, 1.0, "calibrated (experiments.cutoffs) to the 40 % of CCGs sharing an "
+    init_shared_ao: float = p(0.4, 0.0, 1.0, "calibrated (experiments.calibration.cutoffs) to the 40 % of CCGs sharing an "
                                              "accountable officer in March 2017 (seed 002 L125)",
                               doc="April 2016: chance that a joint-committee pair already shares an AO")
     tender_rate: float = p(0.05, 0.0, 1.0, "seed 003 L1030, L928",
@@ -460,8 +460,8 @@ class SensitivityConfig:
         "lo": None, "hi": None, "source": "technical", "choices": None,
         "doc": "model.parquet columns (end of run) to analyse"})
     assumptions: bool = p(False, source="technical",
-                          doc="vary every numeric assumption of behaviour and regime over its prior (experiments/fit.py) "
-                              "instead of the listed parameters")
+                          doc="vary every numeric assumption of behaviour and regime over its prior "
+                              "(experiments/calibration/fit.py) instead of the listed parameters")
     contrast: list[str] = field(default_factory=list, metadata={
         "lo": None, "hi": None, "source": "technical", "choices": None,
         "doc": "two styles [A, B]: analyse the paired difference A minus B of each outcome (same seed and replicate)"})
@@ -473,8 +473,8 @@ SAMPLERS = ("multicore", "dask")
 
 @dataclass
 class CalibrateConfig:
-    """``python -m experiments.calibrate``: screening and ABC-SMC against the observed England of 2013-2016.
-    Zero means "as the budget says" (``experiments.calibrate.BUDGETS``)."""
+    """``python -m experiments calibrate``: screening and ABC-SMC against the observed England of 2013-2016.
+    Zero means "as the budget says" (``experiments.calibration.calibrate.BUDGETS``)."""
 
     budget: str = p("default", choices=BUDGETS, source="technical",
                     doc="smoke (tests, about a minute), default (under 45 minutes on 2 cores) or long")
@@ -484,6 +484,7 @@ class CalibrateConfig:
     generations: int = p(0, 0, 100, "technical", doc="ABC-SMC generations (0: the budget's)")
     walltime_minutes: float = p(0.0, 0.0, 10_000.0, "technical", doc="stop the ABC after this long (0: the budget's)")
     predictive_draws: int = p(0, 0, 10_000, "technical", doc="posterior draws re-run for the predictive bands")
+    width: int = p(32, 1, 4096, "technical", doc="particles evaluated together in one batch of runs on a worker")
     sampler: str = p("multicore", choices=SAMPLERS, source="technical",
                      doc="pyabc sampler: local processes, or a Dask cluster (local, or at calibrate.scheduler)")
     scheduler: str = p("", source="technical",
@@ -493,7 +494,7 @@ class CalibrateConfig:
 
 @dataclass
 class PosteriorConfig:
-    """Which calibrated parameter set a run uses (``abm/data/posterior.csv``, from ``experiments.calibrate``)."""
+    """Which calibrated parameter set a run uses (``abm/data/posterior.csv``, from ``experiments.calibration.calibrate``)."""
 
     draw: int = p(-1, -1, 100_000, "technical",
                   doc="-1: the posterior mean (the schema's defaults); K: the calibrated parameters of draw K")

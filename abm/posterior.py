@@ -1,6 +1,6 @@
 """The shipped posterior: ``abm/data/posterior.csv``, equally weighted draws of the calibrated parameters.
 
-``python -m experiments.calibrate --ship`` writes it (ABC-SMC against observed England up to March 2016, see
+``python -m experiments calibrate --ship`` writes it (ABC-SMC against observed England up to March 2016, see
 ``docs/ODD.md`` section 8). The schema's defaults of the calibrated parameters are the mean of these draws, so a plain
 run uses the posterior mean; ``posterior.draw=K`` runs draw K and ``posterior.best=true`` the draw whose replay came
 closest to the observations (one replicate each, so "closest" is partly luck: a quick look, not an estimate).

@@ -169,13 +169,13 @@ def test_a_hydra_job_of_many_runs_writes_each_as_its_own_result_and_resumes_run_
 
 @pytest.mark.slow
 def test_calibration_replays_batched_answer_as_single_replays():
-    from experiments import fit
+    from experiments.calibration import fit
     values = {"behaviour.trust_threshold": 0.6}
     assert fit.replays(values, [5, 6]) == [fit.replay(values, 5), fit.replay(values, 6)]
 
 
 def test_runs_with_different_seeds_can_share_a_batch():
-    from experiments import dynamics
+    from experiments.validation import dynamics
     together = pd.DataFrame(dynamics.some("stick", [0, 3], 24, ["scenario=small"]))
     alone = pd.DataFrame([dynamics.one("stick", s, 24, ["scenario=small"]) for s in (0, 3)])
     pd.testing.assert_frame_equal(together, alone, check_exact=True)
@@ -183,7 +183,7 @@ def test_runs_with_different_seeds_can_share_a_batch():
 
 def test_the_numba_probe_kernel_matches_the_model_bit_for_bit():
     pytest.importorskip("numba")                   # an optional probe (docs/performance.md), not a dependency
-    from experiments import numba_probe
+    from experiments.performance import numba_probe
     assert numba_probe.main(["--runs", "2"]) == 0
 
 

@@ -18,8 +18,8 @@ from abm import posterior
 from abm.compose import compose
 from abm.config import CHANGEABLE, BehaviourConfig, Config, ConfigError, RegimeConfig
 from abm.run import simulate
-from experiments import calibrate, fit, targets
-from experiments.compare import paired_differences, posterior_spread
+from experiments.calibration import calibrate, fit, targets
+from experiments.sweeps.compare import paired_differences, posterior_spread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,7 +111,7 @@ def finished_generations(db: Path) -> int:
 def test_a_killed_calibration_resumes_from_its_database_without_losing_generations(tmp_path):
     import pyabc
     args = ["calibrate.budget=smoke", "calibrate.population=4", "calibrate.generations=3", "--out", str(tmp_path)]
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.calibrate", *args], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "experiments", "calibrate", *args], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     db, deadline = tmp_path / "abc.db", time.time() + 600
     while proc.poll() is None and time.time() < deadline:
@@ -228,7 +228,7 @@ def test_probability_of_doing_better_counts_draws_on_the_better_side():
             rows.append({**base, "run_id": f"s{draw}{rep}", "setting": "carrot",
                          "perf_true": 0.8 + (0.01 if draw < 7 else -0.01), "mean_stress": 0.4})
     runs = pd.DataFrame(rows)
-    from experiments.compare import END, TOTAL
+    from experiments.sweeps.compare import END, TOTAL
     for col in {**END, **TOTAL}:
         if col not in runs:
             runs[col] = 0.0

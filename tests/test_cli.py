@@ -51,3 +51,16 @@ def test_a_plain_install_finds_its_configuration_from_another_directory(tmp_path
                           "resources=lean"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert list((work / "outputs" / "runs").glob("*/model.parquet"))
+
+
+def test_every_experiment_is_one_command_of_python_m_experiments():
+    from experiments.__main__ import COMMANDS
+    res = subprocess.run([sys.executable, "-m", "experiments", "--help"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0 and all(name in res.stdout for name in COMMANDS)
+    bad = subprocess.run([sys.executable, "-m", "experiments", "histroy"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "histroy" in bad.stderr
+    for module, _ in COMMANDS.values():                  # each command's module exists and has a main(argv)
+        import importlib
+        assert callable(importlib.import_module(module).main)

@@ -16,8 +16,8 @@ from abm.compose import CONF_DIR, compose
 from abm.config import ConfigError, validate
 from abm.precheck import precheck
 from abm.run import is_complete, simulate
-from experiments.compare import compare, finished_jobs, gather
-from experiments.run import plan, runs_per_job
+from experiments.sweeps.compare import compare, finished_jobs, gather
+from experiments.sweeps.run import plan, runs_per_job
 
 pytestmark = pytest.mark.slow
 
@@ -174,7 +174,7 @@ def test_the_precheck_checks_the_sweeps_a_preset_declares():
 
 
 def test_morris_screening_finds_the_parameters_that_drive_an_outcome(tmp_path):
-    from experiments import sensitivity
+    from experiments.sweeps import sensitivity
     rc = sensitivity.main(["--jobs=2", f"--out={tmp_path}", "scenario=small", "months=12", "sensitivity.n=4",
                            "sensitivity.parameters=[{name:behaviour.gaming,low:0.0,high:0.2},"
                            "{name:behaviour.la_memory,low:0.1,high:0.9},{name:regulator.severity,low:0.1,high:1.0}]",
@@ -189,15 +189,15 @@ def test_morris_screening_finds_the_parameters_that_drive_an_outcome(tmp_path):
 
 
 def test_sensitivity_rejects_unknown_outcomes(tmp_path, capsys):
-    from experiments import sensitivity
+    from experiments.sweeps import sensitivity
     rc = sensitivity.main([f"--out={tmp_path}", "scenario=small", "sensitivity.outcomes=[nonsense]"])
     assert rc == 2 and "nonsense" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
 
 
 def test_logic_vs_resources_runs_on_the_small_scenario_and_writes_its_report(tmp_path):
-    from experiments import fairness
-    from experiments.run import main as run_preset
+    from experiments.sweeps import fairness
+    from experiments.sweeps.run import main as run_preset
     assert run_preset(["logic_vs_resources", "--jobs=2", "scenario=small", "months=18", "batch.replicates=2",
                        f"hydra.sweep.dir={tmp_path}"]) == 0
     runs = fairness.runs_table(tmp_path)
@@ -216,7 +216,7 @@ def test_logic_vs_resources_runs_on_the_small_scenario_and_writes_its_report(tmp
 
 
 def test_variance_shares_recover_a_known_design():
-    from experiments import fairness
+    from experiments.sweeps import fairness
     rng = np.random.default_rng(0)
     rows = []
     for logic in range(3):
@@ -230,7 +230,7 @@ def test_variance_shares_recover_a_known_design():
 
 
 def test_a_contrast_is_the_paired_difference_of_two_styles_and_names_what_decides_its_sign(tmp_path):
-    from experiments import sensitivity
+    from experiments.sweeps import sensitivity
     cfg = compose(["scenario=small", "months=12"])
     same = sensitivity.outcomes_of(cfg, ["perf_true", "mean_stress"], ["stick", "stick"])
     assert same == {"perf_true": 0.0, "mean_stress": 0.0}          # common random numbers: a style against itself
@@ -257,11 +257,11 @@ def test_a_contrast_must_name_two_styles():
 
 
 def test_profile_step_times_each_mechanism_for_a_batch():
-    res = subprocess.run([sys.executable, "-m", "experiments.profile_step", "--runs", "2", "scenario=small", "months=3"],
+    res = subprocess.run([sys.executable, "-m", "experiments", "profile_step", "--runs", "2", "scenario=small", "months=3"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "2 run(s), 3 months" in res.stdout and "oversight.review" in res.stdout and "recording" in res.stdout
-    res = subprocess.run([sys.executable, "-m", "experiments.profile_step", "--runs", "2", "--phases", "scenario=small",
+    res = subprocess.run([sys.executable, "-m", "experiments", "profile_step", "--runs", "2", "--phases", "scenario=small",
                           "months=3"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert all(f"  {phase}" in res.stdout for phase in ("build", "step", "tables", "write"))

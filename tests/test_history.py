@@ -9,7 +9,7 @@ from abm.compose import compose
 from abm.config import ConfigError
 from abm.model import CommissioningModel
 from abm.styles import Stick
-from experiments.history import main, yearly
+from experiments.validation.history import main, yearly
 
 
 def test_england_2013_starts_with_211_ccgs_in_april_2013():
@@ -63,7 +63,7 @@ def test_bad_timeline_entries_are_rejected(event, message):
 
 
 def test_yearly_outputs_use_financial_years_sum_events_and_read_july_ratings():
-    from experiments.history import JULY, SUMMED, YEAR_END
+    from experiments.validation.history import JULY, SUMMED, YEAR_END
     months = pd.period_range("2013-04", "2015-03", freq="M")
     model = pd.DataFrame({"date": months.astype(str)})
     for col in [*YEAR_END, *JULY]:

@@ -12,7 +12,7 @@ from abm.mechanisms import leadership, money, oversight, stp, trust
 from abm.model import CommissioningModel
 from abm.run import simulate
 from abm.vocabulary import EDGE_KINDS
-from experiments.dynamics import BOUNDS, measure, within_bounds
+from experiments.validation.dynamics import BOUNDS, measure, within_bounds
 
 from conftest import small_config
 

@@ -31,7 +31,7 @@ from abm.config import (
 from abm.model import CommissioningModel
 from abm.run import simulate
 from abm.styles import STYLES, make_style
-from experiments.compare import finished_jobs, gather
+from experiments.sweeps.compare import finished_jobs, gather
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from abm.compose import compose
-from experiments.validate import PATTERNS, assess, main, observe, spearman
+from experiments.validation.validate import PATTERNS, assess, main, observe, spearman
 
 
 def test_observe_records_every_pattern_on_the_small_scenario():

@@ -1,7 +1,7 @@
 """What the calibration fits: the free parameters and their priors, the 2013 replay's answer to each observation,
 the split of the observations into fit and held-out rows, and the distance between a replay and observed England.
 
-Shared by ``experiments.calibrate`` (screening and ABC-SMC) and its tests.
+Shared by ``experiments.calibration.calibrate`` (screening and ABC-SMC) and its tests.
 
 * **Free parameters**: every numeric ``behaviour.*`` and ``regime.*`` parameter whose provenance is ``assumption``
   (the regulator, resources and institutions groups are the factors the experiments compare, so they are not fitted
@@ -13,7 +13,7 @@ Shared by ``experiments.calibrate`` (screening and ABC-SMC) and its tests.
   2015/16 and months up to 2016-03) and the rows the cut-offs were already read from (``targets.FIT``).
   **Held-out rows**: every later observation (2016/17 to 2019) not in ``targets.FIT``; nothing is tuned to them.
 * **Distance**: the root mean square over fit rows of (model - real) / scale, where the scale is the half-width of the
-  row's tolerance in ``experiments.targets`` (a count within max(6, 50 %): that; a share within 7 or 15 points: that;
+  row's tolerance in ``experiments.calibration.targets`` (a count within max(6, 50 %): that; a share within 7 or 15 points: that;
   CCG count ±10 %; net position a factor of 2: half the real value; ...). A distance of 1 means the fit rows sit on
   the edges of their tolerances on average; a row the run cannot answer counts as 10 scales away.
 """
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from abm.config import BehaviourConfig, Config, RegimeConfig, with_values
-from experiments import targets
+from experiments.calibration import targets
 
 if TYPE_CHECKING:
     from abm.batch import Batch
@@ -118,7 +118,7 @@ def observations() -> pd.DataFrame:
 
 
 def scale(measure: str, real: float) -> float:
-    """Half-width of the row's tolerance (``experiments.targets.TOLERANCE``), the unit of the distance."""
+    """Half-width of the row's tolerance (``experiments.calibration.targets.TOLERANCE``), the unit of the distance."""
     r = abs(real)
     if measure == "ccgs":
         return 0.10 * r
@@ -175,6 +175,17 @@ def replay_batch(values: dict[str, float], replicates: list[int], base: Config |
     from abm.batch import Batch
     cfg = with_values(base or base_config(), {**assumed_values(), **values})
     return Batch(cfg, list(replicates), organisations=False).run()
+
+
+def batch_answers(values: list[dict[str, float]], replicates: list[int]) -> list[dict[str, float]]:
+    """The replay at each of several parameter sets, each at its own replicate, stepped together as one batch of runs
+    with different parameters (``abm.batch.Batch.of``): what ``replay(values[k], replicates[k])`` answers, to the
+    last bit."""
+    from abm.batch import Batch
+    base, assumed = base_config(), assumed_values()
+    configs = [replace(with_values(base, {**assumed, **v}), replicate=int(r))
+               for v, r in zip(values, replicates, strict=True)]
+    return [answers(rec.model_columns()) for rec in Batch.of(configs, organisations=False).run().recorders]
 
 
 def replays(values: dict[str, float], replicates: list[int]) -> list[dict[str, float]]:

@@ -1,6 +1,6 @@
 """Global sensitivity analysis with SALib: Morris screening or Sobol indices of the key outcomes.
 
-    python -m experiments.sensitivity [--jobs N] [--out DIR] [Hydra overrides ...]
+    python -m experiments sensitivity [--jobs N] [--out DIR] [Hydra overrides ...]
 
 The parameters, their ranges, the outcomes and the method come from ``conf/experiment/sensitivity.yaml`` and can be
 overridden like any key, e.g. ``sensitivity.method=sobol sensitivity.n=64 scenario=small``. Every sample is run with
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --jobs={args.jobs} must be at least 1", file=sys.stderr)
         return 2
     if spec.assumptions:
-        from experiments.fit import free_parameters
+        from experiments.calibration.fit import free_parameters
         free = free_parameters(calibrated=False, replay=False)   # the calibrated ones vary over the posterior instead
         names, bounds = free.name.tolist(), free[["low", "high"]].to_numpy().tolist()
     else:
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
              f"{len(x) * (2 if contrast else 1)} runs)", "",
              f"Scenario `{config.scenario.name}`, {what}, {config.months} months, seed {config.seed}, replicate "
              f"{config.replicate} for every sample; {len(names)} parameters"
-             + (" (every numeric assumption of behaviour and regime, uniform over its prior: experiments/fit.py)"
+             + (" (every numeric assumption of behaviour and regime, uniform over its prior: experiments/calibration/fit.py)"
                 if spec.assumptions else "") + f". Index: `{key}`.", "", *top, ""]
     if contrast:
         lines += ["## The sign of the contrast", ""]

@@ -1,7 +1,7 @@
 """Does the *way* a regulator acts matter, at the same cost? The report of the ``logic_vs_resources`` preset.
 
-    python -m experiments.run logic_vs_resources            # the sweep, the usual report, then this one
-    python -m experiments.fairness outputs/experiments/logic_vs_resources   # this report from a finished sweep
+    python -m experiments run logic_vs_resources            # the sweep, the usual report, then this one
+    python -m experiments fairness outputs/experiments/logic_vs_resources   # this report from a finished sweep
 
 Every style's logic runs in every resource envelope (lean, standard, generous) under both institutional settings
 (divided, aligned), with common random numbers (the same seeds and replicates in every cell). Within an envelope every
@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from experiments.compare import END, TOTAL, gather, mean_ci  # noqa: E402
+from experiments.sweeps.compare import END, TOTAL, gather, mean_ci  # noqa: E402
 
 FACTORS = {"regulator.name": "logic", "resources.name": "resources", "institutions.name": "institutions"}
 OUTCOMES = ["perf_true", "perf_gap", "ccg_trust_in_nhse", "trust_commissioner_provider", "n_alliances", "mean_stress",

@@ -1,6 +1,6 @@
 """The re-runnable procedure that set the initial collaboration and the cut-offs (docs/ODD.md, section 8).
 
-    python -m experiments.cutoffs [--replicates 6] [--jobs 2] [--out outputs/cutoffs]
+    python -m experiments cutoffs [--replicates 6] [--jobs 2] [--out outputs/cutoffs]
 
 Two steps:
 
@@ -16,7 +16,7 @@ Two steps:
    assessment of every trust in May 2016 (12 / 109 / 53 / 5 of 179 rated).
 
 Writes ``calibration.md`` and ``grid.csv`` and prints the overrides to use. The behavioural effect sizes are not
-calibrated (the seeds give none); explore them with ``experiments.sensitivity``.
+calibrated (the seeds give none); explore them with ``experiments.sweeps.sensitivity``.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from abm.mechanisms.collaboration import CCG_CCG
 from abm.mechanisms.leadership import shared_ao
 from abm.model import CommissioningModel
 from abm.vocabulary import DASHBOARD_BANDS, RATINGS
+from experiments.calibration.targets import SURVEY_2017, observed_counts
 from experiments.progress import run_parallel
-from experiments.targets import SURVEY_2017, observed_counts
 
 JC_TARGET, AO_TARGET = SURVEY_2017["joint_committees"], SURVEY_2017["shared_ao"]
 # Observed distributions, lowest band first (abm/data/observed_2013_2019.csv).

@@ -1,6 +1,6 @@
 """Are the long-run dynamics credible? The bounds every style must keep over a 60-month run from April 2016.
 
-    python -m experiments.dynamics [--seeds 5] [--jobs 2] [--months 60] [Hydra overrides ...]
+    python -m experiments dynamics [--seeds 5] [--jobs 2] [--months 60] [Hydra overrides ...]
 
 For every style preset and seed, runs the real England (or the scenario the overrides name) and measures, from the
 monthly table: the most trusts in special measures and CCGs under legal directions in any month; the largest share

@@ -1,6 +1,6 @@
 """Benchmarks (not tests): cost per agent-step against Mesa's VirusOnNetwork, scaling, and sweep launchers.
 
-    python -m experiments.bench [--repeats 5] [--out outputs/bench]
+    python -m experiments bench [--repeats 5] [--out outputs/bench]
 
 Measured in one process and side by side, so that machine noise cancels in the ratios:
 
@@ -94,7 +94,7 @@ def scaling_child(copies: int) -> None:
 def scaling(sizes=(1, 4, 16)) -> tuple[list[dict], float]:
     rows = []
     for k in sizes:
-        out = subprocess.run([sys.executable, "-m", "experiments.bench", "--scaling-child", str(k)], cwd=ROOT,
+        out = subprocess.run([sys.executable, "-m", "experiments", "bench", "--scaling-child", str(k)], cwd=ROOT,
                              capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     x = np.log([r["organisations"] for r in rows])
@@ -134,7 +134,7 @@ def batch_child(runs: int, months: int) -> None:
 
 
 def child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "experiments.bench", *args], cwd=ROOT, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "experiments", "bench", *args], cwd=ROOT, capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -1,6 +1,6 @@
 """Time one step plus redraw of the browser view, at England scale and on the small scenario.
 
-    python -m experiments.viz_timing [--steps 12]
+    python -m experiments viz_timing [--steps 12]
 
 Prints the median over the steps (after two warm-up steps) of: stepping the model(s), drawing the network and
 drawing the charts, each to PNG as the page does (matplotlib on the server, 80 dpi).

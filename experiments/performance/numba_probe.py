@@ -1,6 +1,6 @@
 """Does a compiled kernel beat numpy on a hot path? A probe, not part of the model (needs ``pip install numba``).
 
-    python -m experiments.numba_probe [--runs 32]
+    python -m experiments numba_probe [--runs 32]
 
 Takes the chance of successful joint work on every horizontal relationship (``abm.mechanisms.trust._success_chance``:
 one of the month's largest per-relationship passes) for a batch of England runs after a year, computes it with numpy

@@ -1,8 +1,8 @@
 """Every target the model is compared with or calibrated to, in one place: the seeds' patterns (used by
-``experiments.validate`` and, for the survey shares, ``experiments.cutoffs``) and the observed England of 2013-2019
-(used by ``experiments.history --check`` and, for the distributions the cut-offs reproduce, ``experiments.cutoffs``):
-which model measure answers each observation, with what tolerance, and which observations were used to set
-parameters (fit) and which were not (held out).
+``experiments.validation.validate`` and, for the survey shares, ``experiments.calibration.cutoffs``) and the observed
+England of 2013-2019 (used by ``python -m experiments history --check`` and, for the distributions the cut-offs
+reproduce, ``experiments.calibration.cutoffs``): which model measure answers each observation, with what tolerance,
+and which observations were used to set parameters (fit) and which were not (held out).
 
 ``abm/data/observed_2013_2019.csv`` holds one row per measure and period (copied from the project's reference data,
 each row with its source). :func:`model_value` reads the model's answer to a row from a run's monthly table;

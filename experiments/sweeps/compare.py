@@ -1,6 +1,6 @@
 """Gather a sweep into one tidy table and write the figures, summary and report a researcher would use.
 
-    python -m experiments.compare SWEEP_DIR [--baseline key=value[,key=value]] [--out DIR]
+    python -m experiments compare SWEEP_DIR [--baseline key=value[,key=value]] [--out DIR]
 
 Reads every *finished* job under SWEEP_DIR (a job counts only when its ``done.json`` matches its files), and writes to
 ``--out`` (default ``SWEEP_DIR/report``):

@@ -1,10 +1,10 @@
 """Run an experiment preset end to end: the Hydra sweep in parallel with a progress bar, then the report.
 
-    python -m experiments.run NAME [--jobs N] [--launcher joblib|basic] [Hydra overrides ...]
+    python -m experiments run NAME [--jobs N] [--launcher joblib|basic] [Hydra overrides ...]
 
 NAME is a file of ``conf/experiment/`` (``carrot_vs_stick``, ``logic_vs_resources``, ``severity``, ``investment``,
 ``consistency``;
-``sensitivity`` is handed to ``experiments.sensitivity``). The sweep goes to the preset's ``hydra.sweep.dir``
+``sensitivity`` is handed to ``experiments.sweeps.sensitivity``). The sweep goes to the preset's ``hydra.sweep.dir``
 (``outputs/experiments/NAME``): re-running resumes it, skipping finished jobs. Extra overrides apply to every job,
 e.g. ``months=120`` or ``scenario=small`` (then give ``hydra.sweep.dir=...`` to keep the results apart).
 """
@@ -27,8 +27,8 @@ from tqdm import tqdm
 from abm.compose import CONF_DIR, hydra_sweep, register_schema
 from abm.precheck import precheck
 from abm.run import is_complete
-from experiments import fairness
-from experiments.compare import compare
+from experiments.sweeps import fairness
+from experiments.sweeps.compare import compare
 
 EXTRA_REPORTS = {"logic_vs_resources": fairness.report}   # presets with a report of their own beside compare's
 
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: experiment={args.name!r} is not allowed; choose one of: {', '.join(presets)}", file=sys.stderr)
         return 2
     if args.name in ("sensitivity", "contrast"):
-        from experiments import sensitivity
+        from experiments.sweeps import sensitivity
         return sensitivity.main([f"--preset={args.name}", *overrides] + ([f"--jobs={args.jobs}"] if args.jobs else []))
     if args.jobs < 1:
         print(f"error: --jobs={args.jobs} must be at least 1", file=sys.stderr)

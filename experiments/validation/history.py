@@ -1,6 +1,6 @@
 """Replay 2013-2022 (``scenario=england_2013`` and its policy timeline), optionally against a counterfactual style.
 
-    python -m experiments.history [--replicates 10] [--jobs 2] [--counterfactual carrot --from 2016-04]
+    python -m experiments history [--replicates 10] [--jobs 2] [--counterfactual carrot --from 2016-04]
                                   [--out outputs/history] [--check] [Hydra overrides ...]
 
 Writes, per NHS financial year (April to March): the CCG count and merger events, the CCG rating distribution
@@ -12,7 +12,7 @@ legal directions, STPs by dashboard band: ``history.csv`` (one row per arm x rep
 ``--check`` also writes ``history_check.md`` and ``history_check.csv``: one row per observation of
 ``abm/data/observed_2013_2019.csv`` that the model measures, with the real value, the model's mean and 95 % interval
 over the replications, the tolerance, pass or fail, and whether the row was used to set a parameter (fit) or held
-out (see :mod:`experiments.observed`).
+out (see :mod:`experiments.calibration.targets`).
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ from abm.compose import compose  # noqa: E402
 from abm.config import REGULATOR_STYLES  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
 from abm.run import simulate  # noqa: E402
-from experiments import fit as fitting  # noqa: E402
-from experiments import targets as observed  # noqa: E402
-from experiments.compare import grouped_ci, mean_ci  # noqa: E402
+from experiments.calibration import fit as fitting  # noqa: E402
+from experiments.calibration import targets as observed  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
+from experiments.sweeps.compare import grouped_ci, mean_ci  # noqa: E402
 
 YEAR_END = {"n_ccgs": "CCGs", "n_ccgs_sharing_ao": "CCGs sharing an accountable officer",
             "n_ccgs_under_directions": "CCGs under legal directions",
@@ -107,7 +107,7 @@ def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
     table.to_csv(out / "history_check.csv", index=False)
     held = table[table.use == "held out"]
     lines = ["# The 2013 replay against observed England, 2013-2019", "",
-             f"`python -m experiments.history --check`: `scenario=england_2013` under the policy timeline, "
+             f"`python -m experiments history --check`: `scenario=england_2013` under the policy timeline, "
              f"{int(table.n.max())} replications, each at its own posterior draw unless `--at-mean` (mean and 95 % "
              "interval of the mean). Rating rows are shares of "
              "CCGs or of rated trusts; money is in GBP (net position in bn over the financial year; the model's "

@@ -1,6 +1,6 @@
 """Where a month's time goes: each mechanism timed in one process, for one run or for a batch.
 
-    python -m experiments.profile_step [--runs R] [--phases] [Hydra overrides ...]
+    python -m experiments profile_step [--runs R] [--phases] [Hydra overrides ...]
 
 Wraps every public function of the mechanism modules and the recorder with a timer, runs the configuration (R = 1:
 one run; R > 1: R replicates stepped together, ``abm.batch``) and prints milliseconds per run-step for the 25 costliest.

@@ -1,6 +1,6 @@
 """Pattern-oriented validation (Grimm et al. 2005): does the default calibration reproduce the seeds' patterns?
 
-    python -m experiments.validate [--replicates 20] [--jobs 2] [--out outputs/validation] [Hydra overrides ...]
+    python -m experiments validate [--replicates 20] [--jobs 2] [--out outputs/validation] [Hydra overrides ...]
 
 Runs the default configuration (the ``as_was_2016`` style on the real England) over paired replications and compares
 the model with each pattern of the model brief: the July 2017 STP dashboard, the March 2017 NHSCC survey, the
@@ -33,9 +33,9 @@ from abm.model import CommissioningModel  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES  # noqa: E402
 from abm.vocabulary import STP_MEMBERS  # noqa: E402
-from experiments.compare import mean_ci  # noqa: E402
+from experiments.calibration.targets import DASHBOARD_TARGET, PATTERNS  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
-from experiments.targets import DASHBOARD_TARGET, PATTERNS  # noqa: E402
+from experiments.sweeps.compare import mean_ci  # noqa: E402
 
 MARCH_2017, APRIL_2017, JULY_2017 = 11, 12, 15     # months from April 2016 (validation runs the default start)
 
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         value = "—" if np.isnan(r.mean) else f"{r.mean:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
         lines.append(f"| {r.pattern} | {r.source} | {r.target} | {value} | {r.tolerance} | **{r.result}** |")
     lines += ["", *[f"![{f}]({f})" for f in figs], "",
-              "Command: `python -m experiments.validate` (files: `patterns.csv`, `replications.csv`)."]
+              "Command: `python -m experiments validate` (files: `patterns.csv`, `replications.csv`)."]
     (args.out / "validation.md").write_text("\n".join(lines) + "\n")
     print(f"{passed}/{len(table)} patterns pass")
     print(f"report: {(args.out / 'validation.md').resolve()}")

@@ -1,21 +1,21 @@
 """Bayesian calibration: screen the assumption parameters, then fit those that matter by ABC-SMC (pyabc).
 
-    python -m experiments.calibrate [calibrate.budget=smoke|default|long] [calibrate.KEY=VALUE ...]
+    python -m experiments calibrate [calibrate.budget=smoke|default|long] [calibrate.KEY=VALUE ...]
                                     [--jobs 2] [--out outputs/calibration] [--ship]
 
 1. **Screening** (SALib, Morris elementary effects): every numeric ``assumption`` parameter of ``behaviour`` and
-   ``regime`` (``experiments.fit.free_parameters``, 104 of them) over its prior, on the distance between the 2013
+   ``regime`` (``experiments.calibration.fit.free_parameters``, 104 of them) over its prior, on the distance between the 2013
    replay and the fit rows (one replicate, the same for every sample: common random numbers). A parameter *matters*
    when its mu* (the mean absolute change of the distance per prior range) exceeds the distance's own chance spread,
    the standard deviation over ``CHANCE_REPLICATES`` replicates at the assumed values: a smaller effect could not be
    told from chance by these data. The ABC fits the ``max_parameters`` that matter most.
 2. **ABC-SMC** (pyabc, Toni et al. 2009; Del Moral et al. 2012): uniform priors, the replay at a random replicate per
-   particle (so the posterior carries chance), the distance of ``experiments.fit``; quantile (median) epsilon
+   particle (so the posterior carries chance), the distance of ``experiments.calibration.fit``; quantile (median) epsilon
    schedule; a SQLite database (``abc.db``) written after every generation. Started again with the same database and
    parameters, it carries on from the last finished generation (resume after a kill).
 3. **Posterior predictive**: ``predictive_draws`` particles drawn by weight, each re-run over 2013-2022 at a new
    replicate, against every observed series; the same number of replicates at the assumed values (the prior point)
-   for comparison; the held-out rows judged with ``experiments.targets``' tolerances.
+   for comparison; the held-out rows judged with ``experiments.calibration.targets``' tolerances.
 
 Writes to ``--out``: ``screening.csv``, ``screening.png``, ``abc.db``, ``posterior.parquet`` (the last generation's
 particles, weights and distances), ``pairs.png``, ``predictive.png``, ``predictive.csv`` and ``report.md``.
@@ -44,7 +44,8 @@ import pandas as pd  # noqa: E402
 from joblib import delayed  # noqa: E402
 
 from abm.config import CalibrateConfig, ConfigError, validate  # noqa: E402
-from experiments import fit, targets  # noqa: E402
+from experiments.calibration import fit, targets  # noqa: E402
+from experiments.calibration.sampler import BatchSampler, local_executor  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
 
 BUDGETS = {
@@ -153,9 +154,15 @@ def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
 
 # --- 2. ABC-SMC ---------------------------------------------------------------------------------------------------
 def abc_model(parameters) -> dict[str, float]:
-    """pyabc's model: the replay at the particle's parameters and a fresh replicate (chance is part of the fit)."""
+    """pyabc's model for one particle: the replay at its parameters and a fresh replicate (chance is part of the
+    fit). The batch sampler evaluates particles with :func:`abc_evaluate` instead."""
     values = {k.replace("__", "."): float(v) for k, v in dict(parameters).items()}
     return fit.replay(values, replicate=int(np.random.randint(1_000, 1_000_000)))
+
+
+def abc_evaluate(values: list[dict[str, float]], replicates: list[int]) -> list[dict[str, float]]:
+    """A batch of particles (pyabc's names, ``group__name``), each at its replicate: one batch of replays."""
+    return fit.batch_answers([{k.replace("__", "."): v for k, v in d.items()} for d in values], replicates)
 
 
 def abc_distance(x: dict, x0: dict) -> float:
@@ -163,15 +170,18 @@ def abc_distance(x: dict, x0: dict) -> float:
 
 
 def _sampler(cfg: CalibrateConfig, jobs: int):
-    import pyabc
+    """The batch sampler on local processes or a Dask cluster (local, or at ``calibrate.scheduler``), and the Dask
+    client to close afterwards (None for local processes)."""
+    client = None
     if cfg.sampler == "dask":
         from distributed import Client, LocalCluster
         client = Client(cfg.scheduler) if cfg.scheduler else Client(LocalCluster(n_workers=jobs, threads_per_worker=1,
                                                                                    processes=True))
-        return pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=1), client
-    if jobs == 1:
-        return pyabc.sampler.SingleCoreSampler(), None
-    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=jobs), None
+        executor, workers = client.get_executor(), max(len(client.scheduler_info()["workers"]), 1)
+    else:
+        executor, workers = local_executor(jobs), jobs
+    rng = np.random.default_rng(cfg.seed)
+    return BatchSampler(abc_evaluate, executor, cfg.width, workers, rng), client
 
 
 def calibrate(cfg: CalibrateConfig, chosen: pd.DataFrame, jobs: int, out: Path):
@@ -378,11 +388,11 @@ def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, hist
     screen_min = float(table.seconds.iloc[0]) / 60 if "seconds" in table else seconds["screen"] / 60
     w = posterior.weight.to_numpy()
     lines = [f"# Calibration (budget `{cfg.budget}`)", "",
-             "`python -m experiments.calibrate` on the 2013 replay (`scenario=england_2013`, April 2013 to April 2019). "
+             "`python -m experiments calibrate` on the 2013 replay (`scenario=england_2013`, April 2013 to April 2019). "
              f"Fit rows: {int((fit.observations().use == 'fit').sum())} observations up to March 2016 and the rows "
              f"the cut-offs were read from; held out: {int((fit.observations().use == 'held out').sum())} later "
              "observations. Distance: root mean square of (model - real) / tolerance over the fit rows "
-             "(`experiments/fit.py`).", "",
+             "(`experiments/calibration/fit.py`).", "",
              f"Run time (wall clock, this machine): screening {screen_min:.1f} min, ABC-SMC {abc_min:.1f} min "
              f"(summed over the generations in `abc.db`), posterior predictive {seconds['predictive'] / 60:.1f} min; "
              f"{cfg.sampler} sampler. This call took {sum(seconds.values()) / 60:.1f} min (a reused screening and "
