@@ -18,7 +18,7 @@ from abm import posterior
 from abm.compose import compose
 from abm.config import CHANGEABLE, BehaviourConfig, Config, ConfigError, RegimeConfig
 from abm.run import simulate
-from experiments.calibration import calibrate, fit, targets
+from experiments.calibration import calibrate, fit, predictive, smc, targets
 from experiments.sweeps.compare import paired_differences, posterior_spread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def test_settings_take_the_budget_and_refuse_anything_else():
 
 def test_resampling_follows_the_weights():
     particles = pd.DataFrame({"x": [0.0, 1.0, 2.0]})
-    draws = calibrate.resample(particles, np.array([0.0, 0.25, 0.75]), 400, seed=1)
+    draws = predictive.resample(particles, np.array([0.0, 0.25, 0.75]), 400, seed=1)
     assert len(draws) == 400 and 0.0 not in set(draws.x)
     assert (draws.x == 2.0).mean() == pytest.approx(0.75, abs=0.01)
 
@@ -139,7 +139,7 @@ def test_the_dask_sampler_runs_the_same_calibration_on_a_local_cluster(tmp_path)
     pytest.importorskip("distributed")
     cfg = calibrate.settings(["calibrate.budget=smoke", "calibrate.population=4", "calibrate.generations=1",
                               "calibrate.sampler=dask"])
-    history = calibrate.calibrate(cfg, _chosen(1), 2, tmp_path)
+    history = smc.run(cfg, _chosen(1), 2, tmp_path)
     particles, weights = history.get_distribution()
     assert len(particles) == 4 and np.isclose(weights.sum(), 1.0)
     lo, hi = _chosen(1).low[0], _chosen(1).high[0]

@@ -1,26 +1,20 @@
-"""Bayesian calibration: screen the assumption parameters, then fit those that matter by ABC-SMC (pyabc).
+"""Bayesian calibration against observed England up to March 2016: screen the assumptions, fit those that matter.
 
     python -m experiments calibrate [calibrate.budget=smoke|default|long] [calibrate.KEY=VALUE ...]
                                     [--jobs 2] [--out outputs/calibration] [--ship]
 
-1. **Screening** (SALib, Morris elementary effects): every numeric ``assumption`` parameter of ``behaviour`` and
-   ``regime`` (``experiments.calibration.fit.free_parameters``, 104 of them) over its prior, on the distance between the 2013
-   replay and the fit rows (one replicate, the same for every sample: common random numbers). A parameter *matters*
-   when its mu* (the mean absolute change of the distance per prior range) exceeds the distance's own chance spread,
-   the standard deviation over ``CHANCE_REPLICATES`` replicates at the assumed values: a smaller effect could not be
-   told from chance by these data. The ABC fits the ``max_parameters`` that matter most.
-2. **ABC-SMC** (pyabc, Toni et al. 2009; Del Moral et al. 2012): uniform priors, the replay at a random replicate per
-   particle (so the posterior carries chance), the distance of ``experiments.calibration.fit``; quantile (median) epsilon
-   schedule; a SQLite database (``abc.db``) written after every generation. Started again with the same database and
-   parameters, it carries on from the last finished generation (resume after a kill).
-3. **Posterior predictive**: ``predictive_draws`` particles drawn by weight, each re-run over 2013-2022 at a new
-   replicate, against every observed series; the same number of replicates at the assumed values (the prior point)
-   for comparison; the held-out rows judged with ``experiments.calibration.targets``' tolerances.
+1. **Screening** (``experiments.calibration.screening``): Morris elementary effects of every numeric assumption of
+   ``behaviour`` and ``regime`` on the distance between the 2013 replay and the fit rows; those whose effect exceeds
+   chance *matter*, and the ABC fits the ``max_parameters`` that matter most.
+2. **ABC-SMC** (``experiments.calibration.smc``): pyabc with the particles evaluated in batches of runs with different
+   parameters, on local processes or a Dask cluster; resumes from ``abc.db`` after a kill.
+3. **Posterior predictive** (``experiments.calibration.predictive``): posterior draws re-run over 2013-2022 against
+   every observed series, beside the assumed values.
 
 Writes to ``--out``: ``screening.csv``, ``screening.png``, ``abc.db``, ``posterior.parquet`` (the last generation's
 particles, weights and distances), ``pairs.png``, ``predictive.png``, ``predictive.csv`` and ``report.md``.
-``--ship`` also writes ``abm/data/posterior.csv`` (64 draws resampled by weight: what ``posterior.draw=K`` and the
-experiments' posterior sweeps read) and prints the posterior means to put in ``abm/config.py``.
+``--ship`` also writes ``abm/data/posterior.csv`` (draws resampled by weight: what ``posterior.draw=K`` and the
+experiments' posterior sweeps read) and prints the values to put in ``abm/config.py``.
 
 The cluster path: ``calibrate.sampler=dask`` runs the particles on a Dask cluster, a local one by default or the one
 at ``calibrate.scheduler=tcp://HOST:8786`` (for example started on SLURM with ``dask-jobqueue``'s ``SLURMCluster``
@@ -33,20 +27,16 @@ import argparse
 import sys
 import time
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from joblib import delayed  # noqa: E402
-
-from abm.config import CalibrateConfig, ConfigError, validate  # noqa: E402
-from experiments.calibration import fit, targets  # noqa: E402
-from experiments.calibration.sampler import BatchSampler, local_executor  # noqa: E402
-from experiments.progress import run_parallel  # noqa: E402
+from abm.config import CalibrateConfig, ConfigError, validate
+from experiments.calibration import fit, smc, targets
+from experiments.calibration.predictive import judge_rows, plot_pairs, plot_predictive, predictive, predictive_distances, resample
+from experiments.calibration.screening import CHANCE_REPLICATES, screen
 
 BUDGETS = {
     "smoke": {"trajectories": 1, "max_parameters": 4, "population": 8, "generations": 2, "walltime_minutes": 2.0,
@@ -56,9 +46,8 @@ BUDGETS = {
     "long": {"trajectories": 20, "max_parameters": 20, "population": 500, "generations": 15,
              "walltime_minutes": 600.0, "predictive_draws": 200},
 }
-CHANCE_REPLICATES = 12  # replicates at the assumed values that measure the distance's chance spread
 SHIPPED_DRAWS = 64
-POSTERIOR_FILE = Path(__file__).resolve().parent.parent / "abm" / "data" / "posterior.csv"
+POSTERIOR_FILE = Path(str(resources.files("abm.data").joinpath("posterior.csv")))
 
 
 # --- settings -----------------------------------------------------------------------------------------------------
@@ -86,300 +75,7 @@ def settings(overrides: list[str]) -> CalibrateConfig:
     return replace(cfg, **{k: v for k, v in budget.items() if not getattr(cfg, k)})
 
 
-# --- 1. screening -------------------------------------------------------------------------------------------------
-def _screen_one(values: dict[str, float], replicate: int = 0) -> tuple[float, float]:
-    sim = fit.replay(values, replicate=replicate)
-    return fit.distance(sim, "fit"), fit.distance(sim, "held out")
-
-
-def _screen_chance(replicates: list[int]) -> list[tuple[float, float]]:
-    """The distances of several replicates at the assumed values (stepped together)."""
-    return [(fit.distance(sim, "fit"), fit.distance(sim, "held out")) for sim in fit.replays({}, replicates)]
-
-
-def chunks(items: list, n: int) -> list[list]:
-    """``items`` in ``n`` nearly equal consecutive parts (no empty part)."""
-    n = max(1, min(n, len(items)))
-    return [list(part) for part in np.array_split(np.array(items, dtype=object), n)]
-
-
-def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
-    """Morris screening of every free parameter on the fit distance; writes screening.csv and screening.png."""
-    from SALib.analyze import morris as analyse
-    from SALib.sample import morris as sample
-    free = fit.free_parameters()
-    done = out / "screening.csv"
-    if done.is_file():                            # a finished screening of the same design is reused (resume)
-        table = pd.read_csv(done)
-        same = (sorted(table.name) == sorted(free.name) and {"trajectories", "seed"} <= set(table.columns)
-                and (table.trajectories == cfg.trajectories).all() and (table.seed == cfg.seed).all()
-                and np.allclose(table.set_index("name").loc[free.name, ["low", "high"]].to_numpy(),
-                                free[["low", "high"]].to_numpy()))
-        if same:
-            print(f"reusing the screening in {done}", file=sys.stderr)
-            table["calibrated"] = table.matters & (table.index < cfg.max_parameters)
-            return table
-    started = time.perf_counter()
-    problem = {"num_vars": len(free), "names": free.name.tolist(), "bounds": free[["low", "high"]].to_numpy().tolist()}
-    x = sample.sample(problem, N=cfg.trajectories, num_levels=4, seed=cfg.seed)
-    tasks = [delayed(_screen_one)(dict(zip(problem["names"], row, strict=True))) for row in x]
-    # the chance replicates share one configuration: a batch per worker (abm.batch)
-    tasks += [delayed(_screen_chance)(part) for part in chunks(list(range(1, CHANCE_REPLICATES + 1)), jobs)]
-    results = run_parallel(tasks, jobs, "screening")
-    y = np.array([r[0] for r in results[: len(x)]])
-    chance = float(np.std([d[0] for part in results[len(x):] for d in part], ddof=1))
-    res = analyse.analyze(problem, x, y, num_levels=4, seed=cfg.seed)
-    table = free.assign(mu_star=res["mu_star"], mu_star_conf=res["mu_star_conf"], sigma=res["sigma"])
-    table = table.sort_values("mu_star", ascending=False).reset_index(drop=True)
-    table["matters"] = table.mu_star > chance
-    table["chance_sd"] = chance
-    table["trajectories"], table["seed"] = cfg.trajectories, cfg.seed
-    table["seconds"] = time.perf_counter() - started
-    table["calibrated"] = table.matters & (table.index < cfg.max_parameters)
-    table.to_csv(out / "screening.csv", index=False)
-    top = table.head(25)[::-1]
-    fig, ax = plt.subplots(figsize=(7, 7))
-    colours = np.where(top.calibrated, "tab:blue", np.where(top.matters, "tab:orange", "tab:grey"))
-    ax.barh(top.name, top.mu_star, xerr=top.mu_star_conf, color=colours, capsize=2)
-    ax.axvline(chance, color="k", lw=0.8, ls="--", label="chance: sd of the distance over replicates")
-    ax.set_xlabel("mu*: mean absolute effect on the fit distance (tolerance units)")
-    ax.set_title(f"Morris screening, {len(x)} replays (blue: calibrated, orange: matters)", fontsize=10)
-    ax.tick_params(axis="y", labelsize=7)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "screening.png", dpi=110)
-    plt.close(fig)
-    return table
-
-
-# --- 2. ABC-SMC ---------------------------------------------------------------------------------------------------
-def abc_model(parameters) -> dict[str, float]:
-    """pyabc's model for one particle: the replay at its parameters and a fresh replicate (chance is part of the
-    fit). The batch sampler evaluates particles with :func:`abc_evaluate` instead."""
-    values = {k.replace("__", "."): float(v) for k, v in dict(parameters).items()}
-    return fit.replay(values, replicate=int(np.random.randint(1_000, 1_000_000)))
-
-
-def abc_evaluate(values: list[dict[str, float]], replicates: list[int]) -> list[dict[str, float]]:
-    """A batch of particles (pyabc's names, ``group__name``), each at its replicate: one batch of replays."""
-    return fit.batch_answers([{k.replace("__", "."): v for k, v in d.items()} for d in values], replicates)
-
-
-def abc_distance(x: dict, x0: dict) -> float:
-    return fit.distance(x, "fit")
-
-
-def _sampler(cfg: CalibrateConfig, jobs: int):
-    """The batch sampler on local processes or a Dask cluster (local, or at ``calibrate.scheduler``), and the Dask
-    client to close afterwards (None for local processes)."""
-    client = None
-    if cfg.sampler == "dask":
-        from distributed import Client, LocalCluster
-        client = Client(cfg.scheduler) if cfg.scheduler else Client(LocalCluster(n_workers=jobs, threads_per_worker=1,
-                                                                                   processes=True))
-        executor, workers = client.get_executor(), max(len(client.scheduler_info()["workers"]), 1)
-    else:
-        executor, workers = local_executor(jobs), jobs
-    rng = np.random.default_rng(cfg.seed)
-    return BatchSampler(abc_evaluate, executor, cfg.width, workers, rng), client
-
-
-def calibrate(cfg: CalibrateConfig, chosen: pd.DataFrame, jobs: int, out: Path):
-    """ABC-SMC over the chosen parameters; resumes from ``out/abc.db`` when it holds a run over the same ones."""
-    import logging
-
-    import pyabc
-    logging.getLogger("ABC").setLevel(logging.WARNING)
-    names = [n.replace(".", "__") for n in chosen.name]
-    prior = pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo)
-                                  for n, lo, hi in zip(names, chosen.low, chosen.high, strict=True)})
-    sampler, client = _sampler(cfg, jobs)
-    np.random.seed(cfg.seed)
-    abc = pyabc.ABCSMC(abc_model, prior, abc_distance, population_size=cfg.population, sampler=sampler)
-    db = out / "abc.db"
-    url = f"sqlite:///{db.resolve()}"
-    done = 0
-    if db.exists():
-        previous = pyabc.History(url)
-        finished = 0 if previous.max_t is None else previous.n_populations     # an empty database: none
-        same = finished > 0 and sorted(previous.get_distribution()[0].columns) == sorted(names)
-        if same:
-            done = finished
-            abc.load(url, previous.id)
-            print(f"resuming {db} after {done} finished generation(s)", file=sys.stderr)
-        else:
-            db.unlink()
-    if not done:
-        abc.new(url, {k: 0.0 for k in fit.observations().key})
-    history = abc.history
-    left = cfg.generations - done
-    try:
-        if left > 0:
-            history = abc.run(max_nr_populations=left, max_walltime=pd.Timedelta(minutes=cfg.walltime_minutes).to_pytimedelta(),
-                              min_acceptance_rate=0.01)
-    finally:
-        if client is not None:
-            client.close()
-    return history
-
-
-# --- 3. posterior predictive --------------------------------------------------------------------------------------
-def _series_rows() -> list[tuple[str, str]]:
-    """Every (measure, period) the predictive bands show: each observed measure at its observed month of the year
-    (or financial year) in every year 2013-2021."""
-    obs = fit.observations()
-    rows = []
-    for measure, periods in obs.groupby("measure").period:
-        if "/" in periods.iloc[0]:
-            rows += [(measure, f"{y}/{str(y + 1)[2:]}") for y in range(2013, 2022)]
-        else:
-            months = sorted({p[5:] for p in periods})
-            rows += [(measure, f"{y}-{m}") for y in range(2013, 2022) for m in months]
-    return rows
-
-
-def _predict_one(values: dict[str, float], replicate: int, rows: list[tuple[str, str]]) -> dict[str, float]:
-    """The whole replay (2013-2022) at ``values``, the other free parameters at their assumed values."""
-    return _predict_many(values, [replicate], rows)[0]
-
-
-def _predict_many(values: dict[str, float], replicates: list[int],
-                  rows: list[tuple[str, str]]) -> list[dict[str, float]]:
-    """:func:`_predict_one` for several replicates of the same values, stepped together (``abm.batch``)."""
-    from abm.compose import compose
-    batch = fit.replay_batch(values, [int(r) for r in replicates],
-                             compose(["scenario=england_2013", "write_organisations=false"]))
-    row = pd.Series
-    frames = [targets.dated(rec.model_columns()) for rec in batch.recorders]
-    return [{fit.key(m, p): float(targets.model_value(row({"measure": m, "period": p}), run)) for m, p in rows}
-            for run in frames]
-
-
-def resample(particles: pd.DataFrame, weights: np.ndarray, n: int, seed: int) -> pd.DataFrame:
-    """``n`` draws from a weighted particle population (systematic resampling), equally weighted."""
-    rng = np.random.default_rng(seed)
-    w = np.asarray(weights, float) / np.sum(weights)
-    positions = (rng.random() + np.arange(n)) / n
-    idx = np.minimum(np.searchsorted(np.cumsum(w), positions), len(w) - 1)
-    return particles.iloc[idx].reset_index(drop=True)
-
-
-def predictive(draws: pd.DataFrame, names: list[str], jobs: int) -> pd.DataFrame:
-    """Re-run each draw (posterior) and the assumed values (prior point) over 2013-2022; long table of answers."""
-    rows = _series_rows()
-    tasks, labels = [], []
-    for i, d in draws.iterrows():
-        tasks.append(delayed(_predict_one)({n: d[n] for n in names}, 10_000 + i, rows))
-        labels.append(("posterior", i))
-    # the assumed values are one configuration: their replicates go in a batch per worker (abm.batch)
-    parts = chunks(list(range(len(draws))), jobs)
-    tasks += [delayed(_predict_many)({}, [10_000 + i for i in part], rows) for part in parts]
-    results = run_parallel(tasks, jobs, "posterior predictive")
-    results = results[: len(labels)] + [res for part in results[len(labels):] for res in part]
-    labels += [("assumed", i) for part in parts for i in part]
-    out = []
-    for (arm, i), res in zip(labels, results, strict=True):
-        for k, v in res.items():
-            measure, period = k.split("@")
-            out.append({"arm": arm, "draw": i, "measure": measure, "period": period, "value": v})
-    return pd.DataFrame(out)
-
-
-def _when(period: str) -> float:
-    if "/" in period:
-        return int(period[:4]) + 0.75       # the middle of the financial year's second half (its end: March)
-    return int(period[:4]) + (int(period[5:7]) - 0.5) / 12
-
-
-def plot_predictive(pred: pd.DataFrame, path: Path) -> None:
-    obs = fit.observations()
-    measures = list(dict.fromkeys(obs.measure))
-    cols = 4
-    rows = int(np.ceil(len(measures) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.6 * rows), squeeze=False)
-    for ax, measure in zip(axes.flat, measures, strict=False):
-        for arm, colour in (("assumed", "tab:grey"), ("posterior", "tab:blue")):
-            d = pred[(pred.arm == arm) & (pred.measure == measure)]
-            q = d.groupby("period").value.quantile([0.05, 0.5, 0.95]).unstack().dropna()
-            if q.empty:
-                continue
-            x = [_when(p) for p in q.index]
-            ax.fill_between(x, q[0.05], q[0.95], color=colour, alpha=0.25, lw=0)
-            ax.plot(x, q[0.5], color=colour, lw=1.2, label=f"{arm} (median, 90 % band)")
-        o = obs[obs.measure == measure]
-        for use, face in (("fit", "k"), ("held out", "white")):
-            s = o[o.use == use]
-            ax.scatter([_when(p) for p in s.period], s.real, facecolor=face, edgecolor="k", zorder=3, s=22,
-                       label=f"observed ({use})")
-        ax.set_title(measure.replace("_", " "), fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(measures):]:
-        ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
-    fig.suptitle("2013 replay against observed England: posterior predictive (blue) and the assumed values (grey); "
-                 "filled points were fitted, hollow points held out", fontsize=10)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def plot_pairs(particles: pd.DataFrame, weights: np.ndarray, chosen: pd.DataFrame, path: Path) -> None:
-    names = chosen.name.tolist()
-    k = len(names)
-    fig, axes = plt.subplots(k, k, figsize=(1.7 * k + 1, 1.7 * k + 1), squeeze=False)
-    w = weights / weights.sum()
-    for i, a in enumerate(names):
-        for j, b in enumerate(names):
-            ax = axes[i, j]
-            ax.tick_params(labelsize=5)
-            if i == j:
-                ax.hist(particles[a], bins=12, weights=w, range=(chosen.low.iloc[i], chosen.high.iloc[i]),
-                        color="tab:blue", alpha=0.8)
-                ax.axvline(chosen["default"].iloc[i], color="k", lw=0.8, ls="--")
-            elif i > j:
-                ax.scatter(particles[b], particles[a], s=4 + 200 * w, alpha=0.5, color="tab:blue")
-                ax.set_xlim(chosen.low.iloc[j], chosen.high.iloc[j])
-                ax.set_ylim(chosen.low.iloc[i], chosen.high.iloc[i])
-            else:
-                ax.axis("off")
-            if i == k - 1:
-                ax.set_xlabel(b.split(".")[-1], fontsize=6)
-            if j == 0:
-                ax.set_ylabel(a.split(".")[-1], fontsize=6)
-    fig.suptitle("Posterior (last ABC-SMC generation): weighted histograms on the prior ranges (dashed: the assumed "
-                 "value) and pairwise particles", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def judge_rows(pred: pd.DataFrame) -> pd.DataFrame:
-    """Every observed row against the predictive mean and 90 % band of each arm, with pass or fail."""
-    obs = fit.observations()
-    rows = []
-    for r in obs.itertuples():
-        row = {"measure": r.measure, "period": r.period, "use": r.use, "real": r.real}
-        for arm in ("assumed", "posterior"):
-            v = pred[(pred.arm == arm) & (pred.measure == r.measure) & (pred.period == r.period)].value.dropna()
-            mean = float(v.mean()) if len(v) else float("nan")
-            row |= {f"{arm}_mean": mean, f"{arm}_low": float(v.quantile(0.05)) if len(v) else np.nan,
-                    f"{arm}_high": float(v.quantile(0.95)) if len(v) else np.nan,
-                    f"{arm}_pass": targets.judge(r.measure, r.real, mean)}
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 # --- report -------------------------------------------------------------------------------------------------------
-def predictive_distances(pred: pd.DataFrame, arm: str, use: str) -> np.ndarray:
-    """The distance of each re-run of ``arm`` on the ``use`` rows."""
-    d = pred[pred.arm == arm]
-    keys = d.measure + "@" + d.period
-    return np.array([fit.distance(dict(zip(keys[d.draw == i], d.value[d.draw == i], strict=True)), use)
-                     for i in sorted(d.draw.unique())])
-
-
 def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, history, posterior: pd.DataFrame,
            judged: pd.DataFrame, pred: pd.DataFrame, seconds: dict[str, float], out: Path) -> None:
     pops = history.get_all_populations()
@@ -415,7 +111,7 @@ def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, hist
               "| generation | epsilon | replays | acceptance rate |", "|---|---|---|---|"]
     for r in pops.itertuples():
         lines.append(f"| {r.t} | {r.epsilon:.3f} | {r.samples} | {r.particles / r.samples:.2f} |")
-    ess = 1.0 / np.sum((w / w.sum()) ** 2)
+    ess = smc.effective_size(w)
     lines += ["", f"Effective sample size of the last generation: {ess:.1f} of {len(w)} particles"
               + (" (**degenerate**: a few particles carry most of the weight, so the posterior's spread is "
                  "understated; more particles or a local transition kernel would help)" if ess < 0.2 * len(w) else "")
@@ -485,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds["screen"] = time.perf_counter() - t0
     chosen = table[table.calibrated].reset_index(drop=True)
     t0 = time.perf_counter()
-    history = calibrate(cfg, chosen, args.jobs, out)
+    history = smc.run(cfg, chosen, args.jobs, out)
     seconds["abc"] = time.perf_counter() - t0
     particles, weights = history.get_distribution()
     distances = history.get_weighted_distances()
@@ -495,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     plot_pairs(posterior, posterior.weight.to_numpy(), chosen, out / "pairs.png")
     t0 = time.perf_counter()
     draws = resample(posterior, posterior.weight.to_numpy(), cfg.predictive_draws, cfg.seed)
-    pred = predictive(draws, chosen.name.tolist(), args.jobs)
+    pred = predictive(draws, chosen.name.tolist(), args.jobs, cfg.width)
     seconds["predictive"] = time.perf_counter() - t0
     pred.to_csv(out / "predictive.csv", index=False)
     plot_predictive(pred, out / "predictive.png")

@@ -22,16 +22,12 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from abm.config import BehaviourConfig, Config, RegimeConfig, with_values
 from experiments.calibration import targets
-
-if TYPE_CHECKING:
-    from abm.batch import Batch
 
 REPLAY = ["scenario=england_2013", "months=72", "write_organisations=false"]   # April 2013 to April 2019
 FIT_UNTIL = "2016-03"
@@ -135,15 +131,14 @@ def scale(measure: str, real: float) -> float:
     return max(6.0, 0.5 * r)
 
 
-def answers(monthly: pd.DataFrame | dict[str, np.ndarray]) -> dict[str, float]:
-    """The replay's answer to every observation, from its monthly table (or its columns)."""
-    obs = targets.load()
+def answers(monthly: pd.DataFrame | dict[str, np.ndarray],
+            rows: list[tuple[str, str]] | None = None) -> dict[str, float]:
+    """The replay's answer to every observation (or to each (measure, period) of ``rows``), from its monthly table
+    (or its columns)."""
     run = targets.dated(monthly)
-    out = {}
-    for row in obs.itertuples():
-        if row.measure not in targets.NOT_MODELLED:
-            out[key(row.measure, row.period)] = float(targets.model_value(row, run))
-    return out
+    if rows is None:
+        rows = [(r.measure, r.period) for r in targets.load().itertuples() if r.measure not in targets.NOT_MODELLED]
+    return {key(m, p): float(targets.model_value(targets.Row(m, p), run)) for m, p in rows}
 
 
 @lru_cache(maxsize=1)
@@ -169,29 +164,22 @@ def replay(values: dict[str, float], replicate: int) -> dict[str, float]:
     return answers(model.recorder.model_columns())
 
 
-def replay_batch(values: dict[str, float], replicates: list[int], base: Config | None = None) -> Batch:
-    """The replay (or ``base``) at ``values``, the other free parameters at their assumed values, run for several
-    replicates stepped together (``abm.batch``)."""
+def batch_answers(values: list[dict[str, float]], replicates: list[int], base: Config | None = None,
+                  rows: list[tuple[str, str]] | None = None) -> list[dict[str, float]]:
+    """The replay (or ``base``) at each of several parameter sets, each at its own replicate, stepped together as one
+    batch of runs with different parameters (``abm.batch.Batch.of``): what ``replay(values[k], replicates[k])``
+    answers, to the last bit (to every observation, or to ``rows``)."""
     from abm.batch import Batch
-    cfg = with_values(base or base_config(), {**assumed_values(), **values})
-    return Batch(cfg, list(replicates), organisations=False).run()
-
-
-def batch_answers(values: list[dict[str, float]], replicates: list[int]) -> list[dict[str, float]]:
-    """The replay at each of several parameter sets, each at its own replicate, stepped together as one batch of runs
-    with different parameters (``abm.batch.Batch.of``): what ``replay(values[k], replicates[k])`` answers, to the
-    last bit."""
-    from abm.batch import Batch
-    base, assumed = base_config(), assumed_values()
+    base, assumed = base or base_config(), assumed_values()
     configs = [replace(with_values(base, {**assumed, **v}), replicate=int(r))
                for v, r in zip(values, replicates, strict=True)]
-    return [answers(rec.model_columns()) for rec in Batch.of(configs, organisations=False).run().recorders]
+    return [answers(rec.model_columns(), rows) for rec in Batch.of(configs, organisations=False).run().recorders]
 
 
 def replays(values: dict[str, float], replicates: list[int]) -> list[dict[str, float]]:
     """:func:`replay` for several replicates of the same values, stepped together: the same answers as one replay
     each."""
-    return [answers(rec.model_columns()) for rec in replay_batch(values, replicates).recorders]
+    return batch_answers([values] * len(replicates), replicates)
 
 
 def errors(sim: dict[str, float], use: str = "fit") -> np.ndarray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -129,6 +129,12 @@ def real_value(row, observed: pd.DataFrame) -> float:
         n = ccgs[ccgs.index <= row.period].iloc[-1]
         return _share(value, n)
     return value
+
+
+class Row(NamedTuple):
+    """An observation to answer: a measure in a period (YYYY-MM, or a financial year YYYY/YY)."""
+    measure: str
+    period: str
 
 
 class Monthly:
