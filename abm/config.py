@@ -102,6 +102,9 @@ class ResourcesConfig:
     intervention_cost: float = p(0.5, 0.0, 10.0, "assumption",
                                  doc="GBP m a year for each body in special measures or under directions (an "
                                      "improvement director or case manager and their programme)")
+    funding_growth: float = p(0.018, 0.0, 0.15, "assumption; seed 004 L117, “rising demand and constrained funding”",
+                              doc="NHS funding: annual real growth of CCG allocations, the money that buys capacity "
+                                  "(the envelope of the whole service, beside the regulators' own budget)")
     capacity: float = p(0.3, 0.0, 1.0, "seed 000 L139, L200",
                         doc="share of the bodies reviewed each month that the regulator can actively attend to")
     reporting_load: float = p(0.35, 0.0, 1.0, "seed 000 L174",
@@ -136,8 +139,6 @@ class BehaviourConfig:
                              "assumption: seed 004 L168 gives admissions growth of 2.2 % a year; 3 % adds acuity "
                              "(seed 003 L808))",
                              doc="annual growth of demand for provider care", assumed=0.03)
-    allocation_growth: float = p(0.018, 0.0, 0.15, "seed 004 L110, L117",
-                                 doc="annual growth of CCG allocations (below demand growth)")
     social_care_cut: float = p(0.02, 0.0, 0.2, "seed 004 L165",
                                doc="annual real cut in local-authority social-care budgets")
     displaced_demand: float = p(0.3, 0.0, 1.0, "seed 004 L165",
@@ -149,7 +150,8 @@ class BehaviourConfig:
                                          doc="share of CCGs that start with a cumulative deficit")
     cost_drift: float = p(0.018, 0.0, 0.1, "calibrated to observed provider_net_position 2013/14-2015/16 (fit rows)",
                           doc="yearly rise of providers' unit cost against tariff")
-    cost_drift_spread: float = p(0.02, 0.0, 0.1, "calibrated with cost_drift (assumption for its form)",
+    cost_drift_spread: float = p(0.02, 0.0, 0.1, "calibrated with cost_drift (assumption for its form: exponential, "
+                                                 "concentrated in a minority of trusts)",
                                  doc="spread between trusts of the yearly cost drift (a trust's own cost pressures)")
     cip_rate: float = p(0.01, 0.0, 0.1, "assumption",
                         doc="yearly cost-improvement programme of a provider in deficit (share of unit cost)")
@@ -161,6 +163,12 @@ class BehaviourConfig:
     distress_threshold: float = p(0.25, 0.0, 5.0, "assumption",
                                   doc="cumulative debt, in years of income, beyond which central distress funding "
                                       "covers a third of the excess a year")
+    capacity_spread: float = p(0.03, 0.0, 0.2, "assumption; calibrated to the spread of the four-hour standard "
+                                               "across trusts (ae_type1_trusts_meeting_95)",
+                               doc="spread between providers of initial capacity relative to demand (sd)")
+    age_demand: float = p(1.0, 0.0, 5.0, "assumption; seed 004 L166, “a growing ageing population needing more care”",
+                          doc="how much faster demand grows for patients with a larger share aged 65+: growth x "
+                              "(1 + age_demand x (relative share of 65+ - 1))")
     capacity_headroom: float = p(0.961, 0.5, 1.5,
                                  "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.97; "
                                  "seed 004 L117)",
@@ -168,7 +176,7 @@ class BehaviourConfig:
     perf_adjust_rate: float = p(0.15, 0.01, 1.0, "assumption", doc="monthly speed at which true performance moves to its level")
     load_sensitivity: float = p(1.2, 0.0, 5.0, "seed 004 L117, L134",
                                 doc="loss of true performance per unit of demand above capacity")
-    pressure_effort: float = p(0.1, 0.0, 0.2, "Propper et al. 2008, 2010",
+    pressure_effort: float = p(0.1, 0.0, 0.5, "Propper et al. 2008, 2010",
                                doc="gain in true target performance per unit of high-powered pressure")
     effort_cost: float = p(0.01, 0.0, 0.1, "seed 000 L135",
                            doc="extra cost (share of income) per unit of effort spent chasing the target")
@@ -178,6 +186,20 @@ class BehaviourConfig:
                               doc="gain in true performance per unit of support received")
     target: float = p(0.95, 0.5, 1.0, "seed 004 L117: “the 95% 4-hour A&E target”", provenance="source-number",
                       doc="performance standard (share of patients seen within standard)")
+    standard_weight: float = p(0.5, 0.0, 1.0, "assumption; seed 004 L117 (the 95 % A&E target, a national standard "
+                                              "the oversight frameworks read performance against)",
+                               doc="share of the assessed performance domain judged against the absolute standard "
+                                   "rather than the national benchmark")
+    standard_span: float = p(0.10, 0.01, 0.5, "assumption",
+                             doc="shortfall below the standard at which the absolute part of the performance domain "
+                                 "reaches 0 (it reaches 1 as far above it)")
+    gaming_detection: float = p(0.3, 0.0, 1.0, "assumption; Bevan and Hood 2006 (audits found misreporting)",
+                                doc="chance that a CQC inspection finds a gap between a trust's reported and true "
+                                    "performance")
+    gaming_sanction: float = p(0.35, 0.0, 1.0, "assumption (a warning's share of the regulator's severity)",
+                               doc="sanction felt by a trust caught misreporting, as a share of the regulator's severity")
+    deterrence_months: float = p(12.0, 0.0, 120.0, "assumption",
+                                 doc="months a trust caught misreporting reports its true performance")
     # --- performance management
     indicator_noise: float = p(0.05, 0.0, 0.3, "seed 000 L58, L202",
                                doc="noise in the assessed score")
@@ -322,10 +344,14 @@ class BehaviourConfig:
     planned_surplus: float = p(0.01, 0.0, 0.1, "assumption (NHS business rules: a 1 % surplus)",
                                doc="surplus CCGs plan and keep in reserve, and below which trusts run savings")
     deficit_repayment_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which a CCG plans to repay a deficit")
-    plan_cut_limit: float = p(0.5, 0.0, 1.0, "assumption",
+    plan_cut_limit: float = p(0.03, 0.0, 1.0, "assumption: most of a CCG's other spending (prescribing, continuing "
+                                              "healthcare, primary care) cannot be cut at will",
                               doc="largest share of its other spending a CCG can cut in one year's plan")
     capacity_growth_max: float = p(0.04, 0.0, 0.5, "assumption",
-                                   doc="largest yearly capacity growth of a solvent over-stretched provider (half in deficit)")
+                                   doc="largest yearly capacity growth a provider can recruit and build, whatever its money")
+    capacity_lag: float = p(6.0, 1.0, 36.0, "assumption (recruiting staff and opening beds takes months)",
+                            doc="months over which a provider puts its planned capacity in place (a 1/lag share of "
+                                "the remaining change each month)")
     cip_capacity_share: float = p(0.5, 0.0, 1.0, "assumption", doc="share of a savings programme that cuts capacity")
     distress_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which distress funding covers the excess debt")
     benchmark_width: float = p(2.55, 0.5, 10.0,
@@ -485,6 +511,8 @@ class CalibrateConfig:
     walltime_minutes: float = p(0.0, 0.0, 10_000.0, "technical", doc="stop the ABC after this long (0: the budget's)")
     predictive_draws: int = p(0, 0, 10_000, "technical", doc="posterior draws re-run for the predictive bands")
     width: int = p(32, 1, 4096, "technical", doc="particles evaluated together in one batch of runs on a worker")
+    drop: float = p(0.5, 0.05, 0.95, "technical",
+                    doc="share of particles replaced (by moved copies of the others) in each ABC-SMC generation")
     sampler: str = p("multicore", choices=SAMPLERS, source="technical",
                      doc="pyabc sampler: local processes, or a Dask cluster (local, or at calibrate.scheduler)")
     scheduler: str = p("", source="technical",

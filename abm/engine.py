@@ -227,7 +227,7 @@ class Engine(RunAxis):
         self._placements()
         if not self.regime.covid:                     # routine oversight, ratings and inspections pause
             f.add(**oversight.review(self))
-            oversight.inspect(self)
+            f.add(**oversight.inspect(self))
             if self.month_of_year == JULY:
                 oversight.publish_ratings(self)
         trust.joint_work(self)

@@ -31,6 +31,7 @@ class Flows:
     external_in: Amount = 0.0         # money entering the modelled system (allocations, budgets, funds)
     external_out: Amount = 0.0        # money leaving it (costs, interest, other spending)
     tenders: Count = 0                 # re-tendering threats
+    gaming_caught: Count = 0           # trusts an inspection found misreporting
     enforcement_actions: Count = 0     # escalations to warning or above
     regime_entries: Count = 0          # bodies entering special measures or legal directions
     regime_exits: Count = 0            # trusts leaving special measures

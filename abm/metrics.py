@@ -26,7 +26,8 @@ from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES
 from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM, QUALITY_SM, RATINGS
 from abm.vocabulary import PROVIDER_KINDS as PROVIDERS
 
-ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "rating", "escalation", "stress", "tenure",
+ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "rating", "escalation", "regime_kind",
+               "net_margin", "stress", "tenure",
                "reporting", "autonomy", "support", "population", "readiness")
 
 
@@ -66,6 +67,13 @@ def month_columns(m) -> tuple[dict, np.ndarray]:
     acute = m.mask("acute")
     row["acute_perf_true"] = mean(o.perf_true, acute)
     row["acute_perf_reported"] = mean(o.perf_reported, acute)
+    # The four-hour A&E standard as published: the acute trusts are the type 1 departments, the national share is
+    # over attendances (weighted by demand), and the trusts meeting it are those at or above the standard.
+    attendances = total(o.demand, acute)
+    row["ae_type1_reported"] = total(o.demand * o.perf_reported, acute) / np.maximum(attendances, 1e-12)
+    row["ae_type1_true"] = total(o.demand * o.perf_true, acute) / np.maximum(attendances, 1e-12)
+    row["share_acute_meeting_standard"] = mean((o.perf_reported >= m.each(m.beh.target)).astype(float), acute,
+                                               empty=0.0)
     deficit = bodies & (o.balance < 0)
     row["aggregate_deficit"] = -total(o.balance, deficit)
     row["net_balance"] = total(o.balance, bodies)
@@ -125,6 +133,7 @@ def month_columns(m) -> tuple[dict, np.ndarray]:
     row["contract_fines"] = f.fines
     row["cquin_withheld"] = f.cquin_withheld
     row["tender_threats"] = f.tenders
+    row["gaming_caught"] = f.gaming_caught
     row["pooled_spend"] = f.pooled
     row["risk_share_transfers"] = f.risk_transfer
     row["mergers"] = f.mergers

@@ -34,7 +34,7 @@ ERIC_SIZE = {"ACUTE - TEACHING": 1.6, "ACUTE - LARGE": 1.3, "ACUTE - MULTI-SERVI
 
 @dataclass
 class Structure:
-    orgs: pd.DataFrame   # code, name, kind, stp, region, population, size, foundation
+    orgs: pd.DataFrame   # code, name, kind, stp, region, population, older, size, foundation
     stps: pd.DataFrame   # code, name, region, coterminosity
     edges: pd.DataFrame  # src, dst, kind, share; both directions (ccg_la: share of the src's area in the overlap)
     regions: list[str]
@@ -88,7 +88,7 @@ def england(cfg: ScenarioConfig | None = None) -> Structure:
     stp = _read("stp_2017.csv")
     la_ccg = _read("la_ccg_2016.csv")
     _require(ccg, "ccg_stp_region_2016_17.csv", ["ccg16cd", "ccg16nm", "stp17cd", "nhse_region_ods"])
-    _require(pop, "ccg_population_2016.csv", ["ccg16cd", "gp_registered_patients"])
+    _require(pop, "ccg_population_2016.csv", ["ccg16cd", "gp_registered_patients", "patients_65_plus"])
     _require(trusts, "trust_stp_type_2016_17.csv", ["trust_code", "trust_name", "trust_type", "eric_org_type",
                                                      "foundation_trust", "stp17cd", "nhse_region_ods"])
     _require(stp, "stp_2017.csv", ["stp17cd", "stp17nm", "nhse_region_ods"])
@@ -99,11 +99,15 @@ def england(cfg: ScenarioConfig | None = None) -> Structure:
     stp = stp.sort_values("stp17cd").reset_index(drop=True)
     stp_ix = {c: i for i, c in enumerate(stp.stp17cd)}
 
-    ccg = ccg.merge(pop[["ccg16cd", "gp_registered_patients"]], on="ccg16cd", how="left")
-    if ccg.gp_registered_patients.isna().any():
+    ccg = ccg.merge(pop[["ccg16cd", "gp_registered_patients", "patients_65_plus"]], on="ccg16cd", how="left")
+    if ccg.gp_registered_patients.isna().any() or ccg.patients_65_plus.isna().any():
         raise ConfigError("data file abm/data/ccg_population_2016.csv lacks a population for some CCGs")
+    # The share of patients aged 65 and over, relative to England's (1 = England's share), a CCG's persistent need.
+    england_older = ccg.patients_65_plus.sum() / ccg.gp_registered_patients.sum()
     rows = [dict(code=r.ccg16cd, name=r.ccg16nm, kind="ccg", stp=stp_ix[r.stp17cd], region=region_ix[r.nhse_region_ods],
-                 population=float(r.gp_registered_patients), size=1.0, foundation=False) for r in ccg.itertuples()]
+                 population=float(r.gp_registered_patients),
+                 older=float(r.patients_65_plus / r.gp_registered_patients / england_older), size=1.0,
+                 foundation=False) for r in ccg.itertuples()]
     kind_of = {"acute": "acute", "mental_health": "mental_health", "community": "community",
                "ambulance": "ambulance", "care_trust": "community"}
     for r in trusts.itertuples():
@@ -111,7 +115,8 @@ def england(cfg: ScenarioConfig | None = None) -> Structure:
             raise ConfigError(f"trust {r.trust_code} has trust_type={r.trust_type!r}; allowed: {', '.join(kind_of)}")
         rows.append(dict(code=r.trust_code, name=r.trust_name.title(), kind=kind_of[r.trust_type],
                          stp=stp_ix[r.stp17cd], region=region_ix[r.nhse_region_ods], population=0.0,
-                         size=ERIC_SIZE.get(r.eric_org_type, 1.0), foundation=bool(r.foundation_trust)))
+                         older=1.0, size=ERIC_SIZE.get(r.eric_org_type, 1.0),
+                         foundation=bool(r.foundation_trust)))
     ccg_pop = dict(zip(ccg.ccg16cd, ccg.gp_registered_patients, strict=True))
     ccg_stp = dict(zip(ccg.ccg16cd, ccg.stp17cd, strict=True))
     la_pop = la_ccg.assign(pop=la_ccg.share_of_ccg_lsoas * la_ccg.ccg16cd.map(ccg_pop))
@@ -121,7 +126,7 @@ def england(cfg: ScenarioConfig | None = None) -> Structure:
         s = ccg_stp[r.ccg16cd]
         rows.append(dict(code=r.utla_cd, name=r.utla_nm, kind="la", stp=stp_ix[s],
                          region=region_ix[stp.loc[stp_ix[s], "nhse_region_ods"]],
-                         population=float(la_total[r.utla_cd]), size=1.0, foundation=False))
+                         population=float(la_total[r.utla_cd]), older=1.0, size=1.0, foundation=False))
     orgs = pd.DataFrame(rows)
     stps = pd.DataFrame({"code": stp.stp17cd, "name": stp.stp17nm,
                          "region": [region_ix[r] for r in stp.nhse_region_ods]})
@@ -182,7 +187,8 @@ def small(cfg: ScenarioConfig) -> Structure:
             code = f"S{s}C{c}"
             ccgs.append(code)
             rows.append(dict(code=code, name=f"STP {s} CCG {c}", kind="ccg", stp=s, region=region,
-                             population=200_000.0 + 50_000.0 * c, size=1.0, foundation=False))
+                             population=200_000.0 + 50_000.0 * c, older=0.85 + 0.15 * (c % 3), size=1.0,
+                             foundation=False))
         for a in range(cfg.acute_per_stp):
             rows.append(dict(code=f"S{s}A{a}", name=f"STP {s} acute {a}", kind="acute", stp=s, region=region,
                              population=0.0, size=1.0 + 0.3 * a, foundation=a == 0))
@@ -218,13 +224,14 @@ BUILDERS = {"england": england, "small": small, "england_2013": england_2013}   
 
 def _finish(orgs: pd.DataFrame, stps: pd.DataFrame, regions: list[str], la_pairs: list[tuple]) -> Structure:
     """Add the regulators and all relationship edges; compute each STP's coterminosity."""
+    orgs = orgs.assign(older=orgs["older"].fillna(1.0) if "older" in orgs else 1.0)   # England's share where not given
     reg_rows = [dict(code="NHSE", name="NHS England", kind="nhse", stp=-1, region=-1)]
     reg_rows += [dict(code=f"NHSE-{r}", name=f"NHS England region {r}", kind="nhse_region", stp=-1, region=i)
                  for i, r in enumerate(regions)]
     reg_rows += [dict(code="NHSI", name="NHS Improvement", kind="nhsi", stp=-1, region=-1),
                  dict(code="CQC", name="Care Quality Commission", kind="cqc", stp=-1, region=-1)]
     for r in reg_rows:
-        r.update(population=0.0, size=1.0, foundation=False)
+        r.update(population=0.0, older=1.0, size=1.0, foundation=False)
     orgs = pd.concat([orgs, pd.DataFrame(reg_rows)], ignore_index=True)
     orgs["stp"] = orgs.stp.astype(int)
     orgs["region"] = orgs.region.astype(int)

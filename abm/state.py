@@ -29,6 +29,7 @@ class Orgs:
     stp: np.ndarray
     region: np.ndarray
     population: np.ndarray
+    older: np.ndarray           # share of patients aged 65+, relative to England's (providers: their commissioners')
     alive: np.ndarray
     # money
     allocation: np.ndarray      # CCG monthly allocation
@@ -36,6 +37,7 @@ class Orgs:
     budget: np.ndarray          # LA monthly social-care budget
     demand: np.ndarray          # provider demand, GBP m per month at tariff
     capacity: np.ndarray        # provider capacity, GBP m per month at tariff
+    capacity_plan: np.ndarray   # the capacity a provider planned in April and is putting in place (money.grow)
     unit_cost: np.ndarray       # provider cost per unit of capacity
     cost_pressure: np.ndarray   # a trust's own cost pressure (standard normal, fixed): estate, staff market, PFI
     balance: np.ndarray         # cumulative surplus (+) or deficit (-)
@@ -75,6 +77,7 @@ class Orgs:
     autonomy: np.ndarray        # earned autonomy in [0, 1]
     conflicted: np.ndarray      # received inconsistent regulator instructions this quarter
     sanctioned: np.ndarray      # sanction intensity applied at the last review (for trust and stress)
+    gaming_block: np.ndarray    # months a trust caught misreporting still reports its true performance
     # leadership
     stress: np.ndarray
     tenure: np.ndarray          # months in post
@@ -157,14 +160,19 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     value = np.where(from_ccg, allocation[src] * share, 0.0)
     value[rev[from_ccg]] = value[from_ccg]
     demand = np.bincount(dst[from_ccg], weights=value[from_ccg], minlength=n)
+    # A provider's patients are its commissioners': their age mix, weighted by what each spends with it.
+    older = o.older.to_numpy(float, copy=True)
+    older = np.where(is_prov, np.bincount(dst[from_ccg], weights=(value * older[src])[from_ccg], minlength=n)
+                     / np.maximum(demand, 1e-12), older)
     demand_frac = np.where(cp, value / np.maximum(np.where(from_ccg, demand[dst], demand[src]), 1e-12), 0.0)
     other_spend = np.where(is_ccg, allocation - np.bincount(src[from_ccg], weights=value[from_ccg], minlength=n), 0.0)
 
     # Providers: commissioners' contracts pay for the activity providers deliver, which is their capacity; demand
-    # runs a little ahead of it (seed 004 L117: targets missed). 60 % of trusts carry legacy debt (King's Fund 2016)
-    # and run at a cost above tariff; the others are in surplus (deficits up to 12 %, surpluses up to 4 %: assumptions).
+    # runs a little ahead of it (seed 004 L117: targets missed), by more at some trusts than at others
+    # (``capacity_spread``). A share of trusts carry legacy debt (King's Fund 2016) and run at a cost above tariff;
+    # the others are in surplus (deficits up to 12 %, surpluses up to 4 %: assumptions).
     capacity = demand.copy()
-    demand = np.where(is_prov, capacity / rng.normal(beh.capacity_headroom, 0.03, n), 0.0)
+    demand = np.where(is_prov, capacity / rng.normal(beh.capacity_headroom, beh.capacity_spread, n), 0.0)
     in_debt = is_prov & (rng.random(n) < beh.initial_deficit_share)
     unit_cost = np.where(in_debt, 1.0 + rng.uniform(0.0, 0.12, n), 1.0 - rng.uniform(0.0, 0.04, n))
     balance = np.where(in_debt, -rng.uniform(0.1, 1.2, n) * capacity, rng.uniform(0.0, 0.3, n) * capacity)
@@ -179,9 +187,12 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     stress = np.clip(rng.beta(2.0, 5.0, n), 0.0, 1.0) * ~np.isin(kind, ("nhse", "nhse_region", "nhsi", "cqc"))
     tenure = rng.integers(0, 48, n).astype(float)
     orgs = Orgs(
-        kind=kind, stp=stp, region=o.region.to_numpy(copy=True), population=pop,
+        kind=kind, stp=stp, region=o.region.to_numpy(copy=True), population=pop, older=older,
         alive=np.ones(n, bool), allocation=allocation, other_spend=other_spend, budget=budget, demand=demand,
-        capacity=capacity, unit_cost=unit_cost, cost_pressure=np.where(is_prov, rng.normal(0.0, 1.0, n), 0.0),
+        capacity=capacity, capacity_plan=capacity.copy(), unit_cost=unit_cost,
+        # A trust's own cost pressures (estate, PFI, the local staff market) weigh on a minority: exponential, mean 0
+        # and spread 1 (most trusts a little below the common drift, a few far above), not symmetric.
+        cost_pressure=np.where(is_prov, rng.exponential(1.0, n) - 1.0, 0.0),
         balance=balance, inflow=z.copy(), outflow=z.copy(),
         net_margin=np.where(is_prov, 1.0 - unit_cost, 0.0), ytd_net=z.copy(), ytd_income=z.copy(), ytd_plan=z.copy(),
         release=z.copy(),
@@ -194,7 +205,7 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
         review_slot=np.arange(n) % 3, inspect_slot=(np.arange(n) * 7) % beh.inspection_interval,
         regime_months=np.zeros(n, int), regime_kind=np.zeros(n, int), regime_spells=np.zeros(n, int),
         pressure=z.copy(), peer_pressure=z.copy(), support=z.copy(), reporting=z.copy(), autonomy=z.copy(),
-        conflicted=np.zeros(n, bool), sanctioned=z.copy(), stress=stress, tenure=tenure,
+        conflicted=np.zeros(n, bool), sanctioned=z.copy(), gaming_block=z.copy(), stress=stress, tenure=tenure,
         resilience=rng.beta(5.0, 2.0, n), leader=np.arange(n), capacity_loss=z.copy(),
         readiness=np.where(is_ccg, rng.beta(2.0, 2.0, n), 0.0), shared_months=z.copy(),
         tender_block=z.copy(), merged_into=np.full(n, -1),

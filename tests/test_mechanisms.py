@@ -141,6 +141,68 @@ def test_demand_outgrows_allocations(small_model):
     assert m.orgs.demand.sum() / d0 > m.orgs.allocation.sum() / a0
 
 
+def test_misreporting_lifts_the_figure_towards_the_standard_and_never_past_it():
+    m = CommissioningModel(small_config("seed=3", "behaviour.gaming=0.3"))
+    prov = m.mask("provider")
+    m.orgs.perf_true[prov] = np.where(np.arange(prov.sum()) % 2 == 0, 0.80, 0.97)[: prov.sum()]
+    m.orgs.pressure = np.where(prov, 1.0, 0.0)
+    m.beh.perf_adjust_rate, m.beh.perf_noise = 0.0, 0.0               # true performance held where it is
+    money.performance(m)
+    true, reported = m.orgs.perf_true[prov], m.orgs.perf_reported[prov]
+    below = true < m.beh.target
+    assert np.all(reported[below] > true[below]) and np.all(reported <= np.maximum(true, m.beh.target) + 1e-12)
+    assert np.allclose(reported[~below], true[~below])               # nothing to gain above the standard
+    m.orgs.gaming_block[prov] = 5.0                                   # caught: watched for five more months
+    money.performance(m)
+    assert np.allclose(m.orgs.perf_reported[prov], m.orgs.perf_true[prov])
+
+
+def test_an_inspection_that_finds_misreporting_sanctions_the_trust():
+    m = CommissioningModel(small_config("seed=4", "behaviour.gaming_detection=1.0"))
+    prov = np.flatnonzero(m.mask("provider"))
+    m.orgs.perf_reported[prov] = m.orgs.perf_true[prov] + 0.05
+    due = prov[m.orgs.inspect_slot[prov] == m.t % m.beh.inspection_interval]
+    assert len(due)
+    before = m.trust_in_regulators()[due].copy()
+    caught = oversight.inspect(m)["gaming_caught"]
+    assert caught[0] == len(due)
+    assert np.allclose(m.orgs.perf_reported[due], m.orgs.perf_true[due])
+    assert np.all(m.orgs.gaming_block[due] == m.beh.deterrence_months) and np.all(m.orgs.sanctioned[due] > 0)
+    assert np.all(m.trust_in_regulators()[due] < before)
+
+
+def test_capacity_follows_money_with_a_lag():
+    """More funding growth lets over-stretched providers plan more capacity; the plan arrives over months."""
+    plans = {}
+    for growth in (0.0, 0.03):
+        m = CommissioningModel(small_config("seed=5", f"resources.funding_growth={growth}", "regime.stf_share=0",
+                                            "behaviour.capacity_growth_max=0.2"))
+        prov = m.mask("provider")
+        m.orgs.demand[prov] = 1.2 * m.orgs.capacity[prov]              # well above the standard's load
+        m.orgs.net_margin[prov] = m.beh.planned_surplus                 # on plan: no savings, no surplus to spend
+        start = m.orgs.capacity[prov].copy()
+        money.contract_round(m)
+        plans[growth] = m.orgs.capacity_plan[prov] / start
+        assert np.allclose(m.orgs.capacity[prov], start)                # nothing yet
+        money.grow(m)
+        step = m.orgs.capacity[prov] / start - 1                       # a 1/capacity_lag share of the plan
+        assert np.allclose(step, (plans[growth] - 1) / m.beh.capacity_lag)
+    assert np.all(plans[0.03] > 1.0)
+    assert np.allclose(plans[0.0], 1.0)                                 # no money, no growth
+
+
+def test_demand_grows_faster_where_patients_are_older(small_model):
+    m = small_model
+    prov = m.mask("provider")
+    m.orgs.older[prov] = np.linspace(0.8, 1.2, prov.sum())
+    old, young = m.orgs.older[prov] > 1.0, m.orgs.older[prov] < 1.0
+    before = m.orgs.demand[prov].copy()
+    for _ in range(12):
+        money.grow(m)
+    growth = m.orgs.demand[prov] / before
+    assert growth[old].mean() > growth[young].mean()
+
+
 # --- oversight --------------------------------------------------------------------------------------------------
 def test_ccg_assessment_depends_on_its_providers_performance():
     good, bad = (CommissioningModel(small_config("behaviour.indicator_noise=0")) for _ in range(2))

@@ -88,16 +88,23 @@ def test_leaders_in_special_measures_are_removed_in_any_month_not_only_at_review
     assert all(f > 0 for f in forced)
 
 
-def test_ratings_are_rebased_so_a_national_decline_does_not_fail_everyone():
-    m = CommissioningModel(small_config(*WIDE, "behaviour.indicator_noise=0"))
-    before = oversight.domains(m)
+@pytest.mark.parametrize("weight", [0.0, 0.5, 1.0])
+def test_a_national_decline_shows_in_assessments_only_as_far_as_they_read_the_standard(weight):
+    """The benchmark re-bases each April, so a decline of every trust leaves the relative part of the performance
+    domain where it was; the part read against the standard (``standard_weight``) falls with it."""
+    m = CommissioningModel(small_config(*WIDE, "behaviour.indicator_noise=0", f"behaviour.standard_weight={weight}"))
     prov = m.mask("provider")
+    m.orgs.perf_reported[prov] = m.beh.target + 0.02            # every trust a little above the standard
+    m.benchmark = oversight.rebase(m)
+    before = oversight.domains(m)
     m.orgs.perf_true[prov] -= 0.05
     m.orgs.perf_reported[prov] -= 0.05
     m.benchmark = oversight.rebase(m)
     after = oversight.domains(m)
-    assert np.allclose(after[prov][:, [oversight.PERFORMANCE, oversight.QUALITY]],
-                       before[prov][:, [oversight.PERFORMANCE, oversight.QUALITY]])
+    assert np.allclose(after[prov][:, oversight.QUALITY], before[prov][:, oversight.QUALITY])
+    drop = before[prov][:, oversight.PERFORMANCE] - after[prov][:, oversight.PERFORMANCE]
+    expected = weight * 0.05 / (2 * m.beh.standard_span)
+    assert np.allclose(drop, expected)
 
 
 def test_the_cqc_rates_inspected_quality_not_gamed_figures():

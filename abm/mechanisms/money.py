@@ -36,17 +36,23 @@ def commissioning_edges(m: ModelState) -> np.ndarray:
 
 
 def grow(m: ModelState) -> None:
-    """Demand grows faster than money; social-care cuts displace demand onto the NHS.
+    """Demand grows faster than money; social-care cuts displace demand onto the NHS; providers put their planned
+    capacity in place, a ``1/capacity_lag`` share of what remains each month.
 
     Evidence: seed 004 L168, plans expect admissions to fall, against “actual growth between 2014-15 and 2016-17 of
     2.2% a year”; seed 004 L117, the
     service “is currently unable to deliver three key acute care targets”; seed 004 L165, “displaced demand will
     necessarily be absorbed by the NHS”; seed 003 L1010, integration “might save the NHS some money, but there is
-    always a cost shunt to the local authority” (pooled budgets absorb part of the displaced demand).
+    always a cost shunt to the local authority” (pooled budgets absorb part of the displaced demand); seed 004 L165,
+    capacity lost “will take some years to rebuild”, and L166, “a growing ageing population needing more care”
+    (capacity follows a plan with a lag; demand grows faster where patients are older).
     """
     o, b = m.orgs, m.beh
     prov, ccg, la = m.mask("provider"), m.mask("ccg"), m.mask("la")
-    gd, ga = m.each(monthly(b.demand_growth)), m.each(monthly(b.allocation_growth))
+    # Demand grows faster where patients are older (data: each CCG's share aged 65+; providers take their
+    # commissioners').
+    gd = m.each(monthly(b.demand_growth)) * (1.0 + m.each(b.age_demand) * (o.older - 1.0))
+    ga = m.each(monthly(m.res.funding_growth))
     cut_rate = m.each(per_run(lambda c: 1.0 - (1.0 - c) ** (1.0 / 12.0), b.social_care_cut))
     cut = np.where(la, o.budget * cut_rate, 0.0)
     o.budget -= cut
@@ -60,6 +66,7 @@ def grow(m: ModelState) -> None:
     share = np.where(takers, weight / np.maximum(stp_weight[np.maximum(o.stp, 0)], 1e-12), 0.0)
     o.demand = np.where(prov, o.demand * (1.0 + gd) + share * displaced[np.maximum(o.stp, 0)], o.demand)
     o.allocation = np.where(ccg, o.allocation * (1.0 + ga), o.allocation)
+    o.capacity = np.where(prov, o.capacity + (o.capacity_plan - o.capacity) / m.each(b.capacity_lag), o.capacity)
     o.other_spend = np.where(ccg, o.other_spend * (1.0 + gd), o.other_spend)
 
 
@@ -221,7 +228,7 @@ def contract_round(m: ModelState) -> dict:
     """
     o, e, b, g = m.orgs, m.edges, m.beh, m.regime
     cp = commissioning_edges(m)
-    e.block_value[cp] = e.last_payment[cp] * (1.0 + m.each(b.allocation_growth, "edges", cp))
+    e.block_value[cp] = e.last_payment[cp] * (1.0 + m.each(m.res.funding_growth, "edges", cp))
     e.block_value[e.rev[cp]] = e.block_value[cp]
     o.ytd_net[:] = 0.0
     o.ytd_income[:] = 0.0
@@ -229,7 +236,8 @@ def contract_round(m: ModelState) -> dict:
     # CCGs keep a 1 % reserve and spend surplus above it with their providers over the coming year (NHS England
     # 2016/17 business rules; assumption that the rest is released as non-recurrent activity funding).
     ccg = m.mask("ccg")
-    surplus, growth = m.each(b.planned_surplus), m.each(b.demand_growth)
+    surplus = m.each(b.planned_surplus)
+    growth = m.each(b.demand_growth) * (1.0 + m.each(b.age_demand) * (o.older - 1.0))      # next year's demand
     o.release = np.where(ccg, np.maximum(o.balance - surplus * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
     # CCGs plan to balance: other spending is re-planned to what the allocation leaves after the contract payments
     # (last year's, grown with demand), a 1 % planned surplus and a third of any cumulative deficit (rationing and
@@ -243,18 +251,22 @@ def contract_round(m: ModelState) -> dict:
     prov = m.mask("provider")
     accept = offer_control_totals(m)
     asked = np.where(accept, o.control_total - o.net_margin, 0.0)
-    load = o.demand / np.maximum(o.capacity, 1e-12)
-    in_deficit = o.net_margin < 0.0
-    # Over-stretched providers add capacity (more if they can afford it, and in deficit only as far as activity is
-    # paid for); providers short of a 1 % surplus, or bound by an accepted control total, run a cost-improvement
-    # programme.
-    paid_by_activity = np.bincount(e.dst[cp], weights=e.demand_frac[cp] * (e.form[cp] == 0), minlength=len(o.kind))
+    # Capacity follows money: each provider plans next year's capacity for the load at which it would meet the
+    # standard, as far as its commissioners' funding growth (what they can pay for more activity) and its own surplus
+    # above plan pay for, and no faster than it can recruit and build (``capacity_growth_max``); providers short of a
+    # 1 % surplus, or bound by an accepted control total, run a cost-improvement programme, part of which cuts
+    # capacity. The plan is put in place over the coming months (``grow``).
+    standard_load = m.each(b.load_knee) + (np.maximum(m.each(b.perf_baseline) - m.each(b.target), 0.0)
+                                           / np.maximum(m.each(b.load_sensitivity), 1e-9))
+    wanted = o.demand * (1.0 + growth) / (standard_load * np.maximum(o.capacity, 1e-12)) - 1.0
+    affordable = m.each(m.res.funding_growth) + np.maximum(o.net_margin - surplus, 0.0)
     growth_max, cip_rate = m.each(b.capacity_growth_max), m.each(b.cip_rate)
-    grow_by = np.clip(load - 1.0, 0.0, np.where(in_deficit, 0.5 * growth_max * paid_by_activity, growth_max))
+    grow_by = np.clip(np.minimum(wanted, affordable), 0.0, growth_max)
     cip = np.where(o.net_margin < surplus, cip_rate, 0.0)
     cip = np.where(accept, np.maximum(cip, np.minimum(asked, 2.0 * cip_rate)), cip)
     cqc_pull = np.select([o.rating == 0, o.rating == 1], [1.0, 0.5], 0.0)
-    o.capacity = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - m.each(b.cip_capacity_share) * cip), o.capacity)
+    o.capacity_plan = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - m.each(b.cip_capacity_share) * cip),
+                               o.capacity_plan)
     drift = m.each(b.cost_drift) + m.each(b.cost_drift_spread) * o.cost_pressure
     o.unit_cost = np.where(prov, o.unit_cost * (1.0 + drift + m.each(b.quality_spend) * cqc_pull - cip), o.unit_cost)
     # Distress funding: a third of any debt beyond the threshold (in years of income) is covered centrally a year.
@@ -291,7 +303,8 @@ def performance(m: ModelState) -> None:
     Evidence: Propper et al. 2008, 2010 (targets with sanctions in England raised measured waiting-time performance);
     Bevan and Hood 2006, “What's measured is what matters” (gaming of targets); Braithwaite and Makkai 1994 (trust
     raises compliance, stigmatising regulation lowers it); seed 003 L454, “we've played the game of that, the
-    quarterly approach”; seed 000 L174, requests consume “the resources that would be required”.
+    quarterly approach”; seed 000 L174, requests consume “the resources that would be required”; Mason et al. 2012
+    (patients leaving just before four hours: the reported figure is pushed up to the threshold).
     """
     o, b = m.orgs, m.beh
     prov = m.mask("provider")
@@ -308,8 +321,12 @@ def performance(m: ModelState) -> None:
     noise = m.normal("money", b.perf_noise, len(o.kind))
     true = np.clip(o.perf_true + m.each(b.perf_adjust_rate) * (level - o.perf_true) + noise, 0.0, 1.0)
     o.perf_true = np.where(prov, true, o.perf_true)
-    gap = m.each(b.gaming) * o.pressure * (1.0 - reg_trust)
+    # Misreporting brings the figure up towards the standard, never beyond it (what is measured is the target), and
+    # not while a trust caught at it is being watched.
+    shortfall = np.maximum(m.each(b.target) - o.perf_true, 0.0)
+    gap = np.minimum(m.each(b.gaming) * o.pressure * (1.0 - reg_trust), shortfall) * (o.gaming_block <= 0)
     o.perf_reported = np.where(prov, np.clip(o.perf_true + gap, 0.0, 1.0), o.perf_reported)
+    o.gaming_block = np.maximum(o.gaming_block - 1.0, 0.0)
     ccg_performance(m)
 
 

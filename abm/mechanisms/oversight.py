@@ -76,14 +76,19 @@ def domains(m: ModelState) -> np.ndarray:
     seed 000 L58, measures not “within the direct influence of CCGs”. Performance is the reported figure, quality the
     inspected one (true performance and staffing against demand), finance the income-and-expenditure margin against
     the accepted control total (or break-even), leadership the leader's stress and stability (for a CCG, also its
-    STP's maturity).
+    STP's maturity). The performance domain is read partly against the national benchmark and partly
+    (``standard_weight``) against the standard itself (seed 004 L117, “the 95% 4-hour A&E target”), so a decline of
+    the whole system shows in the assessments.
     """
     o = m.orgs
     bench = m.benchmark[m.run_of_org]                # each organisation sees its own run's benchmark
     load = o.demand / np.maximum(o.capacity, 1e-12)
     d = np.empty((len(o.kind), 4))
     width = m.each(m.beh.benchmark_width)
-    d[:, PERFORMANCE] = _relative(o.perf_reported, bench[:, 0], width)
+    weight = m.each(m.beh.standard_weight)
+    against_standard = np.clip(0.5 + (o.perf_reported - m.each(m.beh.target)) / (2.0 * m.each(m.beh.standard_span)),
+                               0.0, 1.0)
+    d[:, PERFORMANCE] = (1.0 - weight) * _relative(o.perf_reported, bench[:, 0], width) + weight * against_standard
     plan = np.where(np.isnan(o.control_total), 0.0, o.control_total)
     d[:, FINANCE] = np.clip(0.5 + m.each(m.beh.finance_scale) * (o.net_margin - plan), 0.0, 1.0)
     safety = 1.0 - _relative(load, bench[:, 2], width)
@@ -331,16 +336,27 @@ def place(m: ModelState, kind: int, count) -> np.ndarray:
     return placed
 
 
-def inspect(m: ModelState) -> None:
-    """The CQC inspects the trusts due this month and rates them on quality and leadership (not the A&E figure).
+def inspect(m: ModelState) -> dict:
+    """The CQC inspects the trusts due this month and rates them on quality and leadership (not the A&E figure); an
+    inspection may find that a trust's reported performance is above its true performance: the trust is sanctioned
+    (stress, trust in its regulators) and reports true figures for a while. Returns the trusts caught, per run.
 
     Evidence: seed 004 L153, the CQC wants providers “to deliver the right quality of care and guarantee the right
     levels of staffing in every setting”; seed 004 L140, NHS Improvement wants providers to “maximise their CQC
-    rating”; Bevan and Hood 2006 (inspection as a check on gamed targets).
+    rating”; Bevan and Hood 2006 (inspection as a check on gamed targets; audits found misreported figures).
     """
     o, b = m.orgs, m.beh
     due = m.mask(*PROVIDERS) & (o.inspect_slot == m.t % m.each(b.inspection_interval))
     _rate_trusts(m, due)
+    caught = np.flatnonzero(due & (o.perf_reported > o.perf_true + 1e-9)
+                            & (m.draw("assessment", len(o.kind)) < m.each(b.gaming_detection)))
+    if len(caught):
+        felt = m.each(b.gaming_sanction, "orgs", caught) * m.each(m.reg.severity, "orgs", caught)
+        o.sanctioned[caught] = np.maximum(o.sanctioned[caught], felt)
+        o.gaming_block[caught] = m.each(b.deterrence_months, "orgs", caught)
+        o.perf_reported[caught] = o.perf_true[caught]
+        trust.sanctioned(m, caught, felt)
+    return {"gaming_caught": m.counts(caught)}
 
 
 def _rate_trusts(m: ModelState, due: np.ndarray) -> None:

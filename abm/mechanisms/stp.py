@@ -91,6 +91,7 @@ def invest(m: ModelState) -> np.ndarray:
     money = share * amount[np.maximum(o.stp, 0)]
     # Capital buys capacity: spread over a year, GBP 1 of capital adds GBP 1/12 of monthly capacity (assumption).
     o.capacity = o.capacity + money / 12.0
+    o.capacity_plan = o.capacity_plan + money / 12.0
     o.capital += money
     return m.sums(amount, per="stps")
 

@@ -103,6 +103,20 @@ def regulator_contact(m: ModelState, bodies: np.ndarray, sanction: np.ndarray, s
     e.trust[up] = np.clip(t, 0.0, 1.0)
 
 
+def sanctioned(m: ModelState, bodies: np.ndarray, intensity: np.ndarray) -> None:
+    """A sanction outside the quarterly review (a trust caught misreporting) costs the sanctioned bodies part of their
+    trust in their regulators, as a review's sanction does.
+
+    Evidence: seed 003 L1030, “The best integration works with people trusting people” against a threat to
+    decommission; Bevan and Hood 2006 (sanctions for misreported figures).
+    """
+    e, b = m.edges, m.beh
+    hit = np.zeros(len(m.orgs.kind))
+    hit[bodies] = intensity
+    up = np.flatnonzero(upward(m) & (hit[e.src] > 0))
+    e.trust[up] = np.clip(e.trust[up] * (1.0 - m.each(b.trust_loss_sanction, "edges", up) * hit[e.src[up]]), 0.0, 1.0)
+
+
 def leader_change(m: ModelState, orgs: np.ndarray) -> None:
     """A new leader inherits only the institutional part of the old leader's relationships: the personal part
     (``personal_trust`` of the trust above neutral) is lost; distrust is institutional memory and stays, so a new

@@ -6,14 +6,15 @@
 1. **Screening** (``experiments.calibration.screening``): Morris elementary effects of every numeric assumption of
    ``behaviour`` and ``regime`` on the distance between the 2013 replay and the fit rows; those whose effect exceeds
    chance *matter*, and the ABC fits the ``max_parameters`` that matter most.
-2. **ABC-SMC** (``experiments.calibration.smc``): pyabc with the particles evaluated in batches of runs with different
-   parameters, on local processes or a Dask cluster; resumes from ``abc.db`` after a kill.
+2. **ABC-SMC** (``experiments.calibration.smc``): replenishment ABC-SMC (equally weighted particles moved by
+   ABC-MCMC), evaluated in batches of runs with different parameters on local processes or a Dask cluster; resumes
+   from ``smc/`` after a kill.
 3. **Posterior predictive** (``experiments.calibration.predictive``): posterior draws re-run over 2013-2022 against
    every observed series, beside the assumed values.
 
-Writes to ``--out``: ``screening.csv``, ``screening.png``, ``abc.db``, ``posterior.parquet`` (the last generation's
-particles, weights and distances), ``pairs.png``, ``predictive.png``, ``predictive.csv`` and ``report.md``.
-``--ship`` also writes ``abm/data/posterior.csv`` (draws resampled by weight: what ``posterior.draw=K`` and the
+Writes to ``--out``: ``screening.csv``, ``screening.png``, ``posterior.parquet`` (the last generation's
+particles and distances), ``smc/`` (every generation), ``pairs.png``, ``predictive.png``, ``predictive.csv`` and ``report.md``.
+``--ship`` also writes ``abm/data/posterior.csv`` (draws from the final particles: what ``posterior.draw=K`` and the
 experiments' posterior sweeps read) and prints the values to put in ``abm/config.py``.
 
 The cluster path: ``calibrate.sampler=dask`` runs the particles on a Dask cluster, a local one by default or the one
@@ -34,19 +35,20 @@ import numpy as np
 import pandas as pd
 
 from abm.config import CalibrateConfig, ConfigError, validate
+from abm.units import fmt
 from experiments.calibration import fit, smc, targets
 from experiments.calibration.predictive import judge_rows, plot_pairs, plot_predictive, predictive, predictive_distances, resample
-from experiments.calibration.screening import CHANCE_REPLICATES, screen
+from experiments.calibration.screening import CHANCE_REPLICATES, FORCED, screen
 
 BUDGETS = {
-    "smoke": {"trajectories": 1, "max_parameters": 4, "population": 8, "generations": 2, "walltime_minutes": 2.0,
+    "smoke": {"trajectories": 1, "max_parameters": 4, "population": 16, "generations": 2, "walltime_minutes": 2.0,
               "predictive_draws": 4},
-    "default": {"trajectories": 6, "max_parameters": 16, "population": 120, "generations": 5,
-                "walltime_minutes": 30.0, "predictive_draws": 40},
-    "long": {"trajectories": 20, "max_parameters": 20, "population": 500, "generations": 15,
+    "default": {"trajectories": 6, "max_parameters": 12, "population": 500, "generations": 12,
+                "walltime_minutes": 34.0, "predictive_draws": 40},
+    "long": {"trajectories": 20, "max_parameters": 16, "population": 1000, "generations": 40,
              "walltime_minutes": 600.0, "predictive_draws": 200},
 }
-SHIPPED_DRAWS = 64
+SHIPPED_DRAWS = 256     # draws shipped in abm/data/posterior.csv, taken without replacement from the particles
 POSTERIOR_FILE = Path(str(resources.files("abm.data").joinpath("posterior.csv")))
 
 
@@ -76,77 +78,89 @@ def settings(overrides: list[str]) -> CalibrateConfig:
 
 
 # --- report -------------------------------------------------------------------------------------------------------
-def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, history, posterior: pd.DataFrame,
-           judged: pd.DataFrame, pred: pd.DataFrame, seconds: dict[str, float], out: Path) -> None:
-    pops = history.get_all_populations()
-    abc_min = float(pops.wall_time.sum()) / 60
-    pops = pops[pops.t >= 0]
+def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, history: smc.History,
+           posterior: pd.DataFrame, judged: pd.DataFrame, pred: pd.DataFrame, seconds: dict[str, float],
+           out: Path) -> None:
+    obs = fit.observations()
+    gens = history.generations
     screen_min = float(table.seconds.iloc[0]) / 60 if "seconds" in table else seconds["screen"] / 60
-    w = posterior.weight.to_numpy()
+    best = posterior.iloc[int(posterior.distance.idxmin())]
+    centre = posterior.iloc[smc.medoid(posterior, chosen.name.tolist())]
+    n_fit = obs.use == "fit"
     lines = [f"# Calibration (budget `{cfg.budget}`)", "",
-             "`python -m experiments calibrate` on the 2013 replay (`scenario=england_2013`, April 2013 to April 2019). "
-             f"Fit rows: {int((fit.observations().use == 'fit').sum())} observations up to March 2016 and the rows "
-             f"the cut-offs were read from; held out: {int((fit.observations().use == 'held out').sum())} later "
-             "observations. Distance: root mean square of (model - real) / tolerance over the fit rows "
-             "(`experiments/calibration/fit.py`).", "",
-             f"Run time (wall clock, this machine): screening {screen_min:.1f} min, ABC-SMC {abc_min:.1f} min "
-             f"(summed over the generations in `abc.db`), posterior predictive {seconds['predictive'] / 60:.1f} min; "
-             f"{cfg.sampler} sampler. This call took {sum(seconds.values()) / 60:.1f} min (a reused screening and "
-             "resumed generations cost nothing again).", "",
+             "`python -m experiments calibrate`: the 2013 replay (`scenario=england_2013`) against observed England "
+             "and the published effects' designs (`experiments/validation/effects.py`). Fit rows: "
+             f"{int((n_fit & (obs.measure != 'effect')).sum())} observations up to March 2016 (and the rows the "
+             f"cut-offs were read from) and {int((n_fit & (obs.measure == 'effect')).sum())} published effects; held "
+             f"out: {int((~n_fit).sum())} rows. Distance: root mean square over the fit rows of how far the model "
+             "lies outside each row's tolerance interval (an observation's interval is its value), in units of the "
+             "row's tolerance (`experiments/calibration/fit.py`).", "",
+             f"Run time (wall clock, this machine, {cfg.sampler} workers): screening {fmt(screen_min, 'number')} min, "
+             f"ABC-SMC {fmt(gens.seconds.sum() / 60, 'number')} min, posterior predictive "
+             f"{fmt(seconds['predictive'] / 60, 'number')} min. This call took {fmt(sum(seconds.values()) / 60, 'number')} "
+             "min (a reused screening and resumed generations cost nothing again).", "",
              "## Screening", "",
              f"Morris, {cfg.trajectories} trajectories over {len(table)} assumption parameters "
-             f"({cfg.trajectories * (len(table) + 1)} replays). **{int(table.matters.sum())} parameters matter** "
-             f"(mu* above the distance's chance spread, sd {table.chance_sd.iloc[0]:.3f} over {CHANCE_REPLICATES} "
-             f"replicates at the assumed values); **{int(table.calibrated.sum())} are calibrated**, "
-             f"so {int((table.matters & ~table.calibrated).sum())} of those that matter "
-             f"({(table.matters & ~table.calibrated).sum() / max(table.matters.sum(), 1):.0%}) remain plain "
-             "assumptions.", "", "![screening](screening.png)", "",
+             f"({fmt(cfg.trajectories * (len(table) + 1), 'count')} evaluations). **{int(table.matters.sum())} parameters "
+             f"matter** (mu* above the distance's chance spread, sd {fmt(table.chance_sd.iloc[0], 'number')} over "
+             f"{CHANCE_REPLICATES} replicates at the assumed values); **{int(table.calibrated.sum())} are calibrated** "
+             f"(the {cfg.max_parameters} that matter most, and the behavioural numbers the published effects bear on "
+             f"whatever their rank: {', '.join(f'`{n}`' for n in FORCED)}), so "
+             f"{int((table.matters & ~table.calibrated).sum())} of those that matter remain plain assumptions.", "",
+             "![screening](screening.png)", "",
              "| parameter | mu* [95 % CI] | sigma | matters | calibrated |", "|---|---|---|---|---|"]
     for r in table.head(30).itertuples():
-        lines.append(f"| `{r.name}` | {r.mu_star:.3f} [±{r.mu_star_conf:.3f}] | {r.sigma:.3f} | "
+        lines.append(f"| `{r.name}` | {fmt(r.mu_star)} [±{fmt(r.mu_star_conf)}] | {fmt(r.sigma)} | "
                      f"{'yes' if r.matters else ''} | {'yes' if r.calibrated else ''} |")
-    lines += ["", "## ABC-SMC", "",
-              f"{len(chosen)} parameters, {cfg.population} particles a generation, {history.n_populations} "
-              f"generation(s), {int(pops.samples.sum())} replays in all.", "",
-              "| generation | epsilon | replays | acceptance rate |", "|---|---|---|---|"]
-    for r in pops.itertuples():
-        lines.append(f"| {r.t} | {r.epsilon:.3f} | {r.samples} | {r.particles / r.samples:.2f} |")
-    ess = smc.effective_size(w)
-    lines += ["", f"Effective sample size of the last generation: {ess:.1f} of {len(w)} particles"
-              + (" (**degenerate**: a few particles carry most of the weight, so the posterior's spread is "
-                 "understated; more particles or a local transition kernel would help)" if ess < 0.2 * len(w) else "")
-              + ".", "", "Prior (uniform) against posterior (weighted, last generation):", "",
-              "| parameter | assumed | prior | posterior mean | posterior 90 % interval |", "|---|---|---|---|---|"]
+    lines += ["", "## ABC-SMC (replenishment)", "",
+              f"{len(chosen)} parameters, {fmt(cfg.population, 'count')} equally weighted particles, "
+              f"{int(gens.generation.max())} generation(s) after the prior sample, "
+              f"{fmt(gens.replays.sum(), 'count')} replays in all; stopped at {history.stopped or 'the end'}. Each "
+              f"generation drops the {fmt(100 * cfg.drop, 'number')} % farthest particles and moves copies of the "
+              "others by ABC-MCMC (`experiments/calibration/smc.py`).", "",
+              "| generation | tolerance | replays | MCMC acceptance | steps | distinct particles | minutes |",
+              "|---|---|---|---|---|---|---|"]
+    for r in gens.itertuples():
+        lines.append(f"| {r.generation} | {fmt(r.tolerance)} | {fmt(r.replays, 'count')} | "
+                     f"{fmt(r.acceptance, 'share') if np.isfinite(r.acceptance) else '–'} | {r.steps} | "
+                     f"{fmt(r.distinct, 'count')} | {fmt(r.seconds / 60)} |")
+    distinct = int(len(posterior[chosen.name].drop_duplicates()))
+    lines += ["", f"Last generation: effective sample size {fmt(smc.effective_size(posterior.weight), 'count')} of "
+              f"{fmt(len(posterior), 'count')} particles (equal weights), **{fmt(distinct, 'count')} distinct parameter "
+              "sets**.", "", "Prior (uniform) against posterior (last generation); *centre* is the medoid particle "
+              "(the schema's defaults), *best* the particle closest to the observations (one replicate: partly "
+              "luck):", "",
+              "| parameter | assumed | prior | posterior mean | posterior 90 % interval | centre | best |",
+              "|---|---|---|---|---|---|---|"]
     for r in chosen.itertuples():
         v = posterior[r.name].to_numpy()
-        order = np.argsort(v)
-        cw = np.cumsum(w[order]) / w.sum()
-        lo, hi = v[order][np.searchsorted(cw, 0.05)], v[order][min(np.searchsorted(cw, 0.95), len(v) - 1)]
-        lines.append(f"| `{r.name}` | {r.default:g} | [{r.low:g}, {r.high:g}] | {np.average(v, weights=w):.4g} | "
-                     f"[{lo:.4g}, {hi:.4g}] |")
-    lines += ["", "![pairs](pairs.png)", "", "## Against observed England", ""]
+        lines.append(f"| `{r.name}` | {fmt(r.default)} | [{fmt(r.low)}, {fmt(r.high)}] | {fmt(v.mean())} | "
+                     f"[{fmt(np.quantile(v, 0.05))}, {fmt(np.quantile(v, 0.95))}] | {fmt(centre[r.name])} | "
+                     f"{fmt(best[r.name])} |")
+    lines += ["", "![pairs](pairs.png)", "", "## Against observed England and the published effects", ""]
     for use in ("fit", "held out"):
         d = judged[judged.use == use]
-        lines.append(f"- **{use}** rows passing their tolerance (predictive mean): posterior "
+        lines.append(f"- **{use}** rows within their tolerance (predictive mean): posterior "
                      f"{int(d.posterior_pass.sum())} of {len(d)}, assumed values {int(d.assumed_pass.sum())} of "
                      f"{len(d)}.")
     for use in ("fit", "held out"):
         cells = []
         for arm in ("posterior", "assumed"):
             d = predictive_distances(pred, arm, use)
-            cells.append(f"{arm} {d.mean():.2f} [{np.quantile(d, 0.05):.2f}, {np.quantile(d, 0.95):.2f}]")
-        lines.append(f"- distance on the **{use}** rows (root mean square error in tolerance units, mean [90 %] over "
-                     f"the re-runs): " + "; ".join(cells) + ".")
+            cells.append(f"{arm} {fmt(d.mean())} [{fmt(np.quantile(d, 0.05))}, {fmt(np.quantile(d, 0.95))}]")
+        lines.append(f"- distance on the **{use}** history rows (root mean square error in tolerance units, mean "
+                     "[90 %] over the re-runs): " + "; ".join(cells) + ".")
     lines += ["", "![predictive](predictive.png)", "",
-              "| measure | period | use | real | posterior mean [90 %] | pass | assumed mean [90 %] | pass |",
+              "| measure | period | use | real | posterior mean [90 %] | within | assumed mean [90 %] | within |",
               "|---|---|---|---|---|---|---|---|"]
     for r in judged.itertuples():
         f = targets.formatter(r.real)
         lines.append(f"| {r.measure} | {r.period} | {r.use} | {f(r.real)} | {f(r.posterior_mean)} "
-                     f"[{f(r.posterior_low)}, {f(r.posterior_high)}] | {'pass' if r.posterior_pass else 'FAIL'} | "
+                     f"[{f(r.posterior_low)}, {f(r.posterior_high)}] | {'yes' if r.posterior_pass else 'NO'} | "
                      f"{f(r.assumed_mean)} [{f(r.assumed_low)}, {f(r.assumed_high)}] | "
-                     f"{'pass' if r.assumed_pass else 'FAIL'} |")
-    lines += ["", "Files: `screening.csv`, `posterior.parquet`, `predictive.csv`, `abc.db` (pyabc History).", ""]
+                     f"{'yes' if r.assumed_pass else 'NO'} |")
+    lines += ["", "The published effects at the posterior: `python -m experiments effects`. Files: `screening.csv`, "
+              "`posterior.parquet`, `predictive.csv`, `smc/` (every generation).", ""]
     (out / "report.md").write_text("\n".join(lines))
 
 
@@ -183,10 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     history = smc.run(cfg, chosen, args.jobs, out)
     seconds["abc"] = time.perf_counter() - t0
-    particles, weights = history.get_distribution()
-    distances = history.get_weighted_distances()
-    particles = particles.rename(columns=lambda c: c.replace("__", "."))[chosen.name.tolist()]
-    posterior = particles.assign(weight=weights, distance=distances.distance.to_numpy()).reset_index(drop=True)
+    posterior = history.particles.reset_index(drop=True)
     posterior.to_parquet(out / "posterior.parquet", index=False)
     plot_pairs(posterior, posterior.weight.to_numpy(), chosen, out / "pairs.png")
     t0 = time.perf_counter()
@@ -204,17 +215,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def ship(posterior: pd.DataFrame, chosen: pd.DataFrame, seed: int) -> None:
-    """Write ``abm/data/posterior.csv`` (equally weighted draws) and print the weighted means for the schema."""
+    """Write ``abm/data/posterior.csv`` (draws taken without replacement from the equally weighted particles, in a
+    random order) and print the medoid particle's values, the calibrated parameters' defaults for the schema."""
     names = chosen.name.tolist()
-    draws = resample(posterior, posterior.weight.to_numpy(), SHIPPED_DRAWS, seed)
-    # systematic resampling returns copies side by side: shuffle, so that any first K draws are a random sample
-    draws = draws.iloc[np.random.default_rng(seed).permutation(len(draws))].reset_index(drop=True)
-    table = draws[names + ["distance"]].copy()
+    rng = np.random.default_rng(seed)
+    take = rng.choice(len(posterior), size=min(SHIPPED_DRAWS, len(posterior)), replace=False)
+    table = posterior.iloc[take][names + ["distance"]].reset_index(drop=True)
     table.insert(0, "draw", np.arange(len(table)))
     POSTERIOR_FILE.write_text(table.to_csv(index=False, float_format="%.6g"))
-    means = {n: float(table[n].mean()) for n in names}         # the schema's defaults: the shipped draws' mean
-    print("posterior means (put them in abm/config.py): " + " ".join(f"{k}={v:.4g}" for k, v in means.items()))
-    print(f"wrote {POSTERIOR_FILE}")
+    shipped = pd.read_csv(POSTERIOR_FILE)                   # the medoid of the draws as written (rounded)
+    centre = shipped.iloc[smc.medoid(shipped, names)]
+    print("the medoid particle (put it in abm/config.py as the defaults): "
+          + " ".join(f"{n}={centre[n]:.4g}" for n in names))
+    print(f"wrote {POSTERIOR_FILE}: {len(table)} draws, {len(table[names].drop_duplicates())} distinct")
 
 
 if __name__ == "__main__":

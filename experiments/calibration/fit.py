@@ -38,6 +38,10 @@ PRIOR_SPREAD = 0.5      # assumption: prior from (1 - spread) to (1 + spread) ti
 # trusts starting in deficit, which a first calibration piled against 0.3, the lower edge of its +-50 % prior (the
 # observed share in deficit over 2013/14 was 25 %), so its prior spans 10-90 %.
 PRIOR_RANGE = {"behaviour.initial_deficit_share": (0.1, 0.9), "behaviour.capacity_headroom": (0.92, 1.02),
+               # the behavioural numbers the published effects pin: over their whole range, for the data to speak
+               "behaviour.pressure_effort": (0.0, 0.5), "behaviour.gaming": (0.0, 0.3),
+               "behaviour.legitimacy_share": (0.0, 1.0), "behaviour.support_effect": (0.0, 0.2),
+               "behaviour.exit_stress": (0.0, 0.1),
                "behaviour.perf_baseline": (0.95, 1.0), "behaviour.load_knee": (0.85, 1.05),
                "behaviour.alliance_max_load": (0.95, 1.15), "behaviour.cquin_floor": (0.5, 1.0),
                "behaviour.linked_success": (0.6, 1.0)}
@@ -100,16 +104,24 @@ def key(measure: str, period: str) -> str:
 
 @lru_cache(maxsize=1)
 def observations() -> pd.DataFrame:
-    """Every observation the replay answers: real value (on the model's scale), scale, and fit or held out."""
+    """Every observation the replay answers (real value on the model's scale, scale, fit or held out), then every
+    published effect a design reproduces (``effect@<design>``: the bounds of its tolerance, fit or held out). A
+    row's error is how far the model lies outside [low, high] (an observation's bounds are its value), in units of
+    its scale."""
+    from experiments.validation import effects
     obs = targets.load()
     rows = []
     for row in obs.itertuples():
-        if row.measure in targets.NOT_MODELLED:
+        if targets.not_answered(row.measure, row.period):
             continue
         real = targets.real_value(row, obs)
         fit = (row.measure, row.period) in targets.FIT or _end(row.period) <= FIT_UNTIL
         rows.append({"key": key(row.measure, row.period), "measure": row.measure, "period": row.period,
-                     "real": real, "scale": scale(row.measure, real), "use": "fit" if fit else "held out"})
+                     "real": real, "low": real, "high": real, "scale": scale(row.measure, real),
+                     "use": "fit" if fit else "held out"})
+    for d in effects.DESIGNS:
+        rows.append({"key": key("effect", d.key), "measure": "effect", "period": d.key, "real": d.published,
+                     "low": d.bounds[0], "high": d.bounds[1], "scale": d.unit, "use": "fit" if d.fit else "held out"})
     return pd.DataFrame(rows)
 
 
@@ -120,6 +132,10 @@ def scale(measure: str, real: float) -> float:
         return 0.10 * r
     if measure in ("ccg_merger_events",) or measure.startswith("stp_dashboard_"):
         return 3.0
+    if measure == "ae_type1_trusts_meeting_95":
+        return 0.10
+    if measure.startswith("ae_four_hour_"):
+        return 0.03
     if measure in ("ccg_rating_inadequate", "cqc_trust_rating_inadequate"):
         return 0.07
     if measure.startswith(("ccg_rating_", "cqc_trust_rating_")) or measure == "providers_in_deficit_share":
@@ -137,7 +153,8 @@ def answers(monthly: pd.DataFrame | dict[str, np.ndarray],
     (or its columns)."""
     run = targets.dated(monthly)
     if rows is None:
-        rows = [(r.measure, r.period) for r in targets.load().itertuples() if r.measure not in targets.NOT_MODELLED]
+        rows = [(r.measure, r.period) for r in targets.load().itertuples()
+                if not targets.not_answered(r.measure, r.period)]
     return {key(m, p): float(targets.model_value(targets.Row(m, p), run)) for m, p in rows}
 
 
@@ -182,16 +199,46 @@ def replays(values: dict[str, float], replicates: list[int]) -> list[dict[str, f
     return batch_answers([values] * len(replicates), replicates)
 
 
-def errors(sim: dict[str, float], use: str = "fit") -> np.ndarray:
-    """Scaled errors (model - real) / scale of the rows in ``use`` ("fit", "held out" or "all")."""
+def errors(sim: dict[str, float], use: str = "fit", what: str = "all") -> np.ndarray:
+    """Scaled errors of the rows in ``use`` ("fit", "held out" or "all"): how far the model lies outside the row's
+    [low, high], over its scale (for an observation: (model - real) / scale); ``what``: "history" (observations
+    only), "effects" (published effects only) or "all"."""
     obs = observations()
     if use != "all":
         obs = obs[obs.use == use]
+    if what != "all":
+        obs = obs[(obs.measure == "effect") == (what == "effects")]
     model = np.array([sim.get(k, np.nan) for k in obs.key], float)
-    err = (model - obs.real.to_numpy()) / obs.scale.to_numpy()
+    with np.errstate(invalid="ignore"):
+        err = (model - np.clip(model, obs.low.to_numpy(), obs.high.to_numpy())) / obs.scale.to_numpy()
     return np.where(np.isfinite(err), err, MISSING)
 
 
-def distance(sim: dict[str, float], use: str = "fit") -> float:
-    """Root mean square scaled error over the rows in ``use``."""
-    return float(np.sqrt(np.mean(errors(sim, use) ** 2)))
+def evaluate(items: list[tuple[dict[str, float], int]]) -> list[dict[str, float]]:
+    """A batch of parameter sets, each at its replicate (``(values, replicate)``; the other free parameters at their
+    assumed values): the answers of the 2013 replay to every observation, and the figures of the fitted published
+    effects (``effect@<design>``), every arm run as one batch of runs with different parameters."""
+    from experiments.validation import effects
+    from experiments.validation.designs import run_arm
+    values = [{**assumed_values(), **v} for v, _ in items]
+    replicates = [int(r) for _, r in items]
+    designs = effects.fitted()
+    runs = {arm: run_arm(arm, values, replicates) for arm in dict.fromkeys(["replay", *effects.arms_of(designs)])}
+    out = []
+    for k in range(len(items)):
+        sim = answers(runs["replay"][k].columns)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sim |= {key("effect", d.key): float(d.measure({a: runs[a][k] for a in d.arms})) for d in designs}
+        out.append(sim)
+    return out
+
+
+def distance(sim: dict[str, float], use: str = "fit", what: str = "all") -> float:
+    """Root mean square scaled error over the rows in ``use`` (and ``what``: all, history or effects)."""
+    return float(np.sqrt(np.mean(errors(sim, use, what) ** 2)))
+
+
+def history_rows() -> pd.DataFrame:
+    """The observations of England (not the published effects) among :func:`observations`."""
+    obs = observations()
+    return obs[obs.measure != "effect"]

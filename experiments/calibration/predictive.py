@@ -27,7 +27,7 @@ WHOLE_REPLAY = ["scenario=england_2013", "write_organisations=false"]       # Ap
 def series_rows() -> list[tuple[str, str]]:
     """Every (measure, period) the predictive bands show: each observed measure at its observed month of the year
     (or financial year) in every year 2013-2021."""
-    obs = fit.observations()
+    obs = fit.history_rows()
     rows = []
     for measure, periods in obs.groupby("measure").period:
         if "/" in periods.iloc[0]:
@@ -76,7 +76,7 @@ def _when(period: str) -> float:
 
 
 def plot_predictive(pred: pd.DataFrame, path: Path) -> None:
-    obs = fit.observations()
+    obs = fit.history_rows()
     measures = list(dict.fromkeys(obs.measure))
     cols = 4
     rows = int(np.ceil(len(measures) / cols))
@@ -141,7 +141,7 @@ def plot_pairs(particles: pd.DataFrame, weights: np.ndarray, chosen: pd.DataFram
 
 def judge_rows(pred: pd.DataFrame) -> pd.DataFrame:
     """Every observed row against the predictive mean and 90 % band of each arm, with pass or fail."""
-    obs = fit.observations()
+    obs = fit.history_rows()
     rows = []
     for r in obs.itertuples():
         row = {"measure": r.measure, "period": r.period, "use": r.use, "real": r.real}
@@ -159,5 +159,5 @@ def predictive_distances(pred: pd.DataFrame, arm: str, use: str) -> np.ndarray:
     """The distance of each re-run of ``arm`` on the ``use`` rows."""
     d = pred[pred.arm == arm]
     keys = d.measure + "@" + d.period
-    return np.array([fit.distance(dict(zip(keys[d.draw == i], d.value[d.draw == i], strict=True)), use)
+    return np.array([fit.distance(dict(zip(keys[d.draw == i], d.value[d.draw == i], strict=True)), use, "history")
                      for i in sorted(d.draw.unique())])

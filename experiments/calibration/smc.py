@@ -1,97 +1,204 @@
-"""ABC-SMC (pyabc; Toni et al. 2009, Del Moral et al. 2012) over the parameters the screening chose.
+"""ABC-SMC by replenishment (Drovandi and Pettitt 2011, Biometrics 67: 225-233), over the parameters the screening
+chose.
 
-Uniform priors; each particle is the 2013 replay at its parameters and a replicate drawn with it (chance is part of
-the fit); the distance of ``experiments.calibration.fit``; a quantile (median) epsilon schedule; particles evaluated in
-batches of runs with different parameters by :class:`experiments.calibration.sampler.BatchSampler`, on local
-processes or a Dask cluster. A SQLite database (``abc.db``) is written after every generation: started again with the
-same database and parameters, the calibration carries on from the last finished generation (resume after a kill).
+Every particle carries the same weight throughout, so the posterior is never carried by a few particles: each
+generation drops the ``drop`` share of particles farthest from the observations (the tolerance becomes the largest
+distance kept), replaces them by copies of the others, and moves each copy by up to ``R`` steps of ABC-MCMC: a
+Gaussian random walk (``2 x`` the kept particles' covariance), accepted when the proposal lies inside the prior and
+its replay, at a fresh replicate, comes within the tolerance (uniform priors: no other ratio). ``R`` is set from the
+previous generation's acceptance rate so that a copy moves at least once with probability 1 - ``STUCK``. It stops
+when the acceptance rate falls below ``MIN_ACCEPTANCE`` (the tolerance has reached the noise of the replay), after
+``generations``, or at the wall-time limit.
+
+Importance-weighted ABC-SMC (pyabc, used before) left the last generation's effective sample size at 4 of 120
+particles, and at 47 of 500 with ten particles to a batch (``docs/ODD.md`` section 8): in 8-12 dimensions the
+proposal's density varies too much between the accepted particles. Here the effective sample size is the
+population itself; what shows how well the posterior is explored is the number of distinct particles and the
+acceptance rate, both reported.
+
+Each generation is written to ``out/smc/generation_<t>.parquet`` with the sampler's state in ``out/smc/state.json``
+(written last): started again with the same parameters, priors and seed, a killed calibration carries on from the
+last finished generation. The replays run in batches of runs with different parameters on local processes or a
+Dask cluster (:mod:`experiments.calibration.pool`).
 """
 
 from __future__ import annotations
 
-import logging
+import json
+import math
+import os
 import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from abm.config import CalibrateConfig
-from experiments.calibration import fit
-from experiments.calibration.sampler import BatchSampler, local_executor
+from experiments.calibration import fit, pool
+
+STUCK = 0.01            # chance a copy is not moved at all, from which R is set (Drovandi and Pettitt 2011)
+MIN_ACCEPTANCE = 0.02   # stop when fewer proposals than this are accepted: the tolerance is at the replay's noise
+MAX_STEPS = 25          # most MCMC steps a generation takes
+SCALE = 2.0             # random-walk covariance: this times the kept particles' covariance
 
 
-def abc_model(parameters) -> dict[str, float]:
-    """pyabc's model for one particle: the replay at its parameters and a fresh replicate. The batch sampler
-    evaluates particles with :func:`abc_evaluate` instead; pyabc is handed this one as the model it describes."""
-    values = {k.replace("__", "."): float(v) for k, v in dict(parameters).items()}
-    return fit.replay(values, replicate=int(np.random.randint(1_000, 1_000_000)))
+@dataclass
+class History:
+    """What the sampler did: one row per generation (tolerance, evaluations, acceptance, steps, distinct particles,
+    wall time) and the last generation's particles (parameters, distance, replicate)."""
+    names: list[str]
+    generations: pd.DataFrame
+    particles: pd.DataFrame
+    stopped: str = ""
+    state: dict = field(default_factory=dict)
+
+    @property
+    def n_generations(self) -> int:
+        return len(self.generations)
 
 
-def abc_evaluate(values: list[dict[str, float]], replicates: list[int]) -> list[dict[str, float]]:
-    """A batch of particles (pyabc's names, ``group__name``), each at its replicate: one batch of replays."""
-    return fit.batch_answers([{k.replace("__", "."): v for k, v in d.items()} for d in values], replicates)
+def _evaluate(items: list[tuple[dict[str, float], int]]) -> list[float]:
+    return [fit.distance(sim, "fit") for sim in fit.evaluate(items)]
 
 
-def abc_distance(x: dict, x0: dict) -> float:
-    return fit.distance(x, "fit")
+class Store:
+    """The generations on disk: ``generation_<t>.parquet`` and ``state.json``, each written whole or not at all."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _write(self, path: Path, write) -> None:
+        tmp = path.with_name(f".{path.name}.tmp")
+        write(tmp)
+        os.replace(tmp, path)
+
+    def save(self, t: int, particles: pd.DataFrame, state: dict) -> None:
+        self._write(self.folder / f"generation_{t}.parquet", lambda p: particles.to_parquet(p, index=False))
+        self._write(self.folder / "state.json", lambda p: p.write_text(json.dumps(state, indent=1)))
+
+    def load(self, signature: dict) -> tuple[pd.DataFrame, dict] | None:
+        """The last finished generation and the state, if they belong to a run with this ``signature``."""
+        path = self.folder / "state.json"
+        if not path.is_file():
+            return None
+        state = json.loads(path.read_text())
+        if state.get("signature") != signature:
+            return None
+        return pd.read_parquet(self.folder / f"generation_{state['t']}.parquet"), state
+
+    def clear(self) -> None:
+        for p in self.folder.glob("*"):
+            p.unlink()
 
 
-def sampler(cfg: CalibrateConfig, jobs: int):
-    """The batch sampler on local processes or a Dask cluster (local, or at ``calibrate.scheduler``), and the Dask
-    client to close afterwards (None for local processes)."""
+def run(cfg: CalibrateConfig, chosen: pd.DataFrame, jobs: int, out: Path) -> History:
+    """Replenishment ABC-SMC over the ``chosen`` parameters (name, low, high); resumes from ``out/smc`` when it holds
+    a run over the same parameters, priors, population and seed."""
+    names = chosen.name.tolist()
+    low, high = chosen.low.to_numpy(float), chosen.high.to_numpy(float)
+    n, n_drop = int(cfg.population), max(1, int(round(cfg.drop * cfg.population)))
+    signature = {"names": names, "low": low.tolist(), "high": high.tolist(), "population": n, "drop": n_drop,
+                 "seed": int(cfg.seed)}
+    store = Store(out / "smc")
     client = None
     if cfg.sampler == "dask":
-        from distributed import Client, LocalCluster
-        client = Client(cfg.scheduler) if cfg.scheduler else Client(LocalCluster(n_workers=jobs, threads_per_worker=1,
-                                                                                   processes=True))
-        executor, workers = client.get_executor(), max(len(client.scheduler_info()["workers"]), 1)
+        client, executor, _ = pool.dask(jobs, cfg.scheduler)
     else:
-        executor, workers = local_executor(jobs), jobs
-    rng = np.random.default_rng(cfg.seed)
-    return BatchSampler(abc_evaluate, executor, cfg.width, workers, rng), client
+        executor = pool.local(jobs)
+    started = time.perf_counter()
 
+    def evaluate(theta: np.ndarray, replicates: np.ndarray) -> np.ndarray:
+        items = [({k: float(v) for k, v in zip(names, row, strict=True)}, int(r))
+                 for row, r in zip(theta, replicates, strict=True)]
+        return np.array(pool.evaluate(executor, _evaluate, items, cfg.width), float)
 
-def run(cfg: CalibrateConfig, chosen: pd.DataFrame, jobs: int, out: Path):
-    """ABC-SMC over the ``chosen`` parameters (name, low, high); resumes from ``out/abc.db`` when it holds a run over
-    the same ones. Returns pyabc's History."""
-    import pyabc
-    logging.getLogger("ABC").setLevel(logging.WARNING)
-    names = [n.replace(".", "__") for n in chosen.name]
-    prior = pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo)
-                                  for n, lo, hi in zip(names, chosen.low, chosen.high, strict=True)})
-    batch_sampler, client = sampler(cfg, jobs)
-    np.random.seed(cfg.seed)                         # pyabc draws its proposals from numpy's global generator
-    abc = pyabc.ABCSMC(abc_model, prior, abc_distance, population_size=cfg.population, sampler=batch_sampler)
-    db = out / "abc.db"
-    url = f"sqlite:///{db.resolve()}"
-    done = 0
-    if db.exists():
-        previous = pyabc.History(url)
-        finished = 0 if previous.max_t is None else previous.n_populations     # an empty database: none
-        same = finished > 0 and sorted(previous.get_distribution()[0].columns) == sorted(names)
-        if same:
-            done = finished
-            abc.load(url, previous.id)
-            print(f"resuming {db} after {done} finished generation(s)", file=sys.stderr)
-        else:
-            db.unlink()
-    if not done:
-        abc.new(url, {k: 0.0 for k in fit.observations().key})
-    history = abc.history
-    left = cfg.generations - done
     try:
-        if left > 0:
-            history = abc.run(max_nr_populations=left,
-                              max_walltime=pd.Timedelta(minutes=cfg.walltime_minutes).to_pytimedelta(),
-                              min_acceptance_rate=0.01)
+        resumed = store.load(signature)
+        if resumed is None:
+            store.clear()
+            rng = np.random.default_rng(cfg.seed)
+            theta = low + (high - low) * rng.random((n, len(names)))
+            replicates = rng.integers(1_000, 1_000_000, n)
+            distance = evaluate(theta, replicates)
+            rows = [_row(0, np.inf, n, np.nan, 0, theta, started)]
+            state = {"signature": signature, "t": 0, "steps": 5, "rows": rows, "stopped": ""}
+            store.save(0, _frame(names, theta, distance, replicates), state | {"rng": rng.bit_generator.state})
+        else:
+            frame, state = resumed
+            rng = np.random.default_rng()
+            rng.bit_generator.state = state["rng"]
+            theta, distance = frame[names].to_numpy(float), frame.distance.to_numpy(float)
+            replicates = frame.replicate.to_numpy(np.int64)
+            print(f"resuming {store.folder} after generation {state['t']}", file=sys.stderr)
+        limit = cfg.walltime_minutes * 60.0
+        while not state["stopped"]:
+            t = state["t"] + 1
+            if t > cfg.generations:
+                state["stopped"] = f"the budget's {cfg.generations} generations"
+                break
+            if time.perf_counter() - started > limit:
+                state["stopped"] = f"the wall-time limit ({cfg.walltime_minutes:g} min)"
+                break
+            g0 = time.perf_counter()
+            order = np.argsort(distance, kind="stable")
+            kept = order[: n - n_drop]
+            tolerance = float(distance[kept[-1]])
+            cov = SCALE * np.atleast_2d(np.cov(theta[kept].T)) + 1e-12 * np.eye(len(names))
+            copies = kept[rng.integers(0, len(kept), n_drop)]
+            moving, moving_d = theta[copies].copy(), distance[copies].copy()
+            moving_r = replicates[copies].copy()
+            steps, accepted, proposed = int(state["steps"]), 0, 0
+            for _ in range(steps):
+                proposal = moving + rng.multivariate_normal(np.zeros(len(names)), cov, size=n_drop)
+                inside = np.all((proposal >= low) & (proposal <= high), axis=1)
+                fresh = rng.integers(1_000, 1_000_000, n_drop)
+                d = np.full(n_drop, np.inf)
+                if inside.any():
+                    d[inside] = evaluate(proposal[inside], fresh[inside])
+                ok = d <= tolerance
+                moving[ok], moving_d[ok], moving_r[ok] = proposal[ok], d[ok], fresh[ok]
+                accepted, proposed = accepted + int(ok.sum()), proposed + n_drop
+            theta = np.vstack([theta[kept], moving])
+            distance = np.r_[distance[kept], moving_d]
+            replicates = np.r_[replicates[kept], moving_r]
+            rate = accepted / max(proposed, 1)
+            state["steps"] = int(min(MAX_STEPS, max(1, math.ceil(math.log(STUCK) / math.log(max(1.0 - rate, 1e-9))))))
+            state["rows"].append(_row(t, tolerance, proposed, rate, steps, theta, g0))
+            state["t"] = t
+            if rate < MIN_ACCEPTANCE:
+                state["stopped"] = (f"an acceptance rate of {100 * rate:.1f} % (below {100 * MIN_ACCEPTANCE:.0f} %: "
+                                    "the tolerance has reached the replay's noise)")
+            store.save(t, _frame(names, theta, distance, replicates), state | {"rng": rng.bit_generator.state})
+        store.save(state["t"], _frame(names, theta, distance, replicates), state | {"rng": rng.bit_generator.state})
     finally:
         if client is not None:
             client.close()
-    return history
+    return History(names, pd.DataFrame(state["rows"]), _frame(names, theta, distance, replicates), state["stopped"],
+                   state)
+
+
+def _row(t: int, tolerance: float, evaluations: int, rate: float, steps: int, theta: np.ndarray,
+         since: float) -> dict:
+    return {"generation": t, "tolerance": tolerance, "replays": int(evaluations), "acceptance": rate,
+            "steps": steps, "distinct": int(len(np.unique(theta, axis=0))), "seconds": time.perf_counter() - since}
+
+
+def _frame(names: list[str], theta: np.ndarray, distance: np.ndarray, replicates: np.ndarray) -> pd.DataFrame:
+    frame = pd.DataFrame(theta, columns=names)
+    return frame.assign(weight=1.0 / len(frame), distance=distance, replicate=replicates)
 
 
 def effective_size(weights: np.ndarray) -> float:
     """Kish's effective sample size of importance weights: N for equal weights, 1 when one particle has them all."""
     w = np.asarray(weights, float) / np.sum(weights)
     return float(1.0 / np.sum(w ** 2))
+
+
+def medoid(particles: pd.DataFrame, names: list[str]) -> int:
+    """The particle closest, on average, to all the others: a real parameter set at the centre of the posterior,
+    which a ridge's mean need not be (``abm.posterior.medoid``)."""
+    from abm.posterior import medoid as centre
+    return centre(particles, names)

@@ -1,0 +1,76 @@
+"""Numbers as a person reads them: one formatting helper for every report, console summary and the browser view.
+
+Shares are shown as percentages, differences of shares in percentage points, money in GBP m (or bn) with thousands
+separators, counts as whole numbers, everything else with a few significant figures, and never in scientific
+notation. ``fmt(value, unit)`` is the one entry point; the unit names the scale the value is on.
+
+    >>> fmt(0.9187, "share"), fmt(0.000746, "points"), fmt(10_123.4, "gbp_m"), fmt(-4_420.0, "gbp_m")
+    ('91.9 %', '+0.07 points', 'GBP 10,123m', '-GBP 4,420m')
+    >>> fmt(9.47e-05, "points"), fmt(1234, "count"), fmt(0.000123), fmt(123456.7)
+    ('+0.01 points', '1,234', '0.000123', '123,457')
+"""
+
+from __future__ import annotations
+
+import math
+
+UNITS = {
+    "share": "a share, shown as a percentage",
+    "points": "a difference of shares, in percentage points (signed)",
+    "gbp_m": "money in GBP million",
+    "count": "a whole number of things",
+    "months": "months",
+    "years": "years",
+    "number": "a plain number (a ratio, an index, standard deviations)",
+}
+
+
+def _finite(x) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def number(x, digits: int = 3, signed: bool = False) -> str:
+    """``x`` with ``digits`` significant figures (no fewer decimals than a whole number needs), thousands separators,
+    never scientific notation; '–' for a missing value."""
+    if not _finite(x):
+        return "–"
+    x = float(x)
+    sign = "+" if signed and x > 0 else ""
+    if x == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    decimals = min(max(digits - 1 - magnitude, 0), 12)
+    text = f"{x:,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    return sign + text
+
+
+def fmt(x, unit: str = "number", signed: bool | None = None, digits: int | None = None) -> str:
+    """``x`` on the scale ``unit`` (one of :data:`UNITS`), as a person reads it."""
+    if unit not in UNITS:
+        raise ValueError(f"unit={unit!r} is not known; choose one of: {', '.join(UNITS)}")
+    if not _finite(x):
+        return "–"
+    x = float(x)
+    if unit == "share":
+        return f"{100 * x:.{1 if digits is None else digits}f} %"
+    if unit == "points":
+        value = 100 * x
+        places = digits if digits is not None else (2 if abs(value) < 1 else 1)
+        text = f"{value:+.{places}f}" if signed is not False else f"{value:.{places}f}"
+        return f"{text} points"
+    if unit == "gbp_m":
+        sign = "-" if x < 0 else ("+" if signed and x > 0 else "")
+        a = abs(x)
+        if a >= 100:
+            return f"{sign}GBP {a:,.0f}m"
+        return f"{sign}GBP {number(a, digits or 3)}m"
+    if unit == "count":
+        return f"{x:+,.0f}" if signed else f"{x:,.0f}"
+    if unit in ("months", "years"):
+        return f"{number(x, digits or 3, bool(signed))} {unit}"
+    return number(x, digits or 3, bool(signed))

@@ -1,0 +1,139 @@
+"""The settings in which the published studies' designs are run inside the model (the *arms*), and what one run of
+an arm gives a design to measure.
+
+Each arm is a configuration built from the model's own scenarios: the 2013 replay as it was (and two
+counterfactuals of it: no sustainability fund, no quality special measures), the targets era of 2002-2006 (the real
+England structure under high-powered targets and the era's funding growth, started from the measured performance of
+the time) and its counterpart without sanctions, and the replay with the regulator's style switched a year in (to the
+carrot, to the stick). Runs of one replication share their random numbers across arms (common random numbers), so
+differences between arms are paired. Every parameter of a particle or posterior draw applies to every arm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from abm.compose import compose
+from abm.config import Config, PolicyEvent, with_values
+
+REPLAY = ["scenario=england_2013", "months=61", "write_organisations=true"]        # April 2013 to May 2018
+# The targets era: every trust rated each year against the standards (star ratings: the regulator attends to all),
+# sanctions for failure (the stick), and about 7 % a year real funding growth (published_effects README).
+TARGETS = ["scenario=england", "months=36", "regulator=stick", "behaviour.standard_weight=1.0",
+           "resources.capacity=1.0", "resources.funding_growth=0.07", "regime.stf_share=0.0",
+           "write_organisations=true"]
+SWITCHED = ["scenario=england_2013", "months=28", "write_organisations=true"]      # April 2013 to August 2015
+SWITCH = "2014-04"                      # the month the replay's style is switched (a year in)
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A setting the designs are run in: Hydra overrides, and a change of the composed configuration that depends
+    on the run's parameters (e.g. the starting load that gives the era's measured performance)."""
+    name: str
+    overrides: tuple[str, ...]
+    adjust: Callable[[Config], Config] | None = None
+    organisations: bool = True
+
+
+def start_at(before: float) -> Callable[[Config], Config]:
+    """Start the trusts at the load at which their performance level is ``before`` (the measured share of the era):
+    capacity relative to demand ``1 / (knee + (baseline - before) / sensitivity)``, with the run's own parameters."""
+    def adjust(cfg: Config) -> Config:
+        b = cfg.behaviour
+        load = b.load_knee + max(b.perf_baseline - before, 0.0) / max(b.load_sensitivity, 1e-9)
+        return with_values(cfg, {"behaviour.capacity_headroom": float(np.clip(1.0 / load, 0.5, 1.5))})
+    return adjust
+
+
+def without_changes(*keys: str, keep_zero: bool = True) -> Callable[[Config], Config]:
+    """The policy timeline without the changes of ``keys`` (``group.name``); changes that set a key to zero are kept
+    when ``keep_zero`` (so the fund is withdrawn, not never to have existed)."""
+    def adjust(cfg: Config) -> Config:
+        events = []
+        for ev in cfg.timeline:
+            changes = [c for c in ev.changes if c.split("=")[0].strip() not in keys
+                       or (keep_zero and float(c.split("=")[1]) == 0.0)]
+            events.append(PolicyEvent(date=ev.date, changes=changes, note=ev.note, source=ev.source))
+        return replace(cfg, timeline=events)
+    return adjust
+
+
+def no_special_measures(cfg: Config) -> Config:
+    """No quality special measures: no places, and the 2013 placement of the Keogh trusts not made."""
+    cfg = without_changes("regime.place_quality_special_measures", keep_zero=False)(cfg)
+    return with_values(cfg, {"resources.places_quality_sm": 0.0})
+
+
+def switched(style: str) -> Callable[[Config], Config]:
+    def adjust(cfg: Config) -> Config:
+        return replace(cfg, counterfactual=replace(cfg.counterfactual, style=style, start=SWITCH))
+    return adjust
+
+
+ARMS = {a.name: a for a in [
+    Arm("replay", tuple(REPLAY)),
+    Arm("replay_no_fund", tuple(REPLAY), without_changes("regime.stf_share"), organisations=False),
+    Arm("replay_no_special_measures", tuple(REPLAY), no_special_measures),
+    Arm("targets", tuple(TARGETS), start_at(0.77)),                 # NAO 2004: 23 % waited over four hours in 2002
+    Arm("targets_15_eds", tuple(TARGETS), start_at(0.839)),         # Mason et al. 2012: 83.9 % in 2003
+    Arm("no_sanctions", (*TARGETS[:2], "regulator=carrot", *TARGETS[3:]), start_at(0.77)),
+    Arm("carrot_from_2014", tuple(SWITCHED), switched("carrot")),
+    Arm("stick_from_2014", tuple(SWITCHED), switched("stick")),
+]}
+
+
+@cache
+def base(name: str) -> Config:
+    return compose(list(ARMS[name].overrides))
+
+
+def config(name: str, values: dict[str, float], replicate: int) -> Config:
+    """Arm ``name`` at the parameter ``values`` (``group.name``) and ``replicate``."""
+    arm = ARMS[name]
+    cfg = replace(with_values(base(name), values), replicate=int(replicate))
+    return arm.adjust(cfg) if arm.adjust else cfg
+
+
+class ArmRun:
+    """One run of an arm, as the designs read it: the monthly table by column and date, and each organisation's
+    state by month (``panel``: months x organisations)."""
+
+    def __init__(self, record, engine, start: str):
+        self.columns = record.model_columns()
+        self.dates = [str(d) for d in self.columns["date"]]
+        self.kind = engine.orgs.kind[engine.org_runs[record.run]]
+        self.slot = engine.orgs.inspect_slot[engine.org_runs[record.run]]
+        self.interval = int(engine.of_run(engine.beh.inspection_interval, record.run))
+        self._record, self._own = record, engine.org_runs[record.run]
+        self._panels: dict[str, np.ndarray] = {}
+        self.start = start
+
+    def month(self, date: str) -> int:
+        return self.dates.index(date)
+
+    def at(self, name: str, date: str) -> float:
+        return float(self.columns[name][self.month(date)])
+
+    def panel(self, name: str) -> np.ndarray:
+        if name not in self._panels:
+            frames = self._record.recorder.org_frames
+            self._panels[name] = np.array([f[name][self._own] for f in frames])
+        return self._panels[name]
+
+    def of(self, *kinds: str) -> np.ndarray:
+        return np.isin(self.kind, kinds)
+
+
+def run_arm(name: str, values: list[dict[str, float]], replicates: list[int]) -> list[ArmRun]:
+    """Arm ``name`` for several parameter sets, each at its replicate, as one batch of runs."""
+    from abm.batch import Batch
+    configs = [config(name, v, r) for v, r in zip(values, replicates, strict=True)]
+    batch = Batch.of(configs, organisations=ARMS[name].organisations).run()
+    start = str(pd.Period(configs[0].start, freq="M"))
+    return [ArmRun(rec, batch, start) for rec in batch.recorders]
