@@ -366,6 +366,13 @@ class BehaviourConfig:
     routine_success: float = p(0.25, 0.0, 1.0, "assumption", doc="chance a month of routine contact counts as joint success")
     linked_success: float = p(0.85, 0.0, 1.0, "assumption",
                               doc="the same for partners in a joint arrangement, before stress and money pull it down")
+    coterminosity_range: float = p(0.5, 0.0, 2.0, "assumption; seed 004 L83, “Coterminal boundaries between (some if "
+                                                  "not all) partners”",
+                                   doc="range of the coterminosity multiplier of joint success inside an STP")
+    partner_crowding: float = p(0.3, 0.0, 2.0, "assumption; seed 003 L978, “a larger number of partners increased the "
+                                               "risks of rivalries and divisions”",
+                                doc="joint success inside an STP falls by exp(-this x (relative number of organisations "
+                                    "- 1))")
     geography_range: float = p(0.5, 0.0, 2.0, "assumption; seed 002 L252",
                                doc="range of the natural-geography multiplier of joint success inside an STP")
     strain_effect: float = p(0.5, 0.0, 1.0, "assumption", doc="joint success lost at full stress of both partners")

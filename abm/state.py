@@ -118,6 +118,7 @@ class Edges:
 @dataclass
 class STPs:
     coterminosity: np.ndarray
+    size: np.ndarray           # organisations in the footprint, relative to the mean footprint's
     history: np.ndarray        # prior partnership working, [0, 1]
     geography: np.ndarray      # natural geography / patient flow, [0, 1]
     maturity: np.ndarray
@@ -228,7 +229,9 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
                   demand_frac=demand_frac,
                   active=np.ones(len(src), bool), trust=trust, form=form, block_value=value, last_payment=value.copy(),
                   link=np.zeros(len(src), bool), success=np.zeros(len(src), bool), conflict=np.zeros(len(src)))
-    stps = STPs(coterminosity=structure.stps.coterminosity.to_numpy(float, copy=True), history=history, geography=geography,
+    n_orgs = structure.stps.n_orgs.to_numpy(float, copy=True)
+    stps = STPs(coterminosity=structure.stps.coterminosity.to_numpy(float, copy=True), size=n_orgs / n_orgs.mean(),
+                history=history, geography=geography,
                 maturity=np.zeros(n_stp), category=np.zeros(n_stp, int), invested=np.zeros(n_stp),
                 risk_share=np.zeros(n_stp, bool), ics=np.zeros(n_stp, bool))
     return orgs, edges, stps

@@ -29,7 +29,9 @@ def joint_work(m: ModelState) -> None:
     seed 004 L172, “operational and strategic pressures are liable to erode goodwill and foster increased insularity”;
     seed 002 L252, with a natural geography “providers can more easily collaborate and share staff, facilities and
     services” (joint work inside an STP succeeds more often where its geography is natural); seed 003 L1024, partners
-    “relearn to trust one another” after conflict (conflict slows rebuilding, it does not stop it).
+    “relearn to trust one another” after conflict (conflict slows rebuilding, it does not stop it); seed 004 L83-84,
+    STPs progressing at pace feature “Coterminal boundaries” and “Fewer organisations in the footprint”; seed 003 L978,
+    “a larger number of partners increased the risks of rivalries and divisions”.
     """
     e = m.edges
     fwd = m.relationships(HORIZONTAL, forward=True)
@@ -48,8 +50,12 @@ def _success_chance(m: ModelState, fwd: np.ndarray) -> np.ndarray:
     pullback = deficit_pullback(m, a, c)
     base = np.where(e.link[fwd], m.each(b.linked_success, "edges", fwd), m.each(b.routine_success, "edges", fwd))
     same_stp = (o.stp[a] == o.stp[c]) & (o.stp[a] >= 0)
-    geo = m.each(b.geography_range, "edges", fwd)
-    geography = np.where(same_stp, 1.0 - 0.5 * geo + geo * m.stps.geography[np.maximum(o.stp[a], 0)], 1.0)
+    geo, cot = m.each(b.geography_range, "edges", fwd), m.each(b.coterminosity_range, "edges", fwd)
+    s = m.stps
+    home = np.maximum(o.stp[a], 0)
+    footprint = ((1.0 - 0.5 * geo + geo * s.geography[home]) * (1.0 - 0.5 * cot + cot * s.coterminosity[home])
+                 * np.exp(-m.each(b.partner_crowding, "edges", fwd) * (s.size[home] - 1.0)))
+    geography = np.where(same_stp, footprint, 1.0)
     # A month of conflict makes success less likely in proportion to its intensity, without ruling it out.
     return np.clip(base * geography * (1.0 - m.each(b.strain_effect, "edges", fwd) * strain)
                    * (1.0 - m.each(b.pullback_effect, "edges", fwd) * pullback) * (1.0 - e.conflict[fwd]), 0.0, 1.0)
