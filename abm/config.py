@@ -88,6 +88,21 @@ class RegulatorConfig:
                               doc="probability per quarter that special measures remove the leader")
     force_collaboration: float = p(0.4, 0.0, 1.0, "seed 000 L198",
                                    doc="intensity of threats used to force CCGs to collaborate with their STP")
+    sanction_at_level: list[float] = field(default_factory=lambda: [0.0, 0.1, 0.35, 0.7, 1.0], metadata={
+        "lo": 0.0, "hi": 1.0, "source": "assumption; seed 000 L98 (the escalating tools: warnings, directions, special "
+                                        "measures)", "choices": None, "provenance": "assumption",
+        "doc": "share of the severity felt at each escalation level: none, monitoring, warning, directions, special "
+               "measures"})
+    reporting_at_level: list[float] = field(default_factory=lambda: [0.0, 0.05, 0.1, 0.2, 0.3], metadata={
+        "lo": 0.0, "hi": 1.0, "source": "assumption; seed 000 L174 (information requests)", "choices": None,
+        "provenance": "assumption", "doc": "extra share of management capacity on reporting at each escalation level"})
+    recovery_margin: float = p(0.15, 0.0, 1.0, "assumption",
+                               doc="stick: a body escalated steps down once its score is this far above the threshold")
+    compliance_memory: float = p(0.25, 0.01, 1.0, "assumption",
+                                 doc="carrot_then_stick: weight of the newest review in its smoothed compliance share")
+    switch_band: float = p(0.05, 0.0, 0.5, "assumption",
+                           doc="carrot_then_stick: half-width of the band around switch_share within which it keeps "
+                               "its current logic")
 
 
 @dataclass
@@ -186,7 +201,7 @@ class BehaviourConfig:
                               doc="gain in true performance per unit of support received")
     target: float = p(0.95, 0.5, 1.0, "seed 004 L117: “the 95% 4-hour A&E target”", provenance="source-number",
                       doc="performance standard (share of patients seen within standard)")
-    standard_weight: float = p(0.5, 0.0, 1.0, "assumption; seed 004 L117 (the 95 % A&E target, a national standard "
+    standard_weight: float = p(0.25, 0.0, 1.0, "assumption; seed 004 L117 (the 95 % A&E target, a national standard "
                                               "the oversight frameworks read performance against)",
                                doc="share of the assessed performance domain judged against the absolute standard "
                                    "rather than the national benchmark")
@@ -210,10 +225,10 @@ class BehaviourConfig:
                                    doc="months a CCG stays under legal directions before they can be lifted")
     inspection_interval: int = p(24, 1, 120, "assumption (CQC re-inspection about every two years)",
                                  doc="months between CQC inspections of a trust (staggered)")
-    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.45, 0.53, 0.64], metadata={
+    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.37, 0.46, 0.57], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed ccg_rating_* 2016-07", "choices": None,
         "doc": "CCG assessment cut-offs: inadequate | requires improvement | good | outstanding"})
-    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.39, 0.68, 0.86], metadata={
+    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.4, 0.67, 0.87], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed cqc_trust_rating_* 2016-05", "choices": None,
         "doc": "CQC overall rating cut-offs: inadequate | requires improvement | good | outstanding"})
     provider_weight: float = p(0.5, 0.0, 1.0, "seed 000 L202",
@@ -275,6 +290,8 @@ class BehaviourConfig:
                                  doc="month (0 = April 2016) when NHS England lifts its merger moratorium")
     pooling_rate: float = p(0.02, 0.0, 1.0, "seed 002 L137-141; seed 003 L350",
                             doc="monthly propensity of a trusting CCG-LA pair to pool budgets")
+    pooled_absorption: float = p(0.5, 0.0, 1.0, "assumption; seed 003 L1010 (a cost shunt to the local authority)",
+                                 doc="share of social-care cuts' displaced demand a fully pooled area absorbs")
     pooled_share: float = p(0.05, 0.0, 0.5, "seed 003 L208",
                             doc="share of the CCG's and LA's overlap budget put into a pooled fund")
     alliance_rate: float = p(0.03, 0.0, 1.0, "seed 003 L896-902",
@@ -308,6 +325,16 @@ class BehaviourConfig:
                                       doc="management capacity lost when a leader changes, recovering over months")
     # --- STP maturity
     maturity_rate: float = p(0.06, 0.0, 1.0, "seed 002 L240", doc="monthly speed at which STP maturity moves")
+    maturity_trust: float = p(0.35, 0.0, 1.0, "assumption; seed 004 L72-74 (the quality of relationships)",
+                              doc="weight of members' mutual trust in the maturity an STP's state supports (weights "
+                                  "are relative)")
+    maturity_stability: float = p(0.15, 0.0, 1.0, "assumption; seed 002 L242 (stable leadership)",
+                                  doc="weight of members' leadership stability in STP maturity")
+    maturity_finance: float = p(0.2, 0.0, 1.0, "assumption; seed 002 L256 (historic debt)",
+                                doc="weight of members out of deficit in STP maturity")
+    maturity_collaboration: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L80-85 (practical joint working)",
+                                      doc="weight of joint committees, pooled budgets, alliances and risk shares in STP "
+                                          "maturity")
     investment_effect: float = p(0.15, 0.0, 1.0, "seed 004 L101-102, L110",
                                  doc="maturity gain per GBP 100m invested in an STP")
     # --- functional forms: numbers that shape the rules (assumptions unless a source states the number)
@@ -353,6 +380,9 @@ class BehaviourConfig:
                             doc="months over which a provider puts its planned capacity in place (a 1/lag share of "
                                 "the remaining change each month)")
     cip_capacity_share: float = p(0.5, 0.0, 1.0, "assumption", doc="share of a savings programme that cuts capacity")
+    control_total_savings: float = p(2.0, 1.0, 5.0, "assumption",
+                                     doc="largest savings programme a trust runs to meet an accepted control total, in "
+                                         "cip_rates")
     distress_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which distress funding covers the excess debt")
     benchmark_width: float = p(2.55, 0.5, 10.0,
                                "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 2.0; "
@@ -412,7 +442,7 @@ class BehaviourConfig:
     investment_depreciation: float = p(0.1, 0.0, 1.0, "assumption", doc="yearly loss of the effect of past STP investment")
     ics_autonomy: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L192 (freedoms and flexibilities of an ICS)",
                             doc="earned autonomy of the members of an integrated care system")
-    dashboard_cuts: list[float] = field(default_factory=lambda: [0.38, 0.44, 0.53], metadata={
+    dashboard_cuts: list[float] = field(default_factory=lambda: [0.4, 0.46, 0.55], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed stp_dashboard_* 2017-07 in the 2013 replay", "choices": None,
         "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
 
@@ -434,9 +464,12 @@ class RegimeConfig:
     stf_performance_part: float = p(0.3, 0.0, 1.0, "assumption (STF conditional on A&E trajectories: timeline 2016-04)",
                                     doc="part of the fund tied to the performance trajectory; the rest to the "
                                         "control total")
-    stf_tolerance: float = p(0.01, 0.0, 0.2, "assumption (performance: three times this)",
-                             doc="how far short of its control total (margin) or of the national performance "
-                                 "(share of patients) a trust may be and still count as on its trajectory")
+    stf_tolerance: float = p(0.01, 0.0, 0.2, "assumption",
+                             doc="how far short of its control total (margin) a trust may be and still count as on "
+                                 "its financial trajectory")
+    stf_performance_tolerance: float = p(0.03, 0.0, 0.3, "assumption",
+                                         doc="how far below the national performance (share of patients) a trust may "
+                                             "be and still count as on its performance trajectory")
     control_total_closure: float = p(0.3, 0.0, 1.0, "assumption",
                                      doc="share of its deficit a trust's control total asks it to close in a year")
     control_total_stretch: float = p(0.01, 0.0, 0.1, "assumption",

@@ -19,8 +19,6 @@ import numpy as np
 
 from abm.config import RegulatorConfig
 
-SANCTION_AT_LEVEL = np.array([0.0, 0.1, 0.35, 0.7, 1.0])   # share of `severity` felt at each level
-REPORTING_AT_LEVEL = np.array([0.0, 0.05, 0.1, 0.2, 0.3])  # extra reporting demanded at each level (seed 000 L174)
 
 
 @dataclass
@@ -74,11 +72,11 @@ class Style:
 
     # --- shared translation (same for every style)
     def sanction(self, level: np.ndarray) -> np.ndarray:
-        return self.params.severity * SANCTION_AT_LEVEL[level]
+        return self.params.severity * np.asarray(self.params.sanction_at_level)[level]
 
     def reporting(self, level: np.ndarray, autonomy: np.ndarray, load: float) -> np.ndarray:
         """Reporting demanded: the envelope's baseline ``load``, less earned autonomy, plus what escalation adds."""
-        return np.clip(load * (1.0 - autonomy) + REPORTING_AT_LEVEL[level], 0.0, 1.0)
+        return np.clip(load * (1.0 - autonomy) + np.asarray(self.params.reporting_at_level)[level], 0.0, 1.0)
 
     def _autonomy_for_good(self, r: Review, min_rating: int = 2) -> np.ndarray:
         return np.where((r.rating >= min_rating) & ~r.failing, self.params.autonomy_reward, 0.0)
@@ -111,7 +109,7 @@ class Stick(Style):
     def respond(self, r: Review) -> Response:
         act = r.failing & r.attended
         up = np.where(r.level >= 2, np.minimum(r.level + 1, 4), 2)
-        recovered = r.score >= self.params.escalation_threshold + 0.15
+        recovered = r.score >= self.params.escalation_threshold + self.params.recovery_margin
         level = np.where(act, up, np.where(recovered, 0, r.level))
         return Response(level=level, support=np.zeros(len(r.score)), autonomy=np.zeros(len(r.score)),
                         force=self._force(r))
@@ -137,8 +135,6 @@ class CarrotThenStick(Style):
     summary = ("Chen et al. 2015: reward compliance while few comply, punish non-compliance once most do; the switch "
                "remembers (a smoothed compliance share with a band) and bodies step down one level at a time")
     evidence = "Chen, Sasaki, Brännström and Dieckmann 2015, First carrot, then stick, J R Soc Interface 12: 20140935"
-    MEMORY = 0.25        # weight of the newest review in the smoothed compliance share (assumption)
-    BAND = 0.05          # half-width of the switching band around switch_share (assumption)
 
     def __init__(self, params: RegulatorConfig):
         super().__init__(params)
@@ -148,12 +144,13 @@ class CarrotThenStick(Style):
     def respond(self, r: Review) -> Response:
         key = bool(r.providers)
         share = self.compliance.get(key, r.share_compliant)
-        share = (1.0 - self.MEMORY) * share + self.MEMORY * r.share_compliant
+        memory = self.params.compliance_memory
+        share = (1.0 - memory) * share + memory * r.share_compliant
         self.compliance[key] = share
         punishing = self.punishing.get(key, False)
-        if punishing and share < self.params.switch_share - self.BAND:
+        if punishing and share < self.params.switch_share - self.params.switch_band:
             punishing = False
-        elif not punishing and share > self.params.switch_share + self.BAND:
+        elif not punishing and share > self.params.switch_share + self.params.switch_band:
             punishing = True
         self.punishing[key] = punishing
         if punishing:

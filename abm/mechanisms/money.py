@@ -57,7 +57,7 @@ def grow(m: ModelState) -> None:
     cut = np.where(la, o.budget * cut_rate, 0.0)
     o.budget -= cut
     # Displaced demand lands on the acute and community providers of the LA's STP, less what pooled budgets absorb.
-    absorbed = 0.5 * pooled_fraction(m)
+    absorbed = m.each(b.pooled_absorption) * pooled_fraction(m)
     displaced = np.bincount(o.stp[la], weights=(cut * m.each(b.displaced_demand) * (1.0 - absorbed))[la],
                             minlength=len(m.stps.maturity))
     takers = m.mask("acute", "community")
@@ -263,7 +263,7 @@ def contract_round(m: ModelState) -> dict:
     growth_max, cip_rate = m.each(b.capacity_growth_max), m.each(b.cip_rate)
     grow_by = np.clip(np.minimum(wanted, affordable), 0.0, growth_max)
     cip = np.where(o.net_margin < surplus, cip_rate, 0.0)
-    cip = np.where(accept, np.maximum(cip, np.minimum(asked, 2.0 * cip_rate)), cip)
+    cip = np.where(accept, np.maximum(cip, np.minimum(asked, m.each(b.control_total_savings) * cip_rate)), cip)
     cqc_pull = np.select([o.rating == 0, o.rating == 1], [1.0, 0.5], 0.0)
     o.capacity_plan = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - m.each(b.cip_capacity_share) * cip),
                                o.capacity_plan)

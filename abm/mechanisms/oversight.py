@@ -202,7 +202,8 @@ def review(m: ModelState) -> dict:
             tolerance = m.each(g.stf_tolerance, "orgs", bodies)
             fin_ok = o.net_margin[bodies] + unpaid >= np.where(np.isnan(o.control_total[bodies]), 0.0,
                                                                o.control_total[bodies]) - tolerance
-            perf_ok = o.perf_reported[bodies] >= m.benchmark[m.run_of_org[bodies], 0, 0] - 3.0 * tolerance
+            perf_ok = (o.perf_reported[bodies] >= m.benchmark[m.run_of_org[bodies], 0, 0]
+                       - m.each(g.stf_performance_tolerance, "orgs", bodies))
             on_perf = m.each(g.stf_performance_part, "orgs", bodies)
             o.stf_eligible[bodies] = (1.0 - on_perf) * fin_ok + on_perf * perf_ok
         o.score[bodies] = sc

@@ -21,7 +21,6 @@ from abm.vocabulary import STP_MEMBERS
 if TYPE_CHECKING:
     from abm.protocol import ModelState
 
-WEIGHTS = {"trust": 0.35, "stability": 0.15, "finance": 0.2, "collaboration": 0.3}
 ENGLAND_STPS = 44               # data: STP footprints of 2016/17 (ICS counts are stated for these)
 
 
@@ -56,8 +55,11 @@ def target(m: ModelState) -> np.ndarray:
 
     collab = (share_linked(CCG_CCG) + share_linked(CCG_LA) + share_linked(CP) + s.risk_share) / 4.0
     invest = 1.0 - np.exp(-m.each(m.beh.investment_effect, "stps") * s.invested / 100.0)
-    level = (WEIGHTS["trust"] * m.stp_trust + WEIGHTS["stability"] * stability + WEIGHTS["finance"] * finance
-             + WEIGHTS["collaboration"] * collab)
+    b = m.beh
+    weights = [m.each(w, "stps") for w in (b.maturity_trust, b.maturity_stability, b.maturity_finance,
+                                           b.maturity_collaboration)]
+    level = (weights[0] * m.stp_trust + weights[1] * stability + weights[2] * finance + weights[3] * collab) / (
+        weights[0] + weights[1] + weights[2] + weights[3])
     return np.clip(level + (1.0 - level) * invest, 0.0, 1.0)
 
 

@@ -116,12 +116,14 @@ def observations() -> pd.DataFrame:
             continue
         real = targets.real_value(row, obs)
         fit = (row.measure, row.period) in targets.FIT or _end(row.period) <= FIT_UNTIL
+        cut = "_cuts" in targets.FIT.get((row.measure, row.period), "")
         rows.append({"key": key(row.measure, row.period), "measure": row.measure, "period": row.period,
                      "real": real, "low": real, "high": real, "scale": scale(row.measure, real),
-                     "use": "fit" if fit else "held out"})
+                     "use": "fit" if fit else "held out", "abc": fit and not cut})
     for d in effects.DESIGNS:
         rows.append({"key": key("effect", d.key), "measure": "effect", "period": d.key, "real": d.published,
-                     "low": d.bounds[0], "high": d.bounds[1], "scale": d.unit, "use": "fit" if d.fit else "held out"})
+                     "low": d.bounds[0], "high": d.bounds[1], "scale": d.unit, "use": "fit" if d.fit else "held out",
+                     "abc": d.fit})
     return pd.DataFrame(rows)
 
 
@@ -200,11 +202,14 @@ def replays(values: dict[str, float], replicates: list[int]) -> list[dict[str, f
 
 
 def errors(sim: dict[str, float], use: str = "fit", what: str = "all") -> np.ndarray:
-    """Scaled errors of the rows in ``use`` ("fit", "held out" or "all"): how far the model lies outside the row's
-    [low, high], over its scale (for an observation: (model - real) / scale); ``what``: "history" (observations
-    only), "effects" (published effects only) or "all"."""
+    """Scaled errors of the rows in ``use`` ("fit", "held out", "all", or "abc": the fit rows the ABC-SMC fits,
+    i.e. not those the rating and dashboard cut-offs are read from, which the cut-offs' quantile rule fits): how far
+    the model lies outside the row's [low, high], over its scale (for an observation: (model - real) / scale);
+    ``what``: "history" (observations only), "effects" (published effects only) or "all"."""
     obs = observations()
-    if use != "all":
+    if use == "abc":
+        obs = obs[obs.abc]
+    elif use != "all":
         obs = obs[obs.use == use]
     if what != "all":
         obs = obs[(obs.measure == "effect") == (what == "effects")]

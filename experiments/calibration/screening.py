@@ -35,7 +35,7 @@ FORCED = ("behaviour.pressure_effort", "behaviour.gaming", "behaviour.legitimacy
 
 def _distances(values: list[dict[str, float]], replicates: list[int]) -> list[float]:
     """The fit distances of a batch of parameter sets (the replay and the fitted published effects)."""
-    return [fit.distance(sim, "fit") for sim in fit.evaluate(list(zip(values, replicates, strict=True)))]
+    return [fit.distance(sim, "abc") for sim in fit.evaluate(list(zip(values, replicates, strict=True)))]
 
 
 def chunks(items: list, size: int) -> list[list]:
@@ -84,9 +84,11 @@ def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
 
 
 def _choose(table: pd.DataFrame, most: int) -> pd.DataFrame:
-    """Mark the calibrated parameters: the ``most`` that matter most, and the forced ones."""
-    rank = np.arange(len(table))
-    return table.assign(calibrated=(table.matters & (rank < most)) | table.name.isin(FORCED))
+    """Mark the calibrated parameters: the forced ones, then those that matter most, ``most`` in all."""
+    forced = table.name.isin(FORCED)
+    others = table.matters & ~forced
+    rank = np.cumsum(others) - 1                               # rank among the others that matter (sorted by mu*)
+    return table.assign(calibrated=forced | (others & (rank < most - int(forced.sum()))))
 
 
 def plot(table: pd.DataFrame, replays: int, path: Path) -> None:

@@ -60,7 +60,7 @@ class History:
 
 
 def _evaluate(items: list[tuple[dict[str, float], int]]) -> list[float]:
-    return [fit.distance(sim, "fit") for sim in fit.evaluate(items)]
+    return [fit.distance(sim, "abc") for sim in fit.evaluate(items)]
 
 
 class Store:
