@@ -15,7 +15,7 @@
 Writes to ``--out``: ``screening.csv``, ``screening.png``, ``posterior.parquet`` (the last generation's
 particles and distances), ``smc/`` (every generation), ``pairs.png``, ``predictive.png``, ``predictive.csv`` and ``report.md``.
 ``--ship`` also writes ``abm/data/posterior.csv`` (draws from the final particles: what ``posterior.draw=K`` and the
-experiments' posterior sweeps read) and prints the values to put in ``abm/config.py``.
+experiments' posterior sweeps read) and prints the values to put in ``abm/config/``.
 
 The cluster path: ``calibrate.sampler=dask`` runs the particles on a Dask cluster, a local one by default or the one
 at ``calibrate.scheduler=tcp://HOST:8786`` (for example started on SLURM with ``dask-jobqueue``'s ``SLURMCluster``
@@ -225,7 +225,7 @@ def ship(posterior: pd.DataFrame, chosen: pd.DataFrame, seed: int) -> None:
     POSTERIOR_FILE.write_text(table.to_csv(index=False, float_format="%.6g"))
     shipped = pd.read_csv(POSTERIOR_FILE)                   # the medoid of the draws as written (rounded)
     centre = shipped.iloc[smc.medoid(shipped, names)]
-    print("the medoid particle (put it in abm/config.py as the defaults): "
+    print("the medoid particle (put it in abm/config/ as the defaults): "
           + " ".join(f"{n}={centre[n]:.4g}" for n in names))
     print(f"wrote {POSTERIOR_FILE}: {len(table)} draws, {len(table[names].drop_duplicates())} distinct")
 

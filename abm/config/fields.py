@@ -1,0 +1,40 @@
+"""How a parameter is declared: its default, range, provenance class, source and meaning (:func:`p`)."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration value outside what the model accepts; its message is one line."""
+
+
+PROVENANCE = ("data", "observed", "source-number", "derived", "calibrated", "assumption", "setting", "technical")
+
+
+def provenance_of(source: str, choices: tuple | None) -> str:
+    """The provenance class a parameter's ``source`` text implies, unless the parameter states its own:
+
+    ``data`` (a file in abm/data, or the policy timeline), ``observed`` (a row of the observed history),
+    ``source-number`` (a source that states the number, quoted), ``derived`` (arithmetic on sourced numbers, stated),
+    ``calibrated`` (fitted, against what), ``assumption`` (chosen; a seed line named beside it is evidence for the rule
+    the number belongs to, not for the number), ``setting`` (a named option, not a number), ``technical``.
+    """
+    text = source.strip().lower()
+    for prefix, kind in (("technical", "technical"), ("model brief", "technical"), ("abm/data", "data"),
+                         ("policy timeline", "data"), ("observed", "observed"), ("calibrated", "calibrated"),
+                         ("derived", "derived")):
+        if text.startswith(prefix):
+            return kind
+    return "setting" if choices else "assumption"
+
+
+def p(default: Any, lo: float | None = None, hi: float | None = None, source: str = "assumption",
+      doc: str = "", choices: tuple[str, ...] | None = None, provenance: str | None = None,
+      assumed: float | None = None):
+    """A parameter: default value plus the metadata used by validation and by the ODD table. ``assumed`` is the value
+    a calibrated parameter was assumed to have before (its prior is centred there: ``experiments.calibration.fit``)."""
+    meta = {"lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices, "boolean": isinstance(default, bool),
+            "provenance": provenance or provenance_of(source, choices), "assumed": assumed}
+    return field(default=default, metadata=meta)
