@@ -233,6 +233,13 @@ def style_change(runs: dict[str, ArmRun], arm: str) -> float:
     return float(other.panel("perf_true")[t + 12, failing].mean() - base.panel("perf_true")[t + 12, failing].mean())
 
 
+def reintegrative_direction(runs: dict[str, ArmRun]) -> float:
+    """For the bodies failing at the switch: the smaller of the carrot's gain and the stick's loss against the style
+    as it was (positive when the reintegrative style improves and the stigmatising one worsens)."""
+    carrot, stick = style_change(runs, "carrot_from_2014"), style_change(runs, "stick_from_2014")
+    return min(carrot, -stick)
+
+
 def reintegrative_symmetry(runs: dict[str, ArmRun]) -> float:
     """The stick's loss against the carrot's gain for the bodies failing at the switch: -(stick - as was) divided by
     (carrot - as was); 1 when they are equal and opposite."""
@@ -370,10 +377,15 @@ DESIGNS = [
            trust_and_effort,
            float("nan"), "observational, direction only: compliance better where trust is higher",
            _within(1e-9, 1.0), scale=0.01),
-    Design("reintegrative_vs_stigmatising", "2013 replay from April 2014: the stick's loss for failing bodies over "
-           "the carrot's gain, against the style as it was", ("replay", "carrot_from_2014", "stick_from_2014"),
-           reintegrative_symmetry, 1.0, "roughly equal and opposite: the ratio within 0.5-2", _within(0.5, 2.0),
-           fit=True),
+    Design("reintegrative_vs_stigmatising", "2013 replay from April 2014: for bodies failing at the switch, the "
+           "smaller of the carrot's gain and the stick's loss in true performance against the style as it was",
+           ("replay", "carrot_from_2014", "stick_from_2014"), reintegrative_direction, float("nan"),
+           "direction: the reintegrative style improves, the stigmatising one worsens (both above 0)",
+           _within(1e-9, 1.0), fit=True, scale=0.01),
+    Design("reintegrative_symmetry", "the same: the stick's loss over the carrot's gain",
+           ("replay", "carrot_from_2014", "stick_from_2014"), reintegrative_symmetry, 1.0,
+           "roughly equal and opposite: the ratio within 0.5-2", _within(0.5, 2.0),
+           row="reintegrative_vs_stigmatising"),
 ]
 
 NOT_REPRODUCIBLE = {
