@@ -1,8 +1,9 @@
 """Scenarios: who exists and who is tied to whom, before anything happens.
 
 A scenario returns a :class:`Structure`: one row per organisation, one row per STP and one row per relationship.
-``england`` reads the real 2016/17 structure from ``abm/data`` (see its README for sources and licence); ``small`` is
-a synthetic England in miniature for fast tests. Nothing here is random: attributes the data do not hold (finances,
+``england`` reads the real 2016/17 structure from ``abm/data`` (see its README for sources and licence), and each NHS
+England region (``north``, ``midlands_and_east``, ``london``, ``south``) is its part of the same data, wired alike;
+``small`` is a synthetic England in miniature for fast tests. Nothing here is random: attributes the data do not hold (finances,
 history of partnership, leadership) are drawn by :mod:`abm.initial` from the model's generator.
 """
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from abm.config import ConfigError, ScenarioConfig
-from abm.vocabulary import PROVIDER_KINDS, SCENARIOS
+from abm.vocabulary import PROVIDER_KINDS, REGIONS, SCENARIOS
 
 # Share of a CCG's allocation spent on each provider type; the rest (primary care, prescribing, continuing care,
 # independent sector, running costs) is spent outside the modelled trusts. Approximate 2016/17 CCG spending mix
@@ -82,6 +83,40 @@ def build(cfg: ScenarioConfig) -> Structure:
 
 def england(cfg: ScenarioConfig | None = None) -> Structure:
     """The real 2016/17 England: 209 CCGs, 236 trusts, 152 upper-tier LAs, 44 STPs, 4 NHS England regions."""
+    orgs, stps, regions, la_pairs = england_tables()
+    if cfg is not None and cfg.name == "england_2013":
+        orgs, la_pairs = _split_newcastle_gateshead(orgs, la_pairs)
+    copies = cfg.copies if cfg is not None else 1
+    if copies > 1:       # k Englands side by side, each with its own regions: k times the STPs, same structure
+        nr = len(regions)
+        orgs = pd.concat([orgs.assign(code=orgs.code + (f"~{k}" if k else ""), stp=orgs.stp + k * len(stps),
+                                      region=orgs.region + k * nr) for k in range(copies)], ignore_index=True)
+        stps = pd.concat([stps.assign(code=stps.code + (f"~{k}" if k else ""), region=stps.region + k * nr)
+                          for k in range(copies)], ignore_index=True)
+        regions = [r + (f"~{k}" if k else "") for k in range(copies) for r in regions]
+        la_pairs = [(c + (f"~{k}" if k else ""), la + (f"~{k}" if k else ""), a, b)
+                    for k in range(copies) for c, la, a, b in la_pairs]
+    return _finish(orgs, stps, regions, la_pairs)
+
+
+def region(cfg: ScenarioConfig) -> Structure:
+    """One NHS England region of the real 2016/17 England (``scenario=london``, ...): its CCGs, trusts, upper-tier
+    LAs and STPs from the same data, wired as England is (regulators, contracts, partnerships)."""
+    orgs, stps, regions, la_pairs = england_tables()
+    ix = regions.index(REGIONS[cfg.name])
+    kept_stps = stps.index[stps.region == ix]
+    renumber = {int(old): new for new, old in enumerate(kept_stps)}
+    orgs = orgs[orgs.region == ix].assign(region=0).reset_index(drop=True)
+    orgs["stp"] = orgs.stp.map(renumber)
+    stps = stps.loc[kept_stps].assign(region=0).reset_index(drop=True)
+    codes = set(orgs.code)
+    la_pairs = [pair for pair in la_pairs if pair[0] in codes and pair[1] in codes]
+    return _finish(orgs, stps, [REGIONS[cfg.name]], la_pairs)
+
+
+def england_tables() -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[tuple]]:
+    """The real 2016/17 England read from ``abm/data``: organisations (CCGs, trusts, upper-tier LAs), STPs, the
+    regions' ODS codes and the CCG-LA overlaps; :func:`_finish` wires them."""
     ccg = _read("ccg_stp_region_2016_17.csv")
     pop = _read("ccg_population_2016.csv")
     trusts = _read("trust_stp_type_2016_17.csv")
@@ -131,19 +166,7 @@ def england(cfg: ScenarioConfig | None = None) -> Structure:
     stps = pd.DataFrame({"code": stp.stp17cd, "name": stp.stp17nm,
                          "region": [region_ix[r] for r in stp.nhse_region_ods]})
     la_pairs = [(r.ccg16cd, r.utla_cd, r.share_of_ccg_lsoas, r.share_of_la_lsoas) for r in la_ccg.itertuples()]
-    if cfg is not None and cfg.name == "england_2013":
-        orgs, la_pairs = _split_newcastle_gateshead(orgs, la_pairs)
-    copies = cfg.copies if cfg is not None else 1
-    if copies > 1:       # k Englands side by side, each with its own regions: k times the STPs, same structure
-        nr = len(regions)
-        orgs = pd.concat([orgs.assign(code=orgs.code + (f"~{k}" if k else ""), stp=orgs.stp + k * len(stps),
-                                      region=orgs.region + k * nr) for k in range(copies)], ignore_index=True)
-        stps = pd.concat([stps.assign(code=stps.code + (f"~{k}" if k else ""), region=stps.region + k * nr)
-                          for k in range(copies)], ignore_index=True)
-        regions = [r + (f"~{k}" if k else "") for k in range(copies) for r in regions]
-        la_pairs = [(c + (f"~{k}" if k else ""), la + (f"~{k}" if k else ""), a, b)
-                    for k in range(copies) for c, la, a, b in la_pairs]
-    return _finish(orgs, stps, regions, la_pairs)
+    return orgs, stps, list(regions), la_pairs
 
 
 def england_2013(cfg: ScenarioConfig) -> Structure:
@@ -219,7 +242,8 @@ def small(cfg: ScenarioConfig) -> Structure:
     return _finish(orgs, stps, regions, la_pairs)
 
 
-BUILDERS = {"england": england, "small": small, "england_2013": england_2013}     # one per name in SCENARIOS
+BUILDERS = {"england": england, "small": small, "england_2013": england_2013,
+            **{name: region for name in REGIONS}}                        # one per name in SCENARIOS
 
 
 def _finish(orgs: pd.DataFrame, stps: pd.DataFrame, regions: list[str], la_pairs: list[tuple]) -> Structure:

@@ -12,7 +12,7 @@ support, 2 warning, 3 legal directions or undertakings, 4 special measures (whic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import Field, dataclass, field, fields, replace
 from typing import ClassVar
 
 import numpy as np
@@ -20,24 +20,43 @@ import numpy as np
 from abm.config import RegulatorConfig
 
 
+def _body(kind: str, lo: float, hi: float, default: float, doc: str):
+    """A field of the review that holds one value per body reviewed: its kind (``bool``, ``int``, ``float``), the
+    range of its values, the value a body has when a caller does not say (:meth:`Review.of`), and its meaning."""
+    return field(metadata={"kind": kind, "lo": lo, "hi": hi, "default": default, "doc": doc})
+
 
 @dataclass
 class Review:
-    """What the regulator sees at a quarterly review of the bodies it oversees (arrays over those bodies)."""
-    score: np.ndarray        # assessed score in [0, 1]
-    failing: np.ndarray      # score below the escalation threshold
-    improving: np.ndarray    # score above the previous review's
-    level: np.ndarray        # current escalation level 0..4
-    streak: np.ndarray       # consecutive failing reviews
-    rating: np.ndarray       # last published rating 0..3
-    attended: np.ndarray     # within the regulator's capacity (the worst-scoring first)
-    providers: bool          # True for NHS Improvement reviewing trusts, False for NHS England reviewing CCGs
+    """What the regulator sees at a quarterly review of the bodies it oversees (arrays over those bodies). Every
+    per-body field is declared with its kind and range (:func:`_body`), so a part of a review, a review built in a
+    test and the contract's generated reviews all come from the fields themselves."""
+    score: np.ndarray = _body("float", 0.0, 1.0, 0.5, "assessed score in [0, 1]")
+    failing: np.ndarray = _body("bool", 0, 1, False, "score below the escalation threshold")
+    improving: np.ndarray = _body("bool", 0, 1, False, "score above the previous review's")
+    level: np.ndarray = _body("int", 0, 4, 0, "current escalation level 0..4")
+    streak: np.ndarray = _body("int", 0, 6, 0, "consecutive failing reviews")
+    rating: np.ndarray = _body("int", 0, 3, 2, "last published rating 0..3")
+    attended: np.ndarray = _body("bool", 0, 1, True, "within the regulator's capacity (the worst-scoring first)")
+    providers: bool = False  # True for NHS Improvement reviewing trusts, False for NHS England reviewing CCGs
+
+    @classmethod
+    def per_body(cls) -> list[Field]:
+        """The fields that hold one value per body."""
+        return [f for f in fields(cls) if "kind" in f.metadata]
+
+    @classmethod
+    def of(cls, providers: bool = False, **given) -> Review:
+        """A review of as many bodies as the arrays ``given`` are long, every other per-body field at its default."""
+        n = len(next(iter(given.values())))
+        dtype = {"bool": bool, "int": np.int64, "float": float}
+        values = {f.name: np.asarray(given[f.name], dtype[f.metadata["kind"]]) if f.name in given
+                  else np.full(n, f.metadata["default"], dtype[f.metadata["kind"]]) for f in cls.per_body()}
+        return cls(**values, providers=providers)
 
     def part(self, part: slice) -> Review:
         """The review of the bodies ``part`` (one run's, in a batch)."""
-        return Review(score=self.score[part], failing=self.failing[part], improving=self.improving[part],
-                      level=self.level[part], streak=self.streak[part], rating=self.rating[part],
-                      attended=self.attended[part], providers=self.providers)
+        return replace(self, **{f.name: getattr(self, f.name)[part] for f in self.per_body()})
 
     @property
     def share_compliant(self) -> float:
@@ -46,10 +65,11 @@ class Review:
 
 @dataclass
 class Response:
-    level: np.ndarray        # new escalation level 0..4
-    support: np.ndarray      # support offered, 0/1
-    autonomy: np.ndarray     # earned autonomy in [0, 1]
-    force: np.ndarray        # threat used to force collaboration, [0, 1]
+    """What a style decides about each body reviewed (each field with the range it must stay in)."""
+    level: np.ndarray = field(metadata={"range": (0, 4), "doc": "new escalation level 0..4"})
+    support: np.ndarray = field(metadata={"range": (0, 1), "doc": "support offered, 0/1"})
+    autonomy: np.ndarray = field(metadata={"range": (0, 1), "doc": "earned autonomy in [0, 1]"})
+    force: np.ndarray = field(metadata={"range": (0, 1), "doc": "threat used to force collaboration, [0, 1]"})
 
 
 class Style:

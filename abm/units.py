@@ -8,6 +8,8 @@ notation. ``fmt(value, unit)`` is the one entry point; the unit names the scale 
     ('91.9 %', '+0.07 points', 'GBP 10,123m', '-GBP 4,420m')
     >>> fmt(9.47e-05, "points"), fmt(1234, "count"), fmt(0.000123), fmt(123456.7)
     ('+0.01 points', '1,234', '0.000123', '123,457')
+    >>> interval(0.0027, 0.0026, 0.0028, "points"), interval(94.0, 93.9, 94.1, "gbp_m")
+    ('+0.27 [+0.26, +0.28] points', 'GBP 94m [93.9, 94.1]')
 """
 
 from __future__ import annotations
@@ -74,3 +76,24 @@ def fmt(x, unit: str = "number", signed: bool | None = None, digits: int | None 
     if unit in ("months", "years"):
         return f"{number(x, digits or 3, bool(signed))} {unit}"
     return number(x, digits or 3, bool(signed))
+
+
+def interval(value, low, high, unit: str = "number", signed: bool | None = None) -> str:
+    """A value with its interval, the unit said once: '+0.27 [+0.26, +0.28] points', '87.7 % [87.4, 88.0]',
+    'GBP 94m [93.9, 94.1]'."""
+    if unit == "points":
+        sign = signed is not False
+        values = [100 * float(v) if _finite(v) else float("nan") for v in (value, low, high)]
+        places = 2 if max((abs(v) for v in values if math.isfinite(v)), default=0.0) < 1 else 1
+        text = [f"{v:+.{places}f}" if sign else f"{v:.{places}f}" if math.isfinite(v) else "–" for v in values]
+        return f"{text[0]} [{text[1]}, {text[2]}] points"
+    if unit == "share":
+        text = [f"{100 * float(v):.1f}" if _finite(v) else "–" for v in (value, low, high)]
+        return f"{text[0]} % [{text[1]}, {text[2]}]"
+    if unit == "gbp_m":
+        digits = 3 if max(abs(float(v)) for v in (value, low, high) if _finite(v)) < 100 else None
+        text = [fmt(v, "gbp_m", signed=signed, digits=digits) for v in (value, low, high)]
+        inner = [t.replace("GBP ", "").replace("m", "") for t in text[1:]]
+        return f"{text[0]} [{inner[0]}, {inner[1]}]"
+    text = [fmt(v, unit, signed=signed) for v in (value, low, high)]
+    return f"{text[0]} [{text[1]}, {text[2]}]"

@@ -41,7 +41,9 @@ QUALITY_SM, FINANCIAL_SM, DIRECTIONS = 1, 2, 3       # codes of REGIMES
 # --- configuration choices
 STYLES = ("carrot", "stick", "responsive", "carrot_then_stick", "as_was_2016")
 DEFAULT_STYLE = "as_was_2016"                        # the schema's regulator defaults are this style's preset
-SCENARIOS = ("england", "small", "england_2013")
+# NHS England's four commissioning regions of 2016/17, each a scenario of its own (by name): ODS codes in the data.
+REGIONS = {"north": "Y54", "midlands_and_east": "Y55", "london": "Y56", "south": "Y57"}
+SCENARIOS = ("england", "small", "england_2013", *REGIONS)
 INVESTMENT_RULES = ("preferential", "equal", "need")
 ENVELOPES = ("lean", "standard", "generous")          # resource envelopes (conf/resources/)
 INSTITUTIONS = ("divided", "aligned")                 # institutional settings (conf/institutions/)

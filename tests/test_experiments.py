@@ -143,8 +143,26 @@ def test_aggregation_writes_table_summary_figures_and_report(tmp_path):
     diffs = pd.read_csv(out / "paired_differences.csv")
     assert set(diffs.setting) == {"carrot"} and (diffs.n_pairs == 3).all()
     text = report.read_text()
-    for fig in ("timeseries.png", "endpoints.png", "paired_differences.png", "dashboard.png", "network.png"):
+    for fig in ("answer.png", "timeseries.png", "endpoints.png", "dashboard.png", "network.png"):
         assert (out / fig).stat().st_size > 10_000 and f"]({fig})" in text
+    first = text.index("![")
+    assert text[first:].startswith("![answer](answer.png)")          # the answer is the report's first figure
+    assert text.index("## The answer") < first < text.index("## Every key outcome")
+    assert "- **carrot** against stick: true performance" in text and "] points" in text
+
+
+def test_no_report_of_a_small_preset_prints_scientific_notation(tmp_path):
+    """Every number a person reads in a preset's reports is in readable units: no 1.2e+04, no 9.47e-05."""
+    import re
+
+    from experiments.sweeps.run import main as run_preset
+    sweep = tmp_path / "lvr"
+    assert run_preset(["logic_vs_resources", "--jobs", "1", "--launcher", "basic", "scenario=small", "months=6",
+                       f"hydra.sweep.dir={sweep}"]) == 0
+    reports = list(sweep.rglob("*.md"))
+    assert {p.name for p in reports} >= {"report.md", "fairness.md"}
+    for path in reports:
+        assert not re.findall(r"\d\.?\d*e[+-]\d+", path.read_text()), path.name
 
 
 @pytest.mark.parametrize("args", [

@@ -1,5 +1,6 @@
 """The real England structure at month 0, and the small scenario."""
 
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ from abm.agents import CCG, STP, LocalAuthority, NHSERegion, ProviderTrust
 from abm.compose import compose
 from abm.config import ConfigError, ScenarioConfig
 from abm.model import CommissioningModel
+from abm.scenarios import build
+from abm.vocabulary import REGIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,3 +135,31 @@ def test_the_model_has_a_mesa_datacollector_and_the_parquet_table_comes_from_it(
     table = simulate(config)["model"]
     pd.testing.assert_frame_equal(table[list(collected.columns)].reset_index(drop=True),
                                   collected.reset_index(drop=True))
+
+
+@pytest.mark.parametrize("name", list(REGIONS))
+def test_every_nhs_england_region_is_a_scenario_of_its_own_with_its_counts_from_the_data(name):
+    """A region holds England's CCGs, trusts, upper-tier LAs and STPs whose region (or primary STP's) it is, counted
+    here from the data files themselves; the regions add up to England."""
+    data = resources.files("abm.data")
+    ccg = pd.read_csv(data.joinpath("ccg_stp_region_2016_17.csv").open("rb"))
+    trusts = pd.read_csv(data.joinpath("trust_stp_type_2016_17.csv").open("rb"))
+    stp = pd.read_csv(data.joinpath("stp_2017.csv").open("rb"))
+    code = REGIONS[name]
+    s = build(ScenarioConfig(name=name))
+    o = s.orgs
+    assert (o.kind == "ccg").sum() == (ccg.nhse_region_ods == code).sum()
+    providers = o.kind.isin(["acute", "mental_health", "community", "ambulance"])
+    assert providers.sum() == (trusts.nhse_region_ods == code).sum()
+    assert len(s.stps) == (stp.nhse_region_ods == code).sum() and s.regions == [code]
+    assert set(o.stp[o.stp >= 0]) == set(range(len(s.stps)))
+    m = CommissioningModel(compose([f"scenario={name}", "months=3", "write_organisations=false"])).run()
+    assert m.recorder.rows[-1]["n_ccgs"] == (ccg.nhse_region_ods == code).sum()
+
+
+def test_the_regions_add_up_to_england():
+    england = build(ScenarioConfig(name="england"))
+    parts = [build(ScenarioConfig(name=n)) for n in REGIONS]
+    for kind in ("ccg", "acute", "mental_health", "community", "ambulance", "la"):
+        assert sum((p.orgs.kind == kind).sum() for p in parts) == (england.orgs.kind == kind).sum(), kind
+    assert sum(len(p.stps) for p in parts) == len(england.stps)

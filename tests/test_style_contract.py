@@ -3,26 +3,28 @@ strategies): whatever the review, decisions stay in range, bodies outside the re
 or supported, the review the style was shown is left as it was, and a style that decides body by body (so a batch
 asks it once for all runs) decides alike on a review and on its parts. A new style adds one three-line class below."""
 
+from dataclasses import fields
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from abm.compose import regulator_preset
-from abm.styles import STYLES, Review, make_style
+from abm.styles import STYLES, Response, Review, make_style
 
 
 @st.composite
 def reviews(draw):
+    """Any review: every per-body field of :class:`abm.styles.Review` drawn over its declared range (a new field is
+    drawn as soon as it is declared), with ``failing`` consistent with the scores at a drawn threshold."""
     n = draw(st.integers(1, 12))
-    score = np.array(draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)))
-    threshold = draw(st.floats(0, 1))
-    level = np.array(draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)))
-    return Review(score=score, failing=score < threshold,
-                  improving=np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))), level=level,
-                  streak=np.array(draw(st.lists(st.integers(0, 6), min_size=n, max_size=n))),
-                  rating=np.array(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))),
-                  attended=np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))),
-                  providers=draw(st.booleans()))
+    values = {}
+    for f in Review.per_body():
+        kind, lo, hi = f.metadata["kind"], f.metadata["lo"], f.metadata["hi"]
+        element = {"bool": st.booleans(), "int": st.integers(int(lo), int(hi)), "float": st.floats(lo, hi)}[kind]
+        values[f.name] = draw(st.lists(element, min_size=n, max_size=n))
+    values["failing"] = np.asarray(values["score"]) < draw(st.floats(0, 1))
+    return Review.of(providers=draw(st.booleans()), **values)
 
 
 def decisions_stay_in_range(name, r, repeats):
@@ -30,8 +32,9 @@ def decisions_stay_in_range(name, r, repeats):
     for _ in range(repeats):                       # styles with memory are exercised over several reviews
         resp = style.respond(r)
     n = len(r.score)
-    for values, lo, hi in ((resp.level, 0, 4), (resp.support, 0, 1), (resp.autonomy, 0, 1), (resp.force, 0, 1)):
-        assert len(values) == n and np.all((values >= lo) & (values <= hi))
+    for f in fields(Response):
+        values, (lo, hi) = getattr(resp, f.name), f.metadata["range"]
+        assert len(values) == n and np.all((values >= lo) & (values <= hi)), f.name
 
 
 def unattended_untouched(name, r):
@@ -41,8 +44,7 @@ def unattended_untouched(name, r):
 
 
 def review_left_as_it_was(name, r):
-    before = {k: np.copy(getattr(r, k)) for k in ("score", "failing", "improving", "level", "streak", "rating",
-                                                  "attended")}
+    before = {f.name: np.copy(getattr(r, f.name)) for f in Review.per_body()}
     make_style(regulator_preset(name)).respond(r)
     assert all(np.array_equal(getattr(r, k), v) for k, v in before.items())
 
@@ -54,8 +56,8 @@ def body_by_body_holds(name, r, cut):
     cut = min(cut, len(r.score))
     whole = make_style(regulator_preset(name)).respond(r)
     parts = [make_style(regulator_preset(name)).respond(r.part(p)) for p in (slice(0, cut), slice(cut, None))]
-    for field in ("level", "support", "autonomy", "force"):
-        assert np.array_equal(getattr(whole, field), np.concatenate([getattr(p, field) for p in parts]))
+    for f in fields(Response):
+        assert np.array_equal(getattr(whole, f.name), np.concatenate([getattr(p, f.name) for p in parts]))
 
 
 class StyleContract:

@@ -12,14 +12,12 @@ from abm.styles import STYLES, Review, investment_weights, make_style
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def review(failing, level=None, improving=None, rating=None, providers=False, attended=None):
+def review(failing, providers=False, **given):
+    """A review of bodies failing or not (scores 0.2 and 0.7, a streak of one where failing), the other fields at
+    their defaults unless ``given``."""
     failing = np.asarray(failing, bool)
-    n = len(failing)
-    return Review(score=np.where(failing, 0.2, 0.7), failing=failing,
-                  improving=np.zeros(n, bool) if improving is None else np.asarray(improving, bool),
-                  level=np.zeros(n, int) if level is None else np.asarray(level),
-                  streak=failing.astype(int), rating=np.full(n, 2) if rating is None else np.asarray(rating),
-                  attended=np.ones(n, bool) if attended is None else np.asarray(attended, bool), providers=providers)
+    return Review.of(providers=providers, **{"score": np.where(failing, 0.2, 0.7), "failing": failing,
+                                             "streak": failing.astype(int), **given})
 
 
 def style(name, **kw):
@@ -49,9 +47,7 @@ def test_stick_escalates_fast_gives_no_support_and_holds_until_recovery():
     assert list(r1.level) == [2, 0] and not r1.support.any() and not r1.autonomy.any()
     assert s.respond(review([True], level=[2])).level[0] == 3
     assert s.respond(review([True], level=[3])).level[0] == 4
-    held = s.respond(Review(score=np.array([0.45]), failing=np.array([False]), improving=np.array([True]),
-                            level=np.array([3]), streak=np.array([0]), rating=np.array([1]),
-                            attended=np.array([True]), providers=True))
+    held = s.respond(Review.of(score=[0.45], failing=[False], improving=[True], level=[3], rating=[1], providers=True))
     assert held.level[0] == 3                         # not yet recovered enough to be let off
     assert (s.sanction(np.array([4])) > s.sanction(np.array([2]))).all()
 
@@ -88,9 +84,7 @@ def test_as_was_2016_is_hands_off_for_performers_and_heavy_handed_for_failure():
     r = s.respond(review([True, False], rating=[1, 2]))
     assert list(r.level) == [2, 0] and not r.support.any()  # a first failure brings a warning
     assert r.autonomy[1] == 0                          # only outstanding bodies earn autonomy
-    again = s.respond(Review(score=np.array([0.2]), failing=np.array([True]), improving=np.array([False]),
-                             level=np.array([2]), streak=np.array([2]), rating=np.array([1]),
-                             attended=np.array([True]), providers=False))
+    again = s.respond(Review.of(score=[0.2], failing=[True], level=[2], streak=[2], rating=[1]))
     assert again.level[0] == 3                         # failing again brings directions
     ccg = s.respond(review([True], level=[3]))
     trust = s.respond(review([True], level=[3], providers=True))

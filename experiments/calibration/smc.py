@@ -4,9 +4,11 @@ chose.
 Every particle carries the same weight throughout, so the posterior is never carried by a few particles: each
 generation drops the ``drop`` share of particles farthest from the observations (the tolerance becomes the largest
 distance kept), replaces them by copies of the others, and moves each copy by up to ``R`` steps of ABC-MCMC: a
-Gaussian random walk (``2 x`` the kept particles' covariance), accepted when the proposal lies inside the prior and
-its replay, at a fresh replicate, comes within the tolerance (uniform priors: no other ratio). ``R`` is set from the
-previous generation's acceptance rate so that a copy moves at least once with probability 1 - ``STUCK``. It stops
+Gaussian random walk (scaled from the kept particles' covariance), accepted when its replay, at a fresh replicate,
+comes within the tolerance (uniform priors and a symmetric walk: no other ratio). ``R`` is set from the
+previous generation's acceptance rate so that a copy moves at least once with probability 1 - ``STUCK``; proposals
+are folded back into the prior's box at its walls (a symmetric random walk, scaled 2.38^2 / d: Roberts, Gelman and
+Gilks 1997). It stops
 when the acceptance rate falls below ``MIN_ACCEPTANCE`` (the tolerance has reached the noise of the replay), after
 ``generations``, or at the wall-time limit.
 
@@ -41,7 +43,8 @@ from experiments.calibration import fit, pool
 STUCK = 0.01            # chance a copy is not moved at all, from which R is set (Drovandi and Pettitt 2011)
 MIN_ACCEPTANCE = 0.02   # stop when fewer proposals than this are accepted: the tolerance is at the replay's noise
 MAX_STEPS = 25          # most MCMC steps a generation takes
-SCALE = 2.0             # random-walk covariance: this times the kept particles' covariance
+SCALE = 2.38 ** 2       # random-walk covariance: this over the number of parameters, times the kept particles'
+                        # covariance (Roberts, Gelman and Gilks 1997)
 
 
 @dataclass
@@ -146,18 +149,15 @@ def run(cfg: CalibrateConfig, chosen: pd.DataFrame, jobs: int, out: Path) -> His
             order = np.argsort(distance, kind="stable")
             kept = order[: n - n_drop]
             tolerance = float(distance[kept[-1]])
-            cov = SCALE * np.atleast_2d(np.cov(theta[kept].T)) + 1e-12 * np.eye(len(names))
+            cov = SCALE / len(names) * np.atleast_2d(np.cov(theta[kept].T)) + 1e-12 * np.eye(len(names))
             copies = kept[rng.integers(0, len(kept), n_drop)]
             moving, moving_d = theta[copies].copy(), distance[copies].copy()
             moving_r = replicates[copies].copy()
             steps, accepted, proposed = int(state["steps"]), 0, 0
             for _ in range(steps):
-                proposal = moving + rng.multivariate_normal(np.zeros(len(names)), cov, size=n_drop)
-                inside = np.all((proposal >= low) & (proposal <= high), axis=1)
+                proposal = reflect(moving + rng.multivariate_normal(np.zeros(len(names)), cov, size=n_drop), low, high)
                 fresh = rng.integers(1_000, 1_000_000, n_drop)
-                d = np.full(n_drop, np.inf)
-                if inside.any():
-                    d[inside] = evaluate(proposal[inside], fresh[inside])
+                d = evaluate(proposal, fresh)
                 ok = d <= tolerance
                 moving[ok], moving_d[ok], moving_r[ok] = proposal[ok], d[ok], fresh[ok]
                 accepted, proposed = accepted + int(ok.sum()), proposed + n_drop
@@ -178,6 +178,14 @@ def run(cfg: CalibrateConfig, chosen: pd.DataFrame, jobs: int, out: Path) -> His
             client.close()
     return History(names, pd.DataFrame(state["rows"]), _frame(names, theta, distance, replicates), state["stopped"],
                    state)
+
+
+def reflect(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Proposals folded back into the prior's box at its walls: a random walk that stays symmetric, so with uniform
+    priors a proposal is accepted on its distance alone, and none is wasted outside the box."""
+    width = high - low
+    y = np.mod(x - low, 2.0 * width)
+    return low + np.where(y > width, 2.0 * width - y, y)
 
 
 def _row(t: int, tolerance: float, evaluations: int, rate: float, steps: int, theta: np.ndarray,
