@@ -59,7 +59,9 @@ def fmt(x, unit: str = "number", signed: bool | None = None, digits: int | None 
         return "–"
     x = float(x)
     if unit == "share":
-        return f"{100 * x:.{1 if digits is None else digits}f} %"
+        places = 1 if digits is None else digits
+        value = 100 * x if abs(100 * x) >= 0.5 * 10 ** -places else 0.0          # no "-0.0 %"
+        return f"{value:.{places}f} %"
     if unit == "points":
         value = 100 * x
         places = digits if digits is not None else (2 if abs(value) < 1 else 1)

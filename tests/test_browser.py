@@ -80,8 +80,14 @@ def test_the_page_renders_offline_steps_and_compares_styles(server):
             step.wait_for(timeout=120_000)
             page.get_by_text("Time: 0").wait_for(timeout=60_000)
             images = page.locator("img")
-            # Mesa's plot component comes first; our network and outcome figures are the last two images.
+            # Performance, then the network and the outcome figures (the last two images), each under a heading
+            # and a caption in words with units; the page and the browser tab carry the model's name, not "Page 0".
             page.wait_for_function("document.querySelectorAll('img').length >= 3", timeout=120_000)
+            for text in ("Carrot or stick: English NHS commissioning", "% of patients seen within the standard",
+                         "The organisation network", "money (GBP m)", "mean trust (0-1)"):
+                assert page.get_by_text(text).count() >= 1, text
+            assert page.get_by_text("Page 0", exact=True).count() == 0
+            assert "Carrot or stick" in page.title()
             widths = images.evaluate_all("els => els.map(e => e.naturalWidth)")
             assert len(widths) >= 3 and min(widths[-2:]) > 300       # the network and the charts are drawn
             first = images.nth(-1).get_attribute("src")

@@ -83,6 +83,11 @@ def test_history_with_a_counterfactual_writes_its_tables_and_figures(tmp_path):
     history = pd.read_csv(tmp_path / "history.csv")
     assert set(history.arm) == {"as was", "carrot from 2016-04"}
     assert (history[history.year == 2013].n_ccgs == 211).all()
-    for fig in ("history.png", "differences.png"):
+    for fig in ("history.png", "differences.png", "spread.png"):
         assert (tmp_path / fig).stat().st_size > 10_000
-    assert "| 2013/14 |" in (tmp_path / "history.md").read_text()
+    text = (tmp_path / "history.md").read_text()
+    assert "| 2013/14 |" in text and "## Who fails" in text and "Persistence:" in text
+    spread = pd.read_csv(tmp_path / "spread.csv")
+    assert set(spread.year) >= {2013, 2014, 2015} and spread.in_deficit.between(0, 1).all()
+    assert (spread.margin_q5 <= spread.margin_q50).all() and (spread.margin_q50 <= spread.margin_q95).all()
+    assert spread.meeting_standard.between(0, 1).all()

@@ -163,3 +163,21 @@ def test_the_regions_add_up_to_england():
     for kind in ("ccg", "acute", "mental_health", "community", "ambulance", "la"):
         assert sum((p.orgs.kind == kind).sum() for p in parts) == (england.orgs.kind == kind).sum(), kind
     assert sum(len(p.stps) for p in parts) == len(england.stps)
+
+
+def test_the_software_is_citable_and_its_version_said_once_everywhere():
+    """CITATION.cff is valid (cffconvert's schema) and its version is the package's and the changelog's newest."""
+    import re
+    import subprocess
+    import sys
+    import tomllib
+
+    import yaml
+    cffconvert = Path(sys.executable).with_name("cffconvert")        # installed with the test extras
+    res = subprocess.run([str(cffconvert), "--validate", "-i", str(ROOT / "CITATION.cff")],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert yaml.safe_load((ROOT / "CITATION.cff").read_text())["version"] == version
+    newest = re.search(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(), re.M).group(1)
+    assert newest == version

@@ -100,3 +100,20 @@ def test_the_drawings_cover_every_colouring_and_merged_ccgs_disappear(colour_by)
     drawn = sum(len(c.get_offsets()) for c in fig.axes[0].collections[1:] if hasattr(c, "get_offsets"))
     assert drawn == len(sim.grid.G)
     assert len(outcome_figure(m.simulations).axes) == 6
+
+
+def test_every_chart_is_titled_in_words_with_its_unit_and_dated(page):
+    """The charts say what they show: a title in words with the unit, dates (YYYY-MM) on the time axis, a caption
+    under a heading on the page."""
+    from abm.viz.drawing import PANELS, performance_figure
+    model, rc = page
+    button(rc, "Step").widget.click()
+    perf = performance_figure(model.simulations)
+    ax = perf.axes[0]
+    assert ax.get_ylabel() == "% of patients seen within the standard" and ax.get_xlabel() == "month"
+    assert all(t.get_text().startswith("2016-") for t in ax.get_xticklabels())
+    outcomes = outcome_figure(model.simulations)
+    titles = [a.get_title() for a in outcomes.axes]
+    assert titles == [panel for panel, _, _ in PANELS] and all("(" in t and ")" in t for t in titles)
+    texts = " ".join(_texts(rc))
+    assert "Carrot or stick: English NHS commissioning" in texts and "Key outcomes" in texts

@@ -1,20 +1,21 @@
 """The browser view: ``make viz`` (``solara run abm/viz/app.py --host 127.0.0.1``).
 
 Sidebar: scenario, seed, regulatory style (and, with "tune the style", its main parameters), and a side-by-side mode
-that runs the same England under a second style; Mesa's step / play / pause / reset. Page: Mesa's plot component for
-true and reported performance (from ``model.datacollector``), the organisation network (colour by trust, stress,
-rating or finance) and the key outcomes month by month. Everything is drawn with
-matplotlib on the server, so the page works offline (no CDN).
+that runs the same England under a second style; Mesa's step / play / pause / reset. Page ("Carrot or stick: English
+NHS commissioning"): true and reported performance (from Mesa's ``model.datacollector``), the organisation network
+(colour by trust, stress, rating or finance) and the key outcomes month by month, each chart titled in words with its
+unit, dates on the time axis, and a caption saying what it shows. Everything is drawn with matplotlib on the server,
+so the page works offline (no CDN).
 """
 
 from __future__ import annotations
 
 import solara
-from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from abm.config import INVESTMENT_RULES, REGULATOR_STYLES, SCENARIOS
-from abm.viz.drawing import COLOUR_BY, network_figure, outcome_figure
+from abm.viz.drawing import COLOUR_BY, network_figure, outcome_figure, performance_figure
 from abm.viz.explorer import DEFAULT, INSTITUTIONS, RESOURCES, SECOND_STYLE, ExplorerModel
 
 model_params = {
@@ -38,14 +39,26 @@ model_params = {
 }
 
 
-# Mesa's own plot component for the headline series of the (first) model; our figures below cover the rest and the
-# side-by-side comparison, which Mesa's components do not draw.
-PERFORMANCE_PLOT = make_plot_component({"perf_true": "tab:green", "perf_reported": "tab:red"})
+TITLE = "Carrot or stick: English NHS commissioning"
+CAPTIONS = {
+    "performance": "True and reported performance of trusts: % of patients seen within the standard, by month "
+                   "(the dotted line is the 95 % standard; reported above true is misreporting).",
+    "network": "The organisation network: regions in quadrants, STPs as shaded clusters; CCGs sized by population.",
+    "outcomes": "Key outcomes by month: performance (%), money (GBP m), mean trust (0-1), collaboration (count), "
+                "leaders (changes a month, stress 0-100) and STPs by dashboard band (count).",
+}
+
+
+@solara.component
+def PerformanceView(model: ExplorerModel, step: float = 0):
+    solara.Markdown(f"### Performance\n{CAPTIONS['performance']}")
+    solara.FigureMatplotlib(performance_figure(model.simulations), format="png", dpi=80)
 
 
 @solara.component
 def NetworkView(model: ExplorerModel, step: float = 0):
     colour_by, set_colour_by = solara.use_state("trust")
+    solara.Markdown(f"### The organisation network\n{CAPTIONS['network']}")
     with solara.Row():
         solara.Select("Colour organisations by", values=list(COLOUR_BY), value=colour_by, on_value=set_colour_by)
     solara.FigureMatplotlib(network_figure(model.simulations, colour_by), format="png", dpi=80)
@@ -53,16 +66,20 @@ def NetworkView(model: ExplorerModel, step: float = 0):
 
 @solara.component
 def OutcomeView(model: ExplorerModel, step: float = 0):
+    solara.Markdown(f"### Key outcomes\n{CAPTIONS['outcomes']}")
     solara.FigureMatplotlib(outcome_figure(model.simulations), format="png", dpi=80)
 
 
 @solara.component
 def Explorer(model: solara.Reactive):
-    """Mesa's SolaraViz for the sidebar (controls, parameters, step counter), our drawings at full width below."""
-    SolaraViz(model, components=[PERFORMANCE_PLOT], model_params=model_params, name="Carrot or stick: English NHS commissioning",
-              play_interval=300)
+    """Mesa's SolaraViz for the sidebar (controls, parameters, step counter), our drawings at full width below (Mesa's
+    own plot component labels its time axis "Step" and its page "Page 0", neither of which a reader can use)."""
+    solara.Title(TITLE)
+    SolaraViz(model, components=[], model_params=model_params, name=TITLE, play_interval=300)
     update_counter.get()                     # re-render after every step, like Mesa's own components
     with solara.Column(style={"width": "100%"}):
+        solara.Markdown(f"## {TITLE}")
+        PerformanceView(model.value, step=model.value.time)
         NetworkView(model.value, step=model.value.time)
         OutcomeView(model.value, step=model.value.time)
 

@@ -95,15 +95,19 @@ def network_figure(models: list, colour_by: str = "trust", titles: list[str] | N
     return fig
 
 
+# (title in words with its unit, [(column, line label)], scale to the unit shown)
 PANELS = [
-    ("performance", [("perf_true", "true"), ("perf_reported", "reported")]),
-    ("deficit (GBP m)", [("aggregate_deficit", "aggregate deficit")]),
-    ("mean trust", [("trust_ccg_ccg", "CCG-CCG"), ("trust_commissioner_provider", "commissioner-provider"),
-                    ("trust_ccg_la", "CCG-LA"), ("ccg_trust_in_nhse", "CCG in NHSE")]),
-    ("collaboration", [("n_joint_committees", "joint committees"), ("n_ccgs_sharing_ao", "CCGs sharing AO"),
-                       ("n_pooled_budgets", "pooled budgets"), ("n_alliances", "alliances"), ("n_ccgs", "CCGs")]),
-    ("leaders", [("leader_turnover", "changes per month"), ("mean_stress", "mean stress x 100")]),
-    ("STP dashboard", [(f"dashboard_{c}", c.replace("_", " ")) for c in CATEGORIES]),
+    ("performance (% of patients seen within the standard)", [("perf_true", "true"), ("perf_reported", "reported")],
+     100.0),
+    ("money (GBP m)", [("aggregate_deficit", "gross deficit"), ("net_balance", "net balance")], 1.0),
+    ("mean trust (0-1)", [("trust_ccg_ccg", "CCG-CCG"), ("trust_commissioner_provider", "commissioner-provider"),
+                          ("trust_ccg_la", "CCG-LA"), ("ccg_trust_in_nhse", "CCG in NHSE")], 1.0),
+    ("collaboration (count)", [("n_joint_committees", "joint committees"), ("n_ccgs_sharing_ao", "CCGs sharing AO"),
+                               ("n_pooled_budgets", "pooled budgets"), ("n_alliances", "alliances"), ("n_ccgs", "CCGs")],
+     1.0),
+    ("leaders (count a month; stress 0-100)", [("leader_turnover", "changes a month"), ("mean_stress", "mean stress")],
+     1.0),
+    ("STPs by dashboard band (count)", [(f"dashboard_{c}", c.replace("_", " ")) for c in CATEGORIES], 1.0),
 ]
 
 
@@ -115,20 +119,56 @@ def series(model, key: str) -> tuple[np.ndarray, np.ndarray]:
     return x, (y * 100.0 if key == "mean_stress" else y)
 
 
+def dates(model) -> list[str]:
+    """The calendar month (YYYY-MM) of each month recorded."""
+    return [str(d) for d in model.datacollector.model_vars["date"]]
+
+
+def date_axis(ax, model, months: int) -> None:
+    """Label the time axis with calendar months (every sixth, or every month in the first year)."""
+    labels = dates(model)
+    step = 1 if months < 13 else 6 if months < 49 else 12
+    ticks = list(range(0, len(labels), step))
+    ax.set_xticks(ticks, [labels[t] for t in ticks], rotation=45, ha="right")
+
+
+def performance_figure(models: list, titles: list[str] | None = None) -> Figure:
+    """True and reported performance month by month (Mesa's DataCollector), with dates on the time axis."""
+    fig = Figure(figsize=(12, 3.4))
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.25, top=0.88)
+    titles = titles or [m.reg.name for m in models]
+    for j, (m, ls) in enumerate(zip(models, ["-", "--"], strict=False)):
+        for k, (key, name) in enumerate(PANELS[0][1]):
+            x, y = series(m, key)
+            ax.plot(x, 100.0 * y, ls, color=("tab:green", "tab:red")[k], lw=1.6, marker="o" if len(x) < 3 else None,
+                    markersize=3, label=f"{name} ({titles[j]})")
+    ax.axhline(100.0 * models[0].beh.target, color="grey", lw=0.8, ls=":", label="the standard")
+    date_axis(ax, models[0], len(x))
+    ax.set_xlim(-0.5, max(12.5, len(x) - 0.5))
+    ax.set_title("True and reported performance of trusts", fontsize=10)
+    ax.set_ylabel("% of patients seen within the standard", fontsize=8)
+    ax.set_xlabel("month", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left", framealpha=0.6)
+    return fig
+
+
 def outcome_figure(models: list, titles: list[str] | None = None) -> Figure:
-    fig = Figure(figsize=(12, 7.0))           # fixed margins: a layout engine would double the drawing time
+    fig = Figure(figsize=(12, 7.4))           # fixed margins: a layout engine would double the drawing time
     axes = fig.subplots(2, 3).flat
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.92 if len(models) > 1 else 0.95, wspace=0.22,
-                        hspace=0.28)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.13, top=0.92 if len(models) > 1 else 0.95, wspace=0.22,
+                        hspace=0.45)
     titles = titles or [m.reg.name for m in models]
     styles = ["-", "--"]
-    for ax, (panel, keys) in zip(axes, PANELS, strict=True):
+    for ax, (panel, keys, scale) in zip(axes, PANELS, strict=True):
         values = []
         for k, (key, name) in enumerate(keys):
             for j, (m, ls) in enumerate(zip(models, styles, strict=False)):
                 x, y = series(m, key)
-                values.append(y)
-                ax.plot(x, y, ls, color=f"C{k}", lw=1.4, marker="o" if len(x) < 3 else None, markersize=3,
+                values.append(scale * y)
+                ax.plot(x, scale * y, ls, color=f"C{k}", lw=1.4, marker="o" if len(x) < 3 else None, markersize=3,
                         label=name if j == 0 else None)
         if len(x) < 13:
             # The first months: a year's width of time axis and a range around the values, not a point on empty axes.
@@ -140,8 +180,7 @@ def outcome_figure(models: list, titles: list[str] | None = None) -> Figure:
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6, loc="upper left", framealpha=0.6)   # "best" placement is slow at every redraw
-    for ax in list(fig.axes)[3:]:
-        ax.set_xlabel("months from the start", fontsize=8)
+        date_axis(ax, models[0], len(x))
     if len(models) > 1:
         fig.suptitle(f"solid: {titles[0]}    dashed: {titles[1]}", fontsize=10)
     return fig

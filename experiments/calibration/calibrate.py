@@ -154,7 +154,7 @@ def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, hist
               "| measure | period | use | real | posterior mean [90 %] | within | assumed mean [90 %] | within |",
               "|---|---|---|---|---|---|---|---|"]
     for r in judged.itertuples():
-        f = targets.formatter(r.real)
+        f = targets.formatter(r.measure, r.real)
         lines.append(f"| {r.measure} | {r.period} | {r.use} | {f(r.real)} | {f(r.posterior_mean)} "
                      f"[{f(r.posterior_low)}, {f(r.posterior_high)}] | {'yes' if r.posterior_pass else 'NO'} | "
                      f"{f(r.assumed_mean)} [{f(r.assumed_low)}, {f(r.assumed_high)}] | "

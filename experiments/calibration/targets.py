@@ -287,9 +287,21 @@ def tolerance(measure: str):
     raise KeyError(measure)  # pragma: no cover - the last rule matches everything
 
 
-def formatter(real: float):
-    """How a report prints the values of a row: three decimals for shares and small numbers, else thousands."""
-    return (lambda v: f"{v:.3f}") if abs(real) < 10 else (lambda v: f"{v:,.1f}")
+def formatter(measure: str, real: float):
+    """How a report prints the values of a row, in the row's own units (abm.units): shares as %, money in GBP m,
+    counts as whole numbers, months."""
+    from abm.units import fmt
+    shares = ("ccg_rating_", "cqc_trust_rating_", "ccgs_sharing_accountable_officer", "providers_in_deficit_share",
+              "ae_")
+    if measure.startswith(shares):
+        return lambda v: fmt(v, "share")
+    if measure == "provider_net_position":
+        return lambda v: fmt(1000.0 * v, "gbp_m")                # observed in GBP bn over the year
+    if measure == "contract_fines":
+        return lambda v: fmt(v, "gbp_m")
+    if measure == "special_measures_time_in_regime":
+        return lambda v: fmt(v, "months")
+    return lambda v: fmt(v, "number")
 
 
 def judge(measure: str, real: float, model: float) -> bool:

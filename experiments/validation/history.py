@@ -34,10 +34,14 @@ from abm.compose import compose  # noqa: E402
 from abm.config import REGULATOR_STYLES  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
 from abm.run import simulate  # noqa: E402
+from abm.units import fmt  # noqa: E402
 from experiments.calibration import fit as fitting  # noqa: E402
 from experiments.calibration import targets as observed  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
 from experiments.sweeps.compare import grouped_ci, mean_ci  # noqa: E402
+from experiments.validation.spread import cross_sections  # noqa: E402
+from experiments.validation.spread import lines as spread_lines  # noqa: E402
+from experiments.validation.spread import plot as plot_spread  # noqa: E402
 
 YEAR_END = {"n_ccgs": "CCGs", "n_ccgs_sharing_ao": "CCGs sharing an accountable officer",
             "n_ccgs_under_directions": "CCGs under legal directions",
@@ -75,11 +79,15 @@ def yearly(model: pd.DataFrame) -> pd.DataFrame:
     return last.join(summed).join(july).reset_index().rename(columns={"fy": "year"})
 
 
-def run_arm(overrides: list[str], arm: str, replicate: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One replicate of one arm: its yearly table and its monthly table (for the check against observations)."""
-    cfg = compose([*overrides, f"replicate={replicate}", "write_organisations=false"])
-    model = simulate(cfg)["model"]
-    return yearly(model).assign(arm=arm, replicate=replicate), model.assign(arm=arm, replicate=replicate)
+def run_arm(overrides: list[str], arm: str, replicate: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One replicate of one arm: its yearly table, its monthly table (for the check against observations) and its
+    cross-sections across trusts (``experiments.validation.spread``)."""
+    cfg = compose([*overrides, f"replicate={replicate}", "write_organisations=true"])
+    tables = simulate(cfg)
+    model = tables["model"]
+    spread = cross_sections(tables["organisations"], model, cfg.behaviour.target)
+    return (yearly(model).assign(arm=arm, replicate=replicate), model.assign(arm=arm, replicate=replicate),
+            spread.assign(arm=arm, replicate=replicate))
 
 
 def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
@@ -121,9 +129,9 @@ def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
              "| measure | period | real | model mean [95 % CI] | tolerance | pass | used to set parameters? |",
              "|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
-        fmt = observed.formatter(r.real)
-        lines.append(f"| {r.measure} | {r.period} | {fmt(r.real)} | {fmt(r.model_mean)} [{fmt(r.ci_low)}, "
-                     f"{fmt(r.ci_high)}] | {r.tolerance} | {'pass' if r.ok else 'FAIL'} | "
+        show = observed.formatter(r.measure, r.real)
+        lines.append(f"| {r.measure} | {r.period} | {show(r.real)} | {show(r.model_mean)} [{show(r.ci_low)}, "
+                     f"{show(r.ci_high)}] | {r.tolerance} | {'pass' if r.ok else 'FAIL'} | "
                      f"{r.use} |")
     lines += ["", "Not compared: " + "; ".join(f"`{k}` ({v})" for k, v in skipped.items()) + ". Later "
               "years (ratings, finances, special measures and directions after 2017; CCG counts after 2019) are "
@@ -209,12 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     draws = 0 if args.at_mean or shipped is None or any(o.startswith("posterior.") for o in overrides) else len(shipped)
     parts = run_parallel((delayed(run_arm)([*ov, *([f"posterior.draw={r % draws}"] if draws else [])], name, r)
                           for name, ov in arms.items() for r in range(args.replicates)), args.jobs, "replays")
-    history = pd.concat([yearly_table for yearly_table, _ in parts], ignore_index=True)
+    history = pd.concat([yearly_table for yearly_table, _, _ in parts], ignore_index=True)
+    spread = pd.concat([cs for _, _, cs in parts], ignore_index=True)
     summary = summarise(history)
     args.out.mkdir(parents=True, exist_ok=True)
     history.to_csv(args.out / "history.csv", index=False)
     summary.to_csv(args.out / "summary.csv", index=False)
     figs = plot(summary, history, list(arms), args.out)
+    spread.to_csv(args.out / "spread.csv", index=False)
+    as_was = spread[spread.arm == "as was"]
+    plot_spread(as_was, args.out / "spread.png")
     table = summary[summary.arm == "as was"].pivot(index="year", columns="measure", values="mean")
     cols = ["n_ccgs", "mergers", "n_ccgs_sharing_ao", "n_ccgs_under_directions", "n_quality_special_measures",
             "n_financial_special_measures", "share_trusts_in_deficit_ytd", "provider_net_flow", "stf_paid",
@@ -226,14 +238,17 @@ def main(argv: list[str] | None = None) -> int:
              "| year | " + " | ".join(LABELS[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
     for year, row in table.iterrows():
         lines.append(f"| {year}/{str(year + 1)[-2:]} | "
-                     + " | ".join(f"{row[c]:.2f}" if abs(row[c]) < 1 else f"{row[c]:,.0f}" for c in cols) + " |")
+                     + " | ".join(fmt(row[c], "share") if c.startswith("share") else fmt(row[c], "count")
+                                  if not c.startswith(("provider_net", "stf", "contract")) else fmt(row[c], "gbp_m")
+                                  for c in cols) + " |")
     lines += ["", *[f"![{f}]({f})" for f in figs], "",
               "For comparison, the real counts: 211 CCGs in 2013, 209 in 2016, 207 in 2017, 195 in 2018, 191 in 2019, "
-              "135 in 2020, 106 in 2021 (NHS England). Files: `history.csv`, `summary.csv`."]
+              "135 in 2020, 106 in 2021 (NHS England).", "", *spread_lines(as_was), "",
+              "Files: `history.csv`, `summary.csv`, `spread.csv`."]
     (args.out / "history.md").write_text("\n".join(lines) + "\n")
     print(f"report: {(args.out / 'history.md').resolve()}")
     if args.check:
-        table = check([monthly for (_, monthly), (name, _) in zip(parts, ((n, r) for n in arms
+        table = check([monthly for (_, monthly, _), (name, _) in zip(parts, ((n, r) for n in arms
                                                                           for r in range(args.replicates)),
                                                                    strict=True) if name == "as was"], args.out)
         print(f"check: {int(table.ok.sum())} of {len(table)} observed rows pass; "
