@@ -9,8 +9,9 @@ from joblib import Parallel
 from tqdm import tqdm
 
 
-def run_parallel(tasks: Iterable, n_jobs: int, desc: str, total: int | None = None) -> list[Any]:
-    """Run joblib ``delayed`` tasks on ``n_jobs`` workers with a progress bar; return their results in order."""
+def run_parallel(tasks: Iterable, n_jobs: int, desc: str, total: int | None = None, unit: str = "run") -> list[Any]:
+    """Run joblib ``delayed`` tasks on ``n_jobs`` workers with a progress bar counting ``unit`` (a run, or a batch of
+    runs); return their results in order."""
     tasks = list(tasks)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
-    return list(tqdm(results, total=total or len(tasks), desc=desc, unit="run", leave=True))
+    return list(tqdm(results, total=total or len(tasks), desc=desc, unit=unit, leave=True))

@@ -249,9 +249,14 @@ def test_variance_shares_recover_a_known_design():
 
 def test_a_contrast_is_the_paired_difference_of_two_styles_and_names_what_decides_its_sign(tmp_path):
     from experiments.sweeps import sensitivity
+    from abm.config import with_values
     cfg = compose(["scenario=small", "months=12"])
-    same = sensitivity.outcomes_of(cfg, ["perf_true", "mean_stress"], ["stick", "stick"])
-    assert same == {"perf_true": 0.0, "mean_stress": 0.0}          # common random numbers: a style against itself
+    samples = [cfg, with_values(cfg, {"behaviour.gaming": 0.2})]
+    same = sensitivity.outcomes_of(samples, ["perf_true", "mean_stress"], ["stick", "stick"])
+    assert same == [{"perf_true": 0.0, "mean_stress": 0.0}] * 2      # common random numbers: a style against itself
+    together = sensitivity.outcomes_of(samples, ["perf_gap"], ["carrot", "stick"])
+    alone = [sensitivity.outcomes_of([c], ["perf_gap"], ["carrot", "stick"])[0] for c in samples]
+    assert together == alone                                          # a batch of samples: each as if alone
     rc = sensitivity.main(["--jobs=2", f"--out={tmp_path}", "--preset=contrast", "scenario=small", "months=12",
                            "sensitivity.method=morris", "sensitivity.n=2", "sensitivity.assumptions=false",
                            "sensitivity.parameters=[{name:behaviour.gaming,low:0.0,high:0.2},"

@@ -181,3 +181,19 @@ def test_the_software_is_citable_and_its_version_said_once_everywhere():
     assert yaml.safe_load((ROOT / "CITATION.cff").read_text())["version"] == version
     newest = re.search(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(), re.M).group(1)
     assert newest == version
+
+
+def test_the_readme_lists_every_style_scenario_and_preset_there_is():
+    """The README's lists of config groups are the vocabulary's (a new style, scenario or preset must be added there,
+    as CONTRIBUTING says)."""
+    import re
+
+    from abm.compose import CONF_DIR
+    text = (ROOT / "README.md").read_text()
+    groups = text[text.index("Config groups:"):]
+    groups = groups[:groups.index("\n\n")]
+    listed = {key: set(re.findall(r"[a-z0-9_]+", value))
+              for key, value in re.findall(r"`(regulator|scenario|\+experiment)=` `([^`]+)`", groups)}
+    assert listed["regulator"] == set(vocabulary.STYLES)
+    assert listed["scenario"] == set(vocabulary.SCENARIOS)
+    assert listed["+experiment"] == {p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")}

@@ -59,7 +59,7 @@ def predictive(draws: pd.DataFrame, names: list[str], jobs: int, width: int) -> 
     runs += [("assumed", i, {}) for i in range(len(draws))]
     parts = chunks(runs, width)
     results = run_parallel([delayed(_whole)([v for _, _, v in part], [10_000 + i for _, i, _ in part], rows)
-                            for part in parts], jobs, "posterior predictive")
+                            for part in parts], jobs, "posterior predictive", unit="batch")
     out = []
     for part, answers in zip(parts, results, strict=True):
         for (arm, i, _), res in zip(part, answers, strict=True):

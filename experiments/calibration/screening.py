@@ -67,7 +67,7 @@ def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:
     chance = chunks(list(range(1, CHANCE_REPLICATES + 1)), -(-CHANCE_REPLICATES // max(jobs, 1)))
     tasks = [delayed(_distances)(part, [0] * len(part)) for part in samples]          # one replicate for all samples
     tasks += [delayed(_distances)([{}] * len(part), part) for part in chance]          # the assumed values' chance
-    results = run_parallel(tasks, jobs, "screening", total=len(tasks))
+    results = run_parallel(tasks, jobs, "screening", total=len(tasks), unit="batch")
     y = np.array([d for part in results[: len(samples)] for d in part])
     spread = float(np.std([d for part in results[len(samples):] for d in part], ddof=1))
     res = analyse.analyze(problem, x, y, num_levels=4, seed=cfg.seed)

@@ -34,15 +34,17 @@ from experiments.progress import run_parallel  # noqa: E402
 TOP = 25      # parameters shown per outcome in indices.png (all are in indices.csv)
 
 
-def outcomes_of(config: Config, outcomes: list[str], contrast: list[str] | None = None) -> dict[str, float]:
-    """End-of-run outcomes of ``config``; with a ``contrast`` [A, B], the paired difference A minus B (each style's
-    preset logic, everything else, seed and replicate included, the same)."""
+def outcomes_of(configs: list[Config], outcomes: list[str], contrast: list[str] | None = None) -> list[dict[str, float]]:
+    """End-of-run outcomes of several samples, run as one batch of runs with different parameters (``abm.batch``);
+    with a ``contrast`` [A, B], the paired difference A minus B of each (each style's preset logic, everything else,
+    seed and replicate included, the same: one batch per style)."""
+    from abm.batch import Batch
     if contrast:
-        a, b = (outcomes_of(replace(config, regulator=regulator_preset(style)), outcomes) for style in contrast)
-        return {o: a[o] - b[o] for o in outcomes}
-    model = CommissioningModel(config).run()
-    last = model.recorder.rows[-1]
-    return {o: float(last[o]) for o in outcomes}
+        a, b = (outcomes_of([replace(c, regulator=regulator_preset(style)) for c in configs], outcomes)
+                for style in contrast)
+        return [{o: x[o] - y[o] for o in outcomes} for x, y in zip(a, b, strict=True)]
+    batch = Batch.of(configs, organisations=False).run()
+    return [{o: float(rec.row[o]) for o in outcomes} for rec in batch.recorders]
 
 
 def sign_deciders(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed: int) -> pd.DataFrame:
@@ -162,9 +164,11 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr)
     samples = [with_values(config, dict(zip(names, row, strict=True))) for row in x]
     contrast = list(spec.contrast)
-    results = run_parallel((delayed(outcomes_of)(cfg, spec.outcomes, contrast) for cfg in samples),
-                           args.jobs, "sensitivity")
-    y = pd.DataFrame(results)
+    width = config.batch.width
+    parts = [samples[i:i + width] for i in range(0, len(samples), width)]
+    results = run_parallel((delayed(outcomes_of)(part, spec.outcomes, contrast) for part in parts),
+                           args.jobs, "sensitivity", unit="batch")
+    y = pd.DataFrame([r for part in results for r in part])
     out.mkdir(parents=True, exist_ok=True)
     pd.concat([pd.DataFrame(x, columns=names), y], axis=1).to_parquet(out / "samples.parquet", index=False)
     indices = pd.concat([analyse(spec.method, problem, x, y[o].to_numpy(float), config.seed).assign(outcome=o)

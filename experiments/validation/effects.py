@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     values, replicates = draws(reps)
     parts = chunks(list(range(reps)), -(-reps // args.jobs))
     results = run_parallel([delayed(measure)([values[k] for k in part], [replicates[k] for k in part])
-                            for part in parts], args.jobs, "effects")
+                            for part in parts], args.jobs, "effects", unit="batch")
     args.out.mkdir(parents=True, exist_ok=True)
     table = report(np.vstack(results), args.out, reps)
     designed = table[table.within.notna()]
