@@ -197,3 +197,17 @@ def test_the_readme_lists_every_style_scenario_and_preset_there_is():
     assert listed["regulator"] == set(vocabulary.STYLES)
     assert listed["scenario"] == set(vocabulary.SCENARIOS)
     assert listed["+experiment"] == {p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")}
+
+
+def test_no_module_is_over_450_lines_and_no_class_over_200():
+    """Each room is one a reader can hold in mind (CONTRIBUTING): split a module or a class along its seams first."""
+    import ast
+    long = []
+    for path in sorted([*(ROOT / "abm").rglob("*.py"), *(ROOT / "experiments").rglob("*.py")]):
+        text = path.read_text()
+        if text.count("\n") > 450:
+            long.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > 200:
+                long.append(f"{path.relative_to(ROOT)}:{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert not long, long

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from abm.compose import compose
 from experiments.validation.validate import PATTERNS, assess, main, observe, spearman
@@ -46,3 +47,18 @@ def test_validate_writes_its_report(tmp_path):
     text = (tmp_path / "validation.md").read_text()
     assert "| pattern | source | target |" in text and (tmp_path / "patterns.png").stat().st_size > 10_000
     assert len(pd.read_csv(tmp_path / "patterns.csv")) == len(PATTERNS)
+
+
+@pytest.mark.slow
+def test_the_published_effects_table_lists_every_row_reproduced_or_why_not(tmp_path):
+    """The smoke profile of `python -m experiments effects`: every row of abm/data/published_effects.csv is in the
+    table, either with a design (model figure, tolerance, within or not) or with the reason it cannot be reproduced."""
+    from experiments.validation import effects
+    assert effects.main(["--smoke", "--jobs=1", f"--out={tmp_path}"]) == 0
+    table = pd.read_csv(tmp_path / "effects.csv")
+    assert set(table.row) == set(effects.load().key)
+    designed = table[table.design_in_model.str.startswith("not reproducible") == False]  # noqa: E712
+    assert len(designed) == len(effects.DESIGNS) and designed.n.max() == 2 and (designed.n >= 1).mean() > 0.8
+    assert table.within.isna().sum() == len(effects.NOT_REPRODUCIBLE)
+    text = (tmp_path / "effects.md").read_text()
+    assert "published rows with a design are reproduced within tolerance" in text and "Not reproducible:" in text

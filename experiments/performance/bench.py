@@ -14,7 +14,10 @@ Measured in one process and side by side, so that machine noise cancels in the r
    runs stepped together, and their ratio; seconds per agent-step in a batch against VirusOnNetwork; the 2-worker
    speed-up of a batched England sweep; memory per run in a batch and the peak of a 256-run batch;
 5. presets: the 2-worker speed-up of the England experiment presets ``carrot_vs_stick`` (160 runs in 20 jobs) and
-   ``logic_vs_resources`` (180 runs in 30 jobs), run as their Hydra sweeps with joblib on 1 and on 2 workers.
+   ``logic_vs_resources`` (180 runs in 30 jobs), run as their Hydra sweeps with joblib on 1 and on 2 workers;
+6. calibration workloads (runs whose parameters differ: ``abm.params``): 2013 replays per second in a batch of 32
+   runs with different parameters against the same runs one by one, in the same process; the ABC-SMC's effective
+   particles a minute (a short replenishment run on 2 workers); Sobol samples of the contrast preset a minute.
 
 Prints a table and writes it to ``--out/bench.csv``. ``docs/performance.md`` records the figures.
 """
@@ -179,6 +182,53 @@ def throughput(single_jobs: int = 8, batched_runs: int = 64, width: int = 32) ->
             "mb_per_run": (big["peak_mb"] - small["peak_mb"]) / (width - 1), "peak_256_mb": huge["peak_mb"]}
 
 
+def mixed_batch(runs: int = 32, alone: int = 8) -> dict:
+    """2013 replays (the calibration's replay, 72 months) per second: ``runs`` parameter sets from the priors in one
+    batch, against ``alone`` of the same one by one (a Mesa model each), in this process."""
+    from experiments.calibration import fit
+    free = fit.free_parameters()
+    rng = np.random.default_rng(0)
+    values = [{n: float(rng.uniform(lo, hi)) for n, lo, hi in zip(free.name, free.low, free.high, strict=True)}
+              for _ in range(runs)]
+    fit.batch_answers(values[:2], [0, 1])                                  # warm-up (structure, imports)
+    batched = timed(lambda: fit.batch_answers(values, list(range(runs))))
+    single = timed(lambda: [fit.replay(v, k) for k, v in enumerate(values[:alone])])
+    return {"runs": runs, "batched_rate": runs / batched, "single_rate": alone / single}
+
+
+def smc_rate(population: int = 64) -> dict:
+    """Effective particles a minute of a short replenishment ABC-SMC (two generations, 2 workers) over the forced
+    behavioural parameters, on the calibration's own distance."""
+    from experiments.calibration import calibrate, fit, smc
+    from experiments.calibration.screening import FORCED
+    free = fit.free_parameters().set_index("name").loc[list(FORCED)].reset_index()
+    cfg = calibrate.settings([f"calibrate.population={population}", "calibrate.generations=2",
+                              "calibrate.walltime_minutes=30"])
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        history = smc.run(cfg, free, 2, Path(tmp))
+        minutes = (time.perf_counter() - t0) / 60.0
+    return {"population": population, "ess": smc.effective_size(history.particles.weight),
+            "distinct": int(len(history.particles[free.name].drop_duplicates())), "minutes": minutes,
+            "replays": int(history.generations.replays.sum())}
+
+
+def sobol_rate(samples: int = 32) -> dict:
+    """Samples of the contrast preset (carrot minus stick, 2 runs a sample, April 2016 to March 2020) a minute, one
+    batch per style of ``samples`` parameter sets from the assumptions' priors."""
+    from abm.config import with_values
+    from experiments.calibration import fit
+    from experiments.sweeps import sensitivity
+    config = compose(["+experiment=contrast"])
+    free = fit.free_parameters(calibrated=False, replay=False)
+    rng = np.random.default_rng(1)
+    configs = [with_values(config, {n: float(rng.uniform(lo, hi)) for n, lo, hi in
+                                    zip(free.name, free.low, free.high, strict=True)}) for _ in range(samples)]
+    sensitivity.outcomes_of(configs[:2], ["perf_true"], ["carrot", "stick"])          # warm-up
+    seconds = timed(lambda: sensitivity.outcomes_of(configs, ["perf_true"], ["carrot", "stick"]))
+    return {"samples": samples, "per_minute": 60.0 * samples / seconds}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
@@ -198,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     sweep = sweeps()
     tp = throughput()
     presets = {name: preset_speedup(name) for name in PRESETS}
+    mixed = mixed_batch()
+    abc = smc_rate()
+    sobol = sobol_rate()
     batched_agent_step = tp["run_step_s"] / tp["organisations"]
     rows = [
         ("england: organisations", ours["organisations"], ""),
@@ -206,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         ("england: seconds per step", f"{ours['step_s']:.4f}", ""),
         ("england: seconds per agent-step", f"{ours['agent_step_s']:.2e}", ""),
         ("VirusOnNetwork (same nodes, degree): seconds per agent-step", f"{theirs['agent_step_s']:.2e}", ""),
-        ("ratio ours / VirusOnNetwork", round(ours["agent_step_s"] / theirs["agent_step_s"], 2), "goal <= 1.0"),
+        ("ratio ours / VirusOnNetwork", round(ours["agent_step_s"] / theirs["agent_step_s"], 2), ""),
         *[(f"scaling {r['copies']}x: organisations / edges", f"{r['organisations']} / {r['edges']}", "")
           for r in sizes],
         *[(f"scaling {r['copies']}x: seconds per step", f"{r['step_s']:.4f}", "") for r in sizes],
@@ -222,10 +275,10 @@ def main(argv: list[str] | None = None) -> int:
          round(tp["single_rate"], 2), ""),
         (f"throughput: England 60-month runs per second, batched ({tp['batched_runs']} runs in one job, "
          f"{tp['width']} stepped together)", round(tp["batched_rate"], 2), ""),
-        ("throughput: batched / one run per job", round(tp["batched_rate"] / tp["single_rate"], 2), "goal >= 10"),
+        ("throughput: batched / one run per job", round(tp["batched_rate"] / tp["single_rate"], 2), ""),
         (f"batched ({tp['width']} runs together): seconds per run-step", f"{tp['run_step_s']:.4f}", ""),
         (f"batched ({tp['width']} runs together): seconds per agent-step", f"{batched_agent_step:.2e}", ""),
-        ("batched ratio ours / VirusOnNetwork", round(batched_agent_step / theirs["agent_step_s"], 2), "goal <= 1.0"),
+        ("batched ratio ours / VirusOnNetwork", round(batched_agent_step / theirs["agent_step_s"], 2), ""),
         (f"batched England sweep, {tp['sweep_runs']} runs in 4 jobs: joblib 1 worker / 2 workers (s)",
          f"{tp['w1_s']:.1f} / {tp['w2_s']:.1f}", ""),
         ("batched England sweep: 2-worker speed-up", round(tp["speedup"], 2), "goal >= 1.8"),
@@ -239,6 +292,16 @@ def main(argv: list[str] | None = None) -> int:
         (f"batch memory per England run ({tp['width']} together, 60 months)", f"{tp['mb_per_run']:.1f} MB",
          "goal < 20 MB"),
         ("batch of 256 England runs (24 months): peak memory", f"{tp['peak_256_mb']:.0f} MB", "goal < 4096 MB"),
+        (f"calibration: 2013 replays a second, {mixed['runs']} with different parameters in one batch",
+         round(mixed["batched_rate"], 2), ""),
+        ("calibration: 2013 replays a second, the same one by one", round(mixed["single_rate"], 2), ""),
+        ("calibration: batch of different parameters / one by one", round(mixed["batched_rate"] / mixed["single_rate"], 2),
+         "goal >= 2.5"),
+        (f"ABC-SMC: effective particles a minute ({abc['population']} particles, 2 generations, 2 workers, "
+         f"{abc['replays']} evaluations)", round(abc["ess"] / abc["minutes"], 1), ""),
+        ("ABC-SMC: distinct particles of the last generation", f"{abc['distinct']} of {abc['population']}", ""),
+        (f"contrast (Sobol): samples a minute ({sobol['samples']} in one batch per style, 1 worker)",
+         round(sobol["per_minute"], 1), ""),
     ]
     table = pd.DataFrame(rows, columns=["measure", "value", "goal"])
     table["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
