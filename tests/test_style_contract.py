@@ -1,11 +1,13 @@
 """The contract every regulatory style keeps, inherited by one test class per style (as Axelrod does for its
 strategies): whatever the review, decisions stay in range, bodies outside the regulator's capacity are never escalated
-or supported, the review the style was shown is left as it was, and a style that decides body by body (so a batch
-asks it once for all runs) decides alike on a review and on its parts. A new style adds one three-line class below."""
+or supported, the review the style was shown is left as it was, a style that decides body by body (so a batch asks it
+once for all runs) decides alike on a review and on its parts, and the style keeps the long-run bounds every style
+must keep on the real England. A new style adds one three-line class below."""
 
 from dataclasses import fields
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -76,6 +78,16 @@ class StyleContract:
 
     def test_a_body_by_body_style_decides_alike_on_the_whole_and_on_parts(self):
         given(r=reviews(), cut=st.integers(0, 12))(lambda r, cut: body_by_body_holds(self.name, r, cut))()
+
+    @pytest.mark.slow
+    def test_the_style_keeps_the_long_run_bounds_on_the_real_england(self):
+        """The bounds every style must keep over 60 months from April 2016 (CONTRIBUTING; ODD section 8), in two
+        seeds."""
+        from experiments.validation.dynamics import BOUNDS, some
+        for row in some(self.name, [0, 1], 60, []):
+            for key, bound in BOUNDS.items():
+                ok = row[key] >= bound if key == "worst_quarter_sm_ratio" else row[key] <= bound
+                assert ok, (self.name, row["seed"], key, row[key], bound)
 
 
 class TestCarrot(StyleContract):
