@@ -113,7 +113,8 @@ class Carrot(Style):
                 "improvements was identified”; seed 000 L194, “earned autonomy”")
 
     def respond(self, r: Review) -> Response:
-        support = r.failing & r.attended
+        # the need for improvement identified: failing the review, or rated below good at the last rating
+        support = (r.failing | (r.rating <= 1)) & r.attended
         level = np.where(support, 1, 0)
         return Response(level=level, support=support.astype(float), autonomy=self._autonomy_for_good(r, 2),
                         force=np.zeros(len(r.score)))

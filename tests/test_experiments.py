@@ -248,8 +248,8 @@ def test_variance_shares_recover_a_known_design():
 
 
 def test_a_contrast_is_the_paired_difference_of_two_styles_and_names_what_decides_its_sign(tmp_path):
-    from experiments.sweeps import sensitivity
     from abm.config import with_values
+    from experiments.sweeps import sensitivity
     cfg = compose(["scenario=small", "months=12"])
     samples = [cfg, with_values(cfg, {"behaviour.gaming": 0.2})]
     same = sensitivity.outcomes_of(samples, ["perf_true", "mean_stress"], ["stick", "stick"])

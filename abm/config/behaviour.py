@@ -228,6 +228,10 @@ class StpBehaviour:
     maturity_collaboration: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L80-85 (practical joint working)",
                                       doc="weight of joint committees, pooled budgets, alliances and risk shares in STP "
                                           "maturity")
+    maturity_practical: float = p(0.2, 0.0, 1.0, "assumption; seed 004 L80-85, “practical factors that better enable "
+                                                 "closer working”: “Coterminal boundaries”, “Fewer organisations”",
+                                  doc="weight of the footprint's practical factors (coterminous boundaries, fewer "
+                                      "organisations) in STP maturity")
     investment_effect: float = p(0.15, 0.0, 1.0, "seed 004 L101-102, L110",
                                  doc="maturity gain per GBP 100m invested in an STP")
 
@@ -291,6 +295,9 @@ class FormsBehaviour:
     stability_months: float = p(24.0, 1.0, 120.0, "assumption", doc="tenure at which a leader counts as stable")
     threat_readiness: float = p(0.2, 0.0, 1.0, "assumption", doc="readiness a forced-collaboration threat adds")
     support_unit: float = p(0.5, 0.01, 10.0, "assumption", doc="GBP m a quarter that buys full support for one body")
+    programme_units: float = p(1.0, 0.0, 2.0, "assumption",
+                               doc="support units a body in special measures or under directions can absorb (its "
+                                   "improvement programme), paid from the regulators' budget after the fixed costs")
     routine_success: float = p(0.25, 0.0, 1.0, "assumption", doc="chance a month of routine contact counts as joint success")
     linked_success: float = p(0.85, 0.0, 1.0, "assumption",
                               doc="the same for partners in a joint arrangement, before stress and money pull it down")

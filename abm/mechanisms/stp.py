@@ -37,8 +37,10 @@ def target(m: ModelState) -> np.ndarray:
     Evidence: seed 004 L70, advanced STPs “uniformly point to a history of trusted partnership working”; seed 004 L72-
     74, “The quality of relationships between all key players”, “The quality and capacity of local leaders”; seed 002
     L242, “Stable leadership [...] a strong predictor of success”; seed 002 L256, “Not being weighed down by historic
-    debt is a clear indicator of the likelihood of success”; seed 004 L80-85, coterminous boundaries and fewer
-    organisations (acting here through pooled budgets and risk shares).
+    debt is a clear indicator of the likelihood of success”; seed 004 L80-85, “practical factors that better enable
+    closer working”: “Coterminal boundaries between (some if not all) partners”, “Fewer organisations in the
+    footprint” (the practical term: the footprint's coterminosity, and 1 / (1 + size²) for its organisations relative
+    to the mean footprint's; they act through joint work too, ``abm.mechanisms.trust``).
     """
     o, e, s = m.orgs, m.edges, m.stps
     n_stp = len(s.maturity)
@@ -55,11 +57,12 @@ def target(m: ModelState) -> np.ndarray:
 
     collab = (share_linked(CCG_CCG) + share_linked(CCG_LA) + share_linked(CP) + s.risk_share) / 4.0
     invest = 1.0 - np.exp(-m.each(m.beh.investment_effect, "stps") * s.invested / 100.0)
+    practical = 0.5 * s.coterminosity + 0.5 / (1.0 + s.size ** 2)
     b = m.beh
     weights = [m.each(w, "stps") for w in (b.maturity_trust, b.maturity_stability, b.maturity_finance,
-                                           b.maturity_collaboration)]
-    level = (weights[0] * m.stp_trust + weights[1] * stability + weights[2] * finance + weights[3] * collab) / (
-        weights[0] + weights[1] + weights[2] + weights[3])
+                                           b.maturity_collaboration, b.maturity_practical)]
+    parts = (m.stp_trust, stability, finance, collab, practical)
+    level = sum(w * x for w, x in zip(weights, parts, strict=True)) / sum(weights)
     return np.clip(level + (1.0 - level) * invest, 0.0, 1.0)
 
 
