@@ -39,7 +39,8 @@ class Orgs:
     capacity: np.ndarray        # provider capacity, GBP m per month at tariff
     capacity_plan: np.ndarray   # the capacity a provider planned in April and is putting in place (money.grow)
     unit_cost: np.ndarray       # provider cost per unit of capacity
-    cost_pressure: np.ndarray   # a trust's own cost pressure (standard normal, fixed): estate, staff market, PFI
+    cost_pressure: np.ndarray   # own cost pressure (exponential - 1, fixed): a trust's estate, staff market, PFI;
+                                # a CCG's prescribing and continuing care
     balance: np.ndarray         # cumulative surplus (+) or deficit (-)
     inflow: np.ndarray          # this month's money in
     outflow: np.ndarray         # this month's money out
@@ -177,9 +178,10 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     in_debt = is_prov & (rng.random(n) < beh.initial_deficit_share)
     unit_cost = np.where(in_debt, 1.0 + rng.uniform(0.0, 0.12, n), 1.0 - rng.uniform(0.0, 0.04, n))
     balance = np.where(in_debt, -rng.uniform(0.1, 1.2, n) * capacity, rng.uniform(0.0, 0.3, n) * capacity)
-    # CCGs: a share start with a cumulative deficit (behaviour.initial_ccg_deficit_share); the rest near balance.
+    # CCGs: a share start with a cumulative deficit (behaviour.initial_ccg_deficit_share); the rest hold reserves of
+    # 0-2 % of a year's allocation (the business rules' 1 % on average: 0-0.24 months; an assumption).
     ccg_def = is_ccg & (rng.random(n) < beh.initial_ccg_deficit_share)
-    balance = np.where(is_ccg, np.where(ccg_def, -rng.uniform(0.1, 0.3, n), rng.uniform(0.0, 0.1, n)) * allocation,
+    balance = np.where(is_ccg, np.where(ccg_def, -rng.uniform(0.1, 0.3, n), rng.uniform(0.0, 0.24, n)) * allocation,
                        balance)
     load = demand / np.maximum(capacity, 1e-12)
     level = performance_level(load, beh.perf_baseline, beh.load_sensitivity, beh.load_knee)
@@ -192,8 +194,9 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
         alive=np.ones(n, bool), allocation=allocation, other_spend=other_spend, budget=budget, demand=demand,
         capacity=capacity, capacity_plan=capacity.copy(), unit_cost=unit_cost,
         # A trust's own cost pressures (estate, PFI, the local staff market) weigh on a minority: exponential, mean 0
-        # and spread 1 (most trusts a little below the common drift, a few far above), not symmetric.
-        cost_pressure=np.where(is_prov, rng.exponential(1.0, n) - 1.0, 0.0),
+        # and spread 1 (most trusts a little below the common drift, a few far above), not symmetric. A CCG's (the
+        # growth of prescribing and continuing care, which it cannot cut at will) are drawn the same way.
+        cost_pressure=np.where(is_prov | is_ccg, rng.exponential(1.0, n) - 1.0, 0.0),
         balance=balance, inflow=z.copy(), outflow=z.copy(),
         net_margin=np.where(is_prov, 1.0 - unit_cost, 0.0), ytd_net=z.copy(), ytd_income=z.copy(), ytd_plan=z.copy(),
         release=z.copy(),

@@ -113,10 +113,12 @@ class Carrot(Style):
                 "improvements was identified”; seed 000 L194, “earned autonomy”")
 
     def respond(self, r: Review) -> Response:
-        # the need for improvement identified: failing the review, or rated below good at the last rating
-        support = (r.failing | (r.rating <= 1)) & r.attended
-        level = np.where(support, 1, 0)
-        return Response(level=level, support=support.astype(float), autonomy=self._autonomy_for_good(r, 2),
+        # the need for improvement identified: full support for a body failing its review, lighter coaching (half a
+        # unit, paid after full offers) for one rated below good at its last rating
+        need = (r.failing | (r.rating <= 1)) & r.attended
+        support = np.where(r.failing & r.attended, 1.0, np.where(need, self.params.coaching_share, 0.0))
+        level = np.where(need, 1, 0)
+        return Response(level=level, support=support, autonomy=self._autonomy_for_good(r, 2),
                         force=np.zeros(len(r.score)))
 
 

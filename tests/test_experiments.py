@@ -224,10 +224,13 @@ def test_logic_vs_resources_runs_on_the_small_scenario_and_writes_its_report(tmp
     # every style spends within its envelope's budget (GBP m a year)
     budgets = {"lean": 15.0, "standard": 40.0, "generous": 120.0}
     assert (runs.spend_per_year <= runs.resources.map(budgets) + 1e-9).all()
+    assert runs.spent_share.between(0.0, 1.0 + 1e-9).all()
+    assert (runs.support_per_year <= runs.spend_per_year + 1e-9).all()
     shares = fairness.variance_shares(runs, "mean_stress")
     assert abs(sum(shares.values()) - 1.0) < 1e-9 and all(v > -1e-9 for v in shares.values())
     text = (tmp_path / "report" / "fairness.md").read_text()
-    for part in ("What each style spent", "headline's sign", "Share of variance", "logic effect within each envelope"):
+    for part in ("What each style spent of its budget", "Budgets: lean GBP 15m a year", "NHS funding growth",
+                 "headline's sign", "Share of variance", "logic effect within each envelope"):
         assert part in text
     assert (tmp_path / "report" / "frontier.png").stat().st_size > 10_000
     assert "resources=generous" in (tmp_path / "report" / "report.md").read_text()

@@ -106,8 +106,9 @@ def _run_performance(m, pressure, months=12):
 
 
 def test_a_high_powered_target_raises_reported_more_than_true_performance():
-    calm = CommissioningModel(small_config("seed=1"))
-    pushed = CommissioningModel(small_config("seed=1"))
+    # effort small enough that true performance stays below the standard (misreporting stops at the standard)
+    calm = CommissioningModel(small_config("seed=1", "behaviour.pressure_effort=0.05"))
+    pushed = CommissioningModel(small_config("seed=1", "behaviour.pressure_effort=0.05"))
     true0, rep0 = _run_performance(calm, 0.0)
     true1, rep1 = _run_performance(pushed, 1.0)
     assert true1 > true0                       # effort improves the measured target (Propper et al.)

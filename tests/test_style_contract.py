@@ -82,12 +82,11 @@ class StyleContract:
     @pytest.mark.slow
     def test_the_style_keeps_the_long_run_bounds_on_the_real_england(self):
         """The bounds every style must keep over 60 months from April 2016 (CONTRIBUTING; ODD section 8), in two
-        seeds."""
-        from experiments.validation.dynamics import BOUNDS, some
+        seeds: ``experiments.validation.dynamics.BOUNDS``, or the looser limit of a known miss explained in ODD
+        section 8 (``KNOWN_MISSES``)."""
+        from experiments.validation.dynamics import keeps, some
         for row in some(self.name, [0, 1], 60, []):
-            for key, bound in BOUNDS.items():
-                ok = row[key] >= bound if key == "worst_quarter_sm_ratio" else row[key] <= bound
-                assert ok, (self.name, row["seed"], key, row[key], bound)
+            assert not keeps(self.name, row), (self.name, row["seed"], keeps(self.name, row))
 
 
 class TestCarrot(StyleContract):

@@ -12,8 +12,8 @@ from abm.config.fields import ConfigError, p
 class MoneyBehaviour:
     """Behaviour: demand, money and performance."""
 
-    demand_growth: float = p(0.02917, 0.0, 0.15,
-                             "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.03; "
+    demand_growth: float = p(0.03907, 0.0, 0.15,
+                             "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.03; "
                              "assumption: seed 004 L168 gives admissions growth of 2.2 % a year; 3 % adds acuity "
                              "(seed 003 L808))",
                              doc="annual growth of demand for provider care", assumed=0.03)
@@ -41,27 +41,36 @@ class MoneyBehaviour:
     distress_threshold: float = p(0.25, 0.0, 5.0, "assumption",
                                   doc="cumulative debt, in years of income, beyond which central distress funding "
                                       "covers a third of the excess a year")
-    capacity_spread: float = p(0.03, 0.0, 0.2, "assumption; calibrated to the spread of the four-hour standard "
-                                               "across trusts (ae_type1_trusts_meeting_95)",
-                               doc="spread between providers of initial capacity relative to demand (sd)")
+    capacity_spread: float = p(0.02804, 0.0, 0.2,
+                               "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv, among whose fit rows is "
+                               "the share of trusts meeting the four-hour standard (assumed before: 0.03)",
+                               doc="spread between providers of initial capacity relative to demand (sd)", assumed=0.03)
     age_demand: float = p(1.0, 0.0, 5.0, "assumption; seed 004 L166, “a growing ageing population needing more care”",
                           doc="how much faster demand grows for patients with a larger share aged 65+: growth x "
                               "(1 + age_demand x (relative share of 65+ - 1))")
-    capacity_headroom: float = p(0.961, 0.5, 1.5,
-                                 "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.97; "
-                                 "seed 004 L117)",
+    capacity_headroom: float = p(0.9757, 0.5, 1.5,
+                                 "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.97;"
+                                 " seed 004 L117)",
                                  doc="mean initial provider capacity relative to demand", assumed=0.97)
     perf_adjust_rate: float = p(0.15, 0.01, 1.0, "assumption", doc="monthly speed at which true performance moves to its level")
-    load_sensitivity: float = p(1.2, 0.0, 5.0, "seed 004 L117, L134",
-                                doc="loss of true performance per unit of demand above capacity")
-    pressure_effort: float = p(0.1, 0.0, 0.5, "Propper et al. 2008, 2010",
-                               doc="gain in true target performance per unit of high-powered pressure")
+    load_sensitivity: float = p(1.022, 0.0, 5.0,
+                                "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 1.2; "
+                                "seed 004 L117, L134)",
+                                doc="loss of true performance per unit of demand above capacity", assumed=1.2)
+    pressure_effort: float = p(0.1893, 0.0, 0.5,
+                               "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.1; "
+                               "Propper et al. 2008, 2010)",
+                               doc="gain in true target performance per unit of high-powered pressure", assumed=0.1)
     effort_cost: float = p(0.01, 0.0, 0.1, "seed 000 L135",
                            doc="extra cost (share of income) per unit of effort spent chasing the target")
-    gaming: float = p(0.06, 0.0, 0.3, "Bevan and Hood 2006; seed 003 L454",
-                      doc="largest reported-minus-true gap per unit of pressure")
-    support_effect: float = p(0.03, 0.0, 0.2, "seed 000 L192, L269",
-                              doc="gain in true performance per unit of support received")
+    gaming: float = p(0.1094, 0.0, 0.3,
+                      "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.06; Bevan and "
+                      "Hood 2006; seed 003 L454)",
+                      doc="largest reported-minus-true gap per unit of pressure", assumed=0.06)
+    support_effect: float = p(0.1548, 0.0, 0.2,
+                              "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.03; "
+                              "seed 000 L192, L269)",
+                              doc="gain in true performance per unit of support received", assumed=0.03)
     target: float = p(0.95, 0.5, 1.0, "seed 004 L117: “the 95% 4-hour A&E target”", provenance="source-number",
                       doc="performance standard (share of patients seen within standard)")
     standard_weight: float = p(0.25, 0.0, 1.0, "assumption; seed 004 L117 (the 95 % A&E target, a national standard "
@@ -93,10 +102,10 @@ class OversightBehaviour:
                                    doc="months a CCG stays under legal directions before they can be lifted")
     inspection_interval: int = p(24, 1, 120, "assumption (CQC re-inspection about every two years)",
                                  doc="months between CQC inspections of a trust (staggered)")
-    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.37, 0.46, 0.57], metadata={
+    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.38, 0.48, 0.6], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed ccg_rating_* 2016-07", "choices": None,
         "doc": "CCG assessment cut-offs: inadequate | requires improvement | good | outstanding"})
-    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.4, 0.67, 0.87], metadata={
+    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.4, 0.66, 0.85], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed cqc_trust_rating_* 2016-05", "choices": None,
         "doc": "CQC overall rating cut-offs: inadequate | requires improvement | good | outstanding"})
     provider_weight: float = p(0.5, 0.0, 1.0, "seed 000 L202",
@@ -112,7 +121,7 @@ class TrustBehaviour:
     trust_loss_sanction: float = p(0.3, 0.0, 1.0, "seed 003 L1030; seed 000 L253",
                                    doc="share of trust lost by a sanctioned body in its sanctioner, at full severity")
     trust_loss_conflict: float = p(0.08793, 0.0, 1.0,
-                                   "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.08; "
+                                   "calibrated (0.1.0): posterior mean; held in 0.2.0 (assumed before: 0.08; "
                                    "seed 003 L808, L1024)",
                                    doc="share of trust lost in a month of conflict (disputes, fines)", assumed=0.08)
     trust_loss_threat: float = p(0.2, 0.0, 1.0, "seed 003 L784, L1030",
@@ -122,7 +131,7 @@ class TrustBehaviour:
     personal_trust: float = p(0.4, 0.0, 1.0, "seed 003 L868; seed 004 L172",
                               doc="share of trust held by the leader and lost when the leader changes")
     trust_threshold: float = p(0.6566, 0.0, 1.0,
-                               "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.6; "
+                               "calibrated (0.1.0): posterior mean; held in 0.2.0 (assumed before: 0.6; "
                                "seed 003 L992, L1258)",
                                doc="trust above which partners share information and risk", assumed=0.6)
 
@@ -208,7 +217,10 @@ class LeadershipBehaviour:
     exit_base: float = p(0.08, 0.0, 1.0, "derived: seed 002 L352, “nearly a third said they were going to retire in "
                                          "the next 3-5 years”: a third over about four years is 8 % a year",
                          doc="annual leader exit rate at no stress (retirement, career moves)")
-    exit_stress: float = p(0.02, 0.0, 1.0, "seed 000 L212, L224", doc="monthly exit probability at full stress")
+    exit_stress: float = p(0.04159, 0.0, 1.0,
+                           "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.02; seed "
+                           "000 L212, L224)",
+                           doc="monthly exit probability at full stress", assumed=0.02)
     turnover_capacity_loss: float = p(0.3, 0.0, 1.0, "seed 000 L234",
                                       doc="management capacity lost when a leader changes, recovering over months")
 
@@ -240,29 +252,31 @@ class StpBehaviour:
 class FormsBehaviour:
     """Behaviour: functional forms: numbers that shape the rules (assumptions unless a source states the number)."""
 
-    perf_baseline: float = p(0.9833, 0.5, 1.0,
-                             "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.985; "
+    perf_baseline: float = p(0.963, 0.5, 1.0,
+                             "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.985; "
                              "assumption (performance with spare capacity))",
                              doc="performance level with demand at or below the load knee and nothing else pressing",
                              assumed=0.985)
-    load_knee: float = p(0.948, 0.5, 1.5,
-                         "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.95; "
+    load_knee: float = p(1.017, 0.5, 1.5,
+                         "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.95; "
                          "assumption)",
                          doc="load (demand over capacity) above which performance falls", assumed=0.95)
     perf_noise: float = p(0.01, 0.0, 0.1, "assumption", doc="monthly noise in true performance")
     stress_penalty: float = p(0.03, 0.0, 0.5, "assumption", doc="performance lost at full leader stress")
     capacity_penalty: float = p(0.02, 0.0, 0.5, "assumption; seed 000 L174",
                                 doc="performance lost with no management capacity left")
-    legitimacy_share: float = p(0.5, 0.0, 1.0, "assumption; Braithwaite and Makkai 1994",
-                                doc="share of effort under pressure that depends on trust in the regulator")
+    legitimacy_share: float = p(0.6194, 0.0, 1.0,
+                                "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.5; "
+                                "assumption; Braithwaite and Makkai 1994)",
+                                doc="share of effort under pressure that depends on trust in the regulator", assumed=0.5)
     breach_margin: float = p(0.05313, 0.0, 0.5,
-                             "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.05; "
+                             "calibrated (0.1.0): posterior mean; held in 0.2.0 (assumed before: 0.05; "
                              "assumption)",
                              doc="how far below the standard reported performance is a breach (fines, tender threats)",
                              assumed=0.05)
     fine_conflict: float = p(0.5, 0.0, 1.0, "assumption", doc="conflict of a fined month, as a share of a dispute's")
-    cquin_floor: float = p(0.7241, 0.0, 1.0,
-                           "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.75; "
+    cquin_floor: float = p(0.741, 0.0, 1.0,
+                           "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.75; "
                            "assumption (CQUIN mostly earned))",
                            doc="CQUIN share earned at the lowest quality; all is earned from quality 1 - floor", assumed=0.75)
     debt_interest: float = p(0.015, 0.0, 0.2, "seed 004 L108: “6% compared with 1.5% for most other trusts”",
@@ -273,6 +287,11 @@ class FormsBehaviour:
     planned_surplus: float = p(0.01, 0.0, 0.1, "assumption (NHS business rules: a 1 % surplus)",
                                doc="surplus CCGs plan and keep in reserve, and below which trusts run savings")
     deficit_repayment_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which a CCG plans to repay a deficit")
+    ccg_spend_spread: float = p(0.03, 0.0, 0.2, "calibrated by hand to observed ccgs_cumulative_deficit 2016-03 (fit "
+                                                "row) at the ABC-SMC medoid; its form (exponential, like trusts' cost "
+                                                "pressures) an assumption",
+                                doc="spread between CCGs of the yearly growth of their other spending beyond demand "
+                                    "(their own cost pressures, which persist)")
     plan_cut_limit: float = p(0.03, 0.0, 1.0, "assumption: most of a CCG's other spending (prescribing, continuing "
                                               "healthcare, primary care) cannot be cut at will",
                               doc="largest share of its other spending a CCG can cut in one year's plan")
@@ -287,7 +306,7 @@ class FormsBehaviour:
                                          "cip_rates")
     distress_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which distress funding covers the excess debt")
     benchmark_width: float = p(2.55, 0.5, 10.0,
-                               "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 2.0; "
+                               "calibrated (0.1.0): posterior mean; held in 0.2.0 (assumed before: 2.0; "
                                "assumption)",
                                doc="spreads from the national mean at which a benchmarked domain reaches 0 or 1", assumed=2.0)
     finance_scale: float = p(10.0, 1.0, 100.0, "assumption",
@@ -317,7 +336,7 @@ class FormsBehaviour:
     inconsistency_trust: float = p(0.5, 0.0, 1.0, "assumption",
                                    doc="trust lost to inconsistent instructions, as a share of a conflict's")
     trust_floor: float = p(0.273, 0.0, 1.0,
-                           "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 0.3; "
+                           "calibrated (0.1.0): posterior mean; held in 0.2.0 (assumed before: 0.3; "
                            "assumption)",
                            doc="trust below which partners will not collaborate", assumed=0.3)
     dissolve_trust: float = p(0.25, 0.0, 1.0, "assumption", doc="mutual trust below which a joint committee dissolves")
@@ -341,13 +360,13 @@ class FormsBehaviour:
                                  doc="share of lost management capacity recovered a month")
     peer_gap_scale: float = p(2.0, 0.0, 10.0, "assumption", doc="peer pressure per unit a score lags the peers' mean")
     stp_stability_months: float = p(44.15, 1.0, 120.0,
-                                    "calibrated: ABC-SMC posterior mean, abm/data/posterior.csv (assumed before: 36.0; "
+                                    "calibrated (0.1.0): posterior mean; held in 0.2.0 (assumed before: 36.0; "
                                     "assumption)",
                                     doc="tenure at which a member counts as stable for its STP", assumed=36.0)
     investment_depreciation: float = p(0.1, 0.0, 1.0, "assumption", doc="yearly loss of the effect of past STP investment")
     ics_autonomy: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L192 (freedoms and flexibilities of an ICS)",
                             doc="earned autonomy of the members of an integrated care system")
-    dashboard_cuts: list[float] = field(default_factory=lambda: [0.4, 0.46, 0.55], metadata={
+    dashboard_cuts: list[float] = field(default_factory=lambda: [0.46, 0.51, 0.6], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed stp_dashboard_* 2017-07 in the 2013 replay", "choices": None,
         "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
 

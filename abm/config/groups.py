@@ -52,6 +52,10 @@ class RegulatorConfig:
     reporting_at_level: list[float] = field(default_factory=lambda: [0.0, 0.05, 0.1, 0.2, 0.3], metadata={
         "lo": 0.0, "hi": 1.0, "source": "assumption; seed 000 L174 (information requests)", "choices": None,
         "provenance": "assumption", "doc": "extra share of management capacity on reporting at each escalation level"})
+    coaching_share: float = p(0.5, 0.0, 1.0, "assumption; seed 000 L188-192 (support “when the need for improvements "
+                                             "was identified”)",
+                              doc="carrot: support units offered to a body rated below good that is not failing "
+                                  "(lighter coaching, paid after full offers)")
     recovery_margin: float = p(0.15, 0.0, 1.0, "assumption",
                                doc="stick: a body escalated steps down once its score is this far above the threshold")
     compliance_memory: float = p(0.25, 0.01, 1.0, "assumption",

@@ -45,7 +45,10 @@ def grow(m: ModelState) -> None:
     necessarily be absorbed by the NHS”; seed 003 L1010, integration “might save the NHS some money, but there is
     always a cost shunt to the local authority” (pooled budgets absorb part of the displaced demand); seed 004 L165,
     capacity lost “will take some years to rebuild”, and L166, “a growing ageing population needing more care”
-    (capacity follows a plan with a lag; demand grows faster where patients are older).
+    (capacity follows a plan with a lag; demand grows faster where patients are older); observed
+    ccgs_cumulative_deficit 2014-03 and 2016-03 and ccgs_overspent_against_plan 2015/16 and 2016/17 (about 56 CCGs
+    overspend each year and the CCGs in cumulative deficit grow from 19 to 32: a CCG's other spending grows with its
+    own cost pressures, ``ccg_spend_spread``, which persist).
     """
     o, b = m.orgs, m.beh
     prov, ccg, la = m.mask("provider"), m.mask("ccg"), m.mask("la")
@@ -67,7 +70,9 @@ def grow(m: ModelState) -> None:
     o.demand = np.where(prov, o.demand * (1.0 + gd) + share * displaced[np.maximum(o.stp, 0)], o.demand)
     o.allocation = np.where(ccg, o.allocation * (1.0 + ga), o.allocation)
     o.capacity = np.where(prov, o.capacity + (o.capacity_plan - o.capacity) / m.each(b.capacity_lag), o.capacity)
-    o.other_spend = np.where(ccg, o.other_spend * (1.0 + gd), o.other_spend)
+    # A CCG's other spending grows with its patients' demand and, year after year, with its own cost pressures.
+    own = (1.0 + m.each(b.ccg_spend_spread) * o.cost_pressure) ** (1.0 / 12.0) - 1.0
+    o.other_spend = np.where(ccg, o.other_spend * (1.0 + gd + own), o.other_spend)
 
 
 def pooled_fraction(m: ModelState) -> np.ndarray:

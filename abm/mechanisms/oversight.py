@@ -294,20 +294,25 @@ def affordable_places(m: ModelState) -> np.ndarray:
 def _pay_support(m: ModelState) -> None:
     """What the budget leaves after the fixed costs of interventions pays for the help the bodies can take: the support
     a style offers, and the improvement programme of each body in special measures or under directions
-    (``programme_units`` units). Each body wants its units (one unit is ``support_unit`` a quarter); when a run's budget
-    cannot pay every want in full, each is paid the same share of it. So a bigger envelope buys fuller help, a style
-    that intervenes less has more to support with, and an envelope goes unspent only when the style's logic asks for
-    less than it holds (assumption: the envelope's use; ``docs/ODD.md`` section 3)."""
+    (``programme_units`` units). One unit is ``support_unit`` a quarter. Full offers (a unit or more: the programmes,
+    and support a style gives in full) are paid first; partial offers (lighter coaching) share what is left. Within a
+    tier, when a run's budget cannot pay every want in full, each is paid the same share of it. So a bigger envelope
+    buys fuller help, a style that intervenes less has more to support with, and an envelope goes unspent only when the
+    style's logic asks for less than it holds (assumption: the envelope's use; ``docs/ODD.md`` section 7)."""
     o = m.orgs
     in_regime = o.alive & (o.regime_kind > 0)
     wanted = np.maximum(np.where(o.alive, o.support, 0.0), m.each(m.beh.programme_units, "orgs") * in_regime)
     unit = np.broadcast_to(m.each(m.beh.support_unit, "runs") / 3.0, (m.R,))   # GBP m a month, per run
-    spend = intervention_spend(m)
-    budget = np.maximum(m.each(m.res.budget, "runs") / 12.0 - spend, 0.0)   # each run's, after the fixed costs
-    asked = m.sums(wanted) * unit
-    paid_share = np.where(asked > 0, np.minimum(budget / np.maximum(asked, 1e-12), 1.0), 0.0)
-    o.support = wanted * paid_share[m.run_of_org]
-    o.support_money = o.support * unit[m.run_of_org]
+    left = np.maximum(m.each(m.res.budget, "runs") / 12.0 - intervention_spend(m), 0.0)   # after the fixed costs
+    paid = np.zeros(len(o.kind))
+    for tier in (wanted >= 1.0, (wanted > 0.0) & (wanted < 1.0)):
+        want = np.where(tier, wanted, 0.0)
+        asked = m.sums(want) * unit
+        share = np.where(asked > 0, np.minimum(left / np.maximum(asked, 1e-12), 1.0), 0.0)
+        paid += want * share[m.run_of_org]
+        left = np.maximum(left - asked * share, 0.0)
+    o.support = paid
+    o.support_money = paid * unit[m.run_of_org]
 
 
 def tick(m: ModelState) -> None:

@@ -25,17 +25,18 @@ WHOLE_REPLAY = ["scenario=england_2013", "write_organisations=false"]       # Ap
 
 
 def series_rows() -> list[tuple[str, str]]:
-    """Every (measure, period) the predictive bands show: each observed measure at its observed month of the year
-    (or financial year) in every year 2013-2021."""
+    """Every (measure, period) the predictive bands show: each observation itself (a winter, a quarter, a month or a
+    financial year), and each observed measure at its observed month of the year (or financial year) in every year
+    2013-2021."""
     obs = fit.history_rows()
-    rows = []
+    rows = list(dict.fromkeys(zip(obs.measure, obs.period, strict=True)))
     for measure, periods in obs.groupby("measure").period:
         if "/" in periods.iloc[0]:
             rows += [(measure, f"{y}/{str(y + 1)[2:]}") for y in range(2013, 2022)]
         else:
             months = sorted({p[5:] for p in periods})
             rows += [(measure, f"{y}-{m}") for y in range(2013, 2022) for m in months]
-    return rows
+    return list(dict.fromkeys(rows))
 
 
 def _whole(values: list[dict[str, float]], replicates: list[int], rows: list[tuple[str, str]]) -> list[dict]:
@@ -70,9 +71,10 @@ def predictive(draws: pd.DataFrame, names: list[str], jobs: int, width: int) -> 
 
 
 def _when(period: str) -> float:
-    if "/" in period:
+    if "/" in period and " " not in period:
         return int(period[:4]) + 0.75       # the middle of the financial year's second half (its end: March)
-    return int(period[:4]) + (int(period[5:7]) - 0.5) / 12
+    months = targets.months_of(period)      # a month, or part of a financial year: the middle of its months
+    return float(np.mean([int(d[:4]) + (int(d[5:7]) - 0.5) / 12 for d in months]))
 
 
 def plot_predictive(pred: pd.DataFrame, path: Path) -> None:
@@ -83,7 +85,7 @@ def plot_predictive(pred: pd.DataFrame, path: Path) -> None:
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.6 * rows), squeeze=False)
     for ax, measure in zip(axes.flat, measures, strict=False):
         for arm, colour in (("assumed", "tab:grey"), ("posterior", "tab:blue")):
-            d = pred[(pred.arm == arm) & (pred.measure == measure)]
+            d = pred[(pred.arm == arm) & (pred.measure == measure) & ~pred.period.str.contains(" ")]   # the series
             q = d.groupby("period").value.quantile([0.05, 0.5, 0.95]).unstack().dropna()
             if q.empty:
                 continue

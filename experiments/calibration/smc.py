@@ -10,7 +10,8 @@ previous generation's acceptance rate so that a copy moves at least once with pr
 are folded back into the prior's box at its walls (a symmetric random walk, scaled 2.38^2 / d: Roberts, Gelman and
 Gilks 1997). It stops
 when the acceptance rate falls below ``MIN_ACCEPTANCE`` (the tolerance has reached the noise of the replay), after
-``generations``, or at the wall-time limit.
+``generations``, or before a generation that would end beyond the wall-time limit (its cost estimated at the last
+generation's pace; the limit counts the sampler's time over every invocation, so a resumed run keeps the budget).
 
 Importance-weighted ABC-SMC (pyabc, used before) left the last generation's effective sample size at 4 of 120
 particles, and at 47 of 500 with ten particles to a batch (``docs/ODD.md`` section 8): in 8-12 dimensions the
@@ -142,8 +143,9 @@ def run(cfg: CalibrateConfig, chosen: pd.DataFrame, jobs: int, out: Path) -> His
             if t > cfg.generations:
                 state["stopped"] = f"the budget's {cfg.generations} generations"
                 break
-            if time.perf_counter() - started > limit:
-                state["stopped"] = f"the wall-time limit ({cfg.walltime_minutes:g} min)"
+            if spent(state) + next_cost(state, n_drop) > limit:
+                state["stopped"] = (f"the wall-time limit ({cfg.walltime_minutes:g} min): the next generation would "
+                                    "end beyond it")
                 break
             g0 = time.perf_counter()
             order = np.argsort(distance, kind="stable")
@@ -178,6 +180,19 @@ def run(cfg: CalibrateConfig, chosen: pd.DataFrame, jobs: int, out: Path) -> His
             client.close()
     return History(names, pd.DataFrame(state["rows"]), _frame(names, theta, distance, replicates), state["stopped"],
                    state)
+
+
+def spent(state: dict) -> float:
+    """Seconds the sampler has spent so far, over every invocation (a resumed run counts the time before it)."""
+    return float(sum(r["seconds"] for r in state["rows"]))
+
+
+def next_cost(state: dict, n_drop: int) -> float:
+    """Seconds the next generation is expected to take: its evaluations at the last generation's pace."""
+    if not state["rows"]:
+        return 0.0
+    last = state["rows"][-1]
+    return float(last["seconds"]) / max(int(last["replays"]), 1) * n_drop * int(state["steps"])
 
 
 def reflect(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:

@@ -12,6 +12,9 @@ style has the same budget and spends it by its own logic. Writes ``fairness.md``
 - the share of the variance of each outcome due to logic, resources, institutions, their interactions and chance
   (a balanced factorial decomposition of sums of squares over runs);
 - whether the sign of the headline (carrot minus stick) survives in every envelope and setting;
+- what each style spent of each budget (support and interventions, as a share of the envelope), with the envelopes
+  a style left more than half unspent named, and the NHS funding growth each envelope ran with (an envelope of its
+  own: the money that buys capacity);
 - ``frontier.png``: outcomes against what each style actually spent (a cost frontier).
 """
 
@@ -29,24 +32,73 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from abm.units import fmt, interval  # noqa: E402
 from experiments.sweeps.compare import END, TOTAL, gather, mean_ci  # noqa: E402
+from experiments.sweeps.outcomes import OUTCOMES as READ  # noqa: E402
 
 FACTORS = {"regulator.name": "logic", "resources.name": "resources", "institutions.name": "institutions"}
 OUTCOMES = ["perf_true", "perf_gap", "ccg_trust_in_nhse", "trust_commissioner_provider", "n_alliances", "mean_stress",
             "leader_turnover", "aggregate_deficit"]
 HEADLINE = ("carrot", "stick", "perf_true")
 ENVELOPE_ORDER = ["lean", "standard", "generous"]
+UNSPENT = 0.5          # an envelope less than half spent is named in the report
 
 
 def runs_table(sweep: Path) -> pd.DataFrame:
     """One row per run: the three factors, the replicate, end-of-run outcomes and totals (spend per year)."""
     results, _, _, _ = gather(sweep)
     last = results[results.month == results.groupby("run_id").month.transform("max")].set_index("run_id")
-    totals = results.groupby("run_id")[["leader_turnover", "regulator_spend"]].sum()
-    years = results.groupby("run_id").month.max() / 12.0
-    runs = last[[*FACTORS, "replicate", *[c for c in OUTCOMES if c not in totals]]].join(totals)
-    runs["spend_per_year"] = runs.regulator_spend / years.clip(lower=1 / 12)
+    flows = ["leader_turnover", "regulator_spend", "support_spend"]
+    totals = results.groupby("run_id")[flows].sum()
+    years = (results.groupby("run_id").month.max() / 12.0).clip(lower=1 / 12)
+    envelope = [c for c in ("resources.budget", "resources.funding_growth") if c in last.columns]
+    runs = last[[*FACTORS, "replicate", *envelope, *[c for c in OUTCOMES if c not in totals]]].join(totals)
+    runs["spend_per_year"] = runs.regulator_spend / years
+    runs["support_per_year"] = runs.support_spend / years
+    if "resources.budget" in runs:
+        runs["spent_share"] = runs.spend_per_year / runs["resources.budget"].astype(float).where(
+            runs["resources.budget"].astype(float) > 0)
     return runs.rename(columns=FACTORS).reset_index()
+
+
+def spend_lines(runs: pd.DataFrame) -> list[str]:
+    """What each style spent of each envelope (GBP m a year and the share of the budget), the envelopes a style left
+    more than half unspent, and the NHS funding growth every cell ran with."""
+    settings = ("divided", "aligned")
+    lines = ["## What each style spent of its budget", "",
+             "Support plus interventions, GBP m a year (mean over replicates), and the share of the regulators' budget "
+             "that is; the support part in brackets.", "",
+             "| style | " + " | ".join(f"{r} / {i}" for r in ENVELOPE_ORDER for i in settings) + " |",
+             "|---|" + "---|" * (len(ENVELOPE_ORDER) * len(settings))]
+    cells = runs.groupby(["logic", "resources", "institutions"])[
+        [c for c in ("spend_per_year", "support_per_year", "spent_share") if c in runs]].mean()
+    unspent = []
+    for style in sorted(runs.logic.unique()):
+        row = []
+        for r in ENVELOPE_ORDER:
+            for i in settings:
+                if (style, r, i) not in cells.index:
+                    row.append("–")
+                    continue
+                c = cells.loc[(style, r, i)]
+                share = c.get("spent_share", float("nan"))
+                row.append(f"{fmt(c.spend_per_year, 'gbp_m')} ({fmt(c.support_per_year, 'gbp_m')}); "
+                           f"{fmt(share, 'share', digits=0)}")
+                if np.isfinite(share) and share < UNSPENT:
+                    unspent.append(f"{style} in {r} / {i} ({fmt(share, 'share', digits=0)})")
+        lines.append(f"| {style} | " + " | ".join(row) + " |")
+    if "resources.budget" in runs:
+        budgets = runs.groupby("resources")["resources.budget"].first().astype(float)
+        lines += ["", "Budgets: " + ", ".join(f"{r} {fmt(budgets[r], 'gbp_m')} a year" for r in ENVELOPE_ORDER
+                                              if r in budgets) + "."]
+    lines += ["", ("Envelopes left more than half unspent (the style's logic asked for less than the budget holds): "
+                   + "; ".join(unspent) + ".") if unspent else "Every style spent at least half of every envelope."]
+    if "resources.funding_growth" in runs:
+        growth = runs.groupby("resources")["resources.funding_growth"].first().astype(float)
+        lines += ["", "NHS funding growth (the money that buys capacity, an envelope of its own beside the regulators' "
+                  "budget): " + ", ".join(f"{r} {fmt(growth[r], 'share')} a year" for r in ENVELOPE_ORDER
+                                         if r in growth) + "."]
+    return lines + [""]
 
 
 def logic_effects(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -139,20 +191,14 @@ def report(sweep: Path, baseline: str = "as_was_2016") -> Path:
              "replicates, with common random numbers. Within an envelope every style has the same budget and spends "
              "it by its own logic (interventions first, support from what is left). Values are at the end of the run; "
              "intervals are 95 % intervals over paired replicates and cover chance only (one parameter set).", ""]
-    lines += ["## What each style spent", "", "| style | " + " | ".join(
-        f"{r} / {i}" for r in ENVELOPE_ORDER for i in ("divided", "aligned")) + " |",
-        "|---|" + "---|" * 6]
-    spend = runs.groupby(["logic", "resources", "institutions"]).spend_per_year.mean()
-    for style in sorted(runs.logic.unique()):
-        cells = [f"{spend.get((style, r, i), float('nan')):.1f}" for r in ENVELOPE_ORDER for i in ("divided", "aligned")]
-        lines.append(f"| {style} | " + " | ".join(cells) + " |")
-    lines += ["", "GBP m a year (support plus interventions); the budgets are 15 / 40 / 120.", ""]
+    lines += spend_lines(runs)
     lines += ["## The headline's sign in every envelope", "",
               f"{HEADLINE[0]} minus {HEADLINE[1]} on {labels[HEADLINE[2]]}, paired by replicate:", "",
               "| resources | institutions | difference [95 % CI] |", "|---|---|---|"]
     surv = headline_survival(effects, runs)
     for r in surv.itertuples():
-        lines.append(f"| {r.resources} | {r.institutions} | {r.difference:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}] |")
+        lines.append(f"| {r.resources} | {r.institutions} | "
+                     f"{interval(r.difference, r.ci_low, r.ci_high, READ[HEADLINE[2]].difference_unit, signed=True)} |")
     signs = np.sign(surv.difference)
     resolved = (surv.ci_low > 0) | (surv.ci_high < 0)
     verdict = ("the same sign in every envelope and setting, resolved in all"
@@ -176,7 +222,8 @@ def report(sweep: Path, baseline: str = "as_was_2016") -> Path:
                   "|---|---|" + "---|" * len(styles)]
         for (res, inst), g in sub.groupby(["resources", "institutions"]):
             g = g.set_index("style")
-            cells = [f"{g.loc[s, 'difference']:+.3g} [{g.loc[s, 'ci_low']:+.3g}, {g.loc[s, 'ci_high']:+.3g}]"
+            unit = READ[outcome].difference_unit
+            cells = [interval(g.loc[s, "difference"], g.loc[s, "ci_low"], g.loc[s, "ci_high"], unit, signed=True)
                      for s in styles]
             lines.append(f"| {res} | {inst} | " + " | ".join(cells) + " |")
         lines.append("")

@@ -29,6 +29,7 @@ from abm.compose import compose, regulator_preset  # noqa: E402
 from abm.config import Config, ConfigError, with_values  # noqa: E402
 from abm.model import CommissioningModel  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
+from abm.units import number  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
 
 TOP = 25      # parameters shown per outcome in indices.png (all are in indices.csv)
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     key = "mu_star" if spec.method == "morris" else "ST"
     for o in spec.outcomes:
         d = indices[(indices.outcome == o) & (indices["index"] == key)].sort_values("value", ascending=False)
-        top.append(f"| {o} | " + ", ".join(f"{r.parameter} ({r.value:.3g})" for r in d.head(3).itertuples()) + " |")
+        top.append(f"| {o} | " + ", ".join(f"{r.parameter} ({number(r.value)})" for r in d.head(3).itertuples()) + " |")
     what = (f"the paired difference `{contrast[0]}` minus `{contrast[1]}` (both presets' logic, the same seed and "
             "replicate, 2 runs a sample)" if contrast else f"style `{config.regulator.name}`")
     lines = [f"# Sensitivity analysis ({spec.method}, n={spec.n}, {len(x)} samples, "
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"| parameter | {key} of the sign | direction |", "|---|---|---|"]
             for r in deciders.head(6).itertuples():
                 arrow = "+" if r.direction > 0 else "−" if r.direction < 0 else "0"
-                lines.append(f"| `{r.parameter}` | {r.index:.3g} | {arrow} |")
+                lines.append(f"| `{r.parameter}` | {number(r.index)} | {arrow} |")
             lines.append("")
     lines += ["![indices.png](indices.png)", "", "Files: `samples.parquet`, `indices.csv`"
               + (", `sign_<outcome>.csv`" if contrast else "") + ".", ""]

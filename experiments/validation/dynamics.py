@@ -28,6 +28,25 @@ from experiments.progress import run_parallel
 NO_SANCTIONS = "carrot, all sanctions suspended"
 BOUNDS = {"max_special_measures": 50, "max_ccgs_under_directions": 50, "max_july_ccg_inadequate": 0.25,
           "max_july_trust_inadequate": 0.15, "turnover_peak_to_mean": 3.0, "worst_quarter_sm_ratio": 0.5}
+# Bounds a style is known to miss, with the looser limit it must still keep (measured and explained in docs/ODD.md
+# section 8; the style contract and tests/test_regime.py hold every style to BOUNDS except these). A new style keeps
+# every bound, or its miss is measured, explained in ODD section 8 and recorded here.
+KNOWN_MISSES: dict[tuple[str, str], float] = {
+    ("stick", "max_july_trust_inadequate"): 0.30, ("carrot_then_stick", "max_july_trust_inadequate"): 0.30,
+    ("carrot", "max_july_ccg_inadequate"): 0.40, ("responsive", "max_july_ccg_inadequate"): 0.40,
+    ("as_was_2016", "max_july_ccg_inadequate"): 0.40,
+}
+
+
+def limit(style: str, key: str) -> float:
+    """The limit ``style`` is held to on ``key``: its bound, or its known miss's looser limit."""
+    return KNOWN_MISSES.get((style, key), BOUNDS[key])
+
+
+def keeps(style: str, row: dict) -> list[str]:
+    """The bounds (or known-miss limits) a run of ``style`` breaks: an empty list when it keeps them all."""
+    return [f"{k} = {row[k]} (limit {limit(style, k)})" for k in BOUNDS
+            if not (row[k] >= limit(style, k) if k == "worst_quarter_sm_ratio" else row[k] <= limit(style, k))]
 
 
 def measure(model: pd.DataFrame) -> dict:

@@ -31,6 +31,7 @@ from abm.mechanisms.collaboration import CCG_CCG  # noqa: E402
 from abm.mechanisms.leadership import shared_ao  # noqa: E402
 from abm.model import CommissioningModel  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
+from abm.units import number  # noqa: E402
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES  # noqa: E402
 from abm.vocabulary import STP_MEMBERS  # noqa: E402
 from experiments.calibration.targets import DASHBOARD_TARGET, PATTERNS  # noqa: E402
@@ -120,7 +121,7 @@ def assess(runs: pd.DataFrame) -> pd.DataFrame:
             verdict, rule = "fail (not modelled)", "—"
         elif kind == "abs":
             verdict = "pass" if abs(mean - target) <= tol else "fail"
-            rule = f"abs(mean − target) ≤ {tol:g}"
+            rule = f"abs(mean − target) ≤ {number(tol)}"
         elif kind == "positive":
             verdict, rule = ("pass" if mean - half > 0 else "fail"), "95 % interval above 0"
         else:
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
              "calibration rather than validate the model; the correlation and direction rows are not calibrated.",
              "", "| pattern | source | target | model mean [95 % CI] | tolerance | result |", "|---|---|---|---|---|---|"]
     for r in table.itertuples():
-        value = "—" if np.isnan(r.mean) else f"{r.mean:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
+        value = "—" if np.isnan(r.mean) else f"{number(r.mean)} [{number(r.ci_low)}, {number(r.ci_high)}]"
         lines.append(f"| {r.pattern} | {r.source} | {r.target} | {value} | {r.tolerance} | **{r.result}** |")
     lines += ["", *[f"![{f}]({f})" for f in figs], "",
               "Command: `python -m experiments validate` (files: `patterns.csv`, `replications.csv`)."]
