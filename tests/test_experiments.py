@@ -272,7 +272,8 @@ def test_a_contrast_is_the_paired_difference_of_two_styles_and_names_what_decide
     assert set(sign.parameter) == {"behaviour.gaming", "behaviour.stress_sanction"}
     assert set(sign.direction) <= {-1.0, 0.0, 1.0} and (sign["index"] >= 0).all()
     report = (tmp_path / "report.md").read_text()
-    assert "carrot` minus `stick" in report and "decide the sign" in report
+    assert "carrot` minus `stick" in report
+    assert "decide the sign" in report or "no parameter decides it" in report     # a sign that varies, or one that never does
 
 
 def test_a_contrast_must_name_two_styles():

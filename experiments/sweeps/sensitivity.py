@@ -29,8 +29,9 @@ from abm.compose import compose, regulator_preset  # noqa: E402
 from abm.config import Config, ConfigError, with_values  # noqa: E402
 from abm.model import CommissioningModel  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
-from abm.units import number  # noqa: E402
+from abm.units import fmt, number  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
+from experiments.sweeps.outcomes import OUTCOMES as READ  # noqa: E402
 
 TOP = 25      # parameters shown per outcome in indices.png (all are in indices.csv)
 
@@ -188,19 +189,28 @@ def main(argv: list[str] | None = None) -> int:
              f"{len(x) * (2 if contrast else 1)} runs)", "",
              f"Scenario `{config.scenario.name}`, {what}, {config.months} months, seed {config.seed}, replicate "
              f"{config.replicate} for every sample; {len(names)} parameters"
-             + (" (every numeric assumption of behaviour and regime, uniform over its prior: experiments/calibration/fit.py)"
-                if spec.assumptions else "") + f". Index: `{key}`.", "", *top, ""]
+             + (" (every numeric assumption of behaviour and regime, uniform over its prior: experiments/calibration/fit.py;"
+                " the calibrated parameters stay at their defaults, the posterior medoid: their uncertainty is carried "
+                "by the posterior draws of the headline presets)" if spec.assumptions else "")
+             + f". Index: `{key}`.", "", *top, ""]
     if contrast:
         lines += ["## The sign of the contrast", ""]
         for o in spec.outcomes:
             v = y[o].to_numpy(float)
             deciders = sign_deciders(spec.method, problem, x, v, config.seed)
             deciders.assign(outcome=o).to_csv(out / f"sign_{o}.csv", index=False)
-            lines += [f"`{o}`: {contrast[0]} minus {contrast[1]} is positive in {np.mean(v > 0):.0%} of samples "
-                      f"(mean {v.mean():+.4g}, 5-95 % {np.quantile(v, 0.05):+.4g} to {np.quantile(v, 0.95):+.4g}). "
-                      f"Parameters that decide the sign ({key} of the indicator \"the contrast is positive\"; "
-                      "direction: + when raising the parameter makes a positive contrast more likely):", "",
-                      f"| parameter | {key} of the sign | direction |", "|---|---|---|"]
+            unit = READ[o].difference_unit if o in READ else "number"
+            share = float(np.mean(v > 0))
+            lines += [f"`{o}` ({READ[o].label if o in READ else o}): {contrast[0]} minus {contrast[1]} is positive in "
+                      f"{fmt(share, 'share', digits=0)} of samples (mean {fmt(v.mean(), unit, signed=True)}, 5-95 % "
+                      f"{fmt(np.quantile(v, 0.05), unit, signed=True)} to {fmt(np.quantile(v, 0.95), unit, signed=True)})."]
+            if share in (0.0, 1.0):
+                lines += ["The sign is the same in every sample: no parameter decides it (the indicator is constant, "
+                          f"so every {key} of the sign is 0).", ""]
+                continue
+            lines[-1] += (f" Parameters that decide the sign ({key} of the indicator \"the contrast is positive\"; "
+                          "direction: + when raising the parameter makes a positive contrast more likely):")
+            lines += ["", f"| parameter | {key} of the sign | direction |", "|---|---|---|"]
             for r in deciders.head(6).itertuples():
                 arrow = "+" if r.direction > 0 else "−" if r.direction < 0 else "0"
                 lines.append(f"| `{r.parameter}` | {number(r.index)} | {arrow} |")
