@@ -12,9 +12,7 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
 from omegaconf import OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from abm.config import Config, ConfigError, RegulatorConfig, to_config, validate
 
@@ -32,11 +30,8 @@ def register_schema() -> None:
 def compose(overrides: list[str] | None = None) -> Config:
     """Compose ``conf/config.yaml`` with Hydra overrides, validate it and return it as a :class:`Config`."""
     register_schema()
-    try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
-    except (HydraException, OmegaConfBaseException) as exc:   # one line naming the override, as ConfigError does
-        raise ConfigError(f"overrides {' '.join(overrides or [])!r}: {str(exc).splitlines()[0]}") from exc
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
     config = to_config(cfg)
     validate(config)
     return config

@@ -63,7 +63,7 @@ def _default(name: str):
 
 
 def apply(config: Config) -> Config:
-    """``config`` with the calibrated parameters of the chosen draw (unchanged for the posterior mean)."""
+    """``config`` with the calibrated parameters of the chosen draw (unchanged for -1: the defaults, the medoid)."""
     chosen = config.posterior
     if chosen.draw < 0 and not chosen.best:
         return config
@@ -74,7 +74,7 @@ def apply(config: Config) -> Config:
     if chosen.best:
         row = t.loc[t.distance.idxmin()]
     elif chosen.draw >= len(t):
-        raise ConfigError(f"posterior.draw={chosen.draw} is out of range; allowed: -1 (the posterior mean) or "
+        raise ConfigError(f"posterior.draw={chosen.draw} is out of range; allowed: -1 (the defaults: the posterior's medoid) or "
                           f"0..{len(t) - 1}")
     else:
         row = t.iloc[chosen.draw]

@@ -211,7 +211,7 @@ def test_a_draw_sets_the_calibrated_parameters_and_keeps_values_set_by_hand():
     group, key = name.split(".", 1)
     cfg = posterior.apply(compose(["posterior.draw=3"]))
     assert getattr(getattr(cfg, group), key) == pytest.approx(t[name][3])
-    assert posterior.apply(Config()) == Config()                       # the posterior mean: nothing to change
+    assert posterior.apply(Config()) == Config()                       # the defaults (the medoid): nothing to change
     by_hand = compose(["posterior.draw=3", f"{name}={1.01 * getattr(getattr(Config(), group), key)}"])
     assert getattr(getattr(posterior.apply(by_hand), group), key) == getattr(getattr(by_hand, group), key)
     best = posterior.apply(compose(["posterior.best=true"]))

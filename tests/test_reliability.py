@@ -164,7 +164,7 @@ CATALOGUE = [
     ("posterior draw out of range", ["posterior.draw=99999"], ["posterior.draw", "99999", "out of range"]),
     ("posterior draw and best together", ["posterior.draw=3", "posterior.best=true"], ["posterior.best", "draw=3"]),
     ("batch of draws without a first draw", ["batch.draws=2"], ["batch.draws=2", "posterior.draw", "-1"]),
-    ("batch of draws beyond the posterior", ["posterior.draw=60", "batch.draws=8"], ["batch.draws=8", "67", "0..63"]),
+    ("batch of draws beyond the posterior", ["posterior.draw=250", "batch.draws=8"], ["batch.draws=8", "257", "0..255"]),
     ("empty data file", ["DATA:empty"], ["stp_2017.csv", "empty or malformed"]),
     ("missing data file", ["DATA:missing"], ["stp_2017.csv", "is missing"]),
     ("malformed data file", ["DATA:column"], ["trust_stp_type_2016_17.csv", "lacks column", "trust_type"]),

@@ -75,7 +75,7 @@ class PosteriorConfig:
     """Which calibrated parameter set a run uses (``abm/data/posterior.csv``, from ``experiments.calibration.calibrate``)."""
 
     draw: int = p(-1, -1, 100_000, "technical",
-                  doc="-1: the posterior mean (the schema's defaults); K: the calibrated parameters of draw K")
+                  doc="-1: the schema's defaults (the posterior's medoid); K: the calibrated parameters of draw K")
     best: bool = p(False, source="technical", doc="use the single best particle (smallest distance) instead")
 
     def __post_init__(self) -> None:

@@ -202,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             unit = READ[o].difference_unit if o in READ else "number"
             share = float(np.mean(v > 0))
             lines += [f"`{o}` ({READ[o].label if o in READ else o}): {contrast[0]} minus {contrast[1]} is positive in "
-                      f"{fmt(share, 'share', digits=0)} of samples (mean {fmt(v.mean(), unit, signed=True)}, 5-95 % "
+                      f"{fmt(share, 'share', digits=0)} of samples ({int((v > 0).sum()):,} of {len(v):,}; "
+                      f"mean {fmt(v.mean(), unit, signed=True)}, 5-95 % "
                       f"{fmt(np.quantile(v, 0.05), unit, signed=True)} to {fmt(np.quantile(v, 0.95), unit, signed=True)})."]
             if share in (0.0, 1.0):
                 lines += ["The sign is the same in every sample: no parameter decides it (the indicator is constant, "

@@ -21,7 +21,8 @@ from joblib import delayed
 
 from abm.batch import Batch
 from abm.compose import compose
-from abm.config import REGULATOR_STYLES, ConfigError
+from abm.config import REGULATOR_STYLES
+from abm.precheck import precheck
 from abm.run import simulate
 from experiments.progress import run_parallel
 
@@ -111,11 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --seeds={args.seeds}, --jobs={args.jobs} must be at least 1 and --months={args.months} at "
               "least 13", file=sys.stderr)
         return 2
-    try:
-        compose([f"months={args.months}", *overrides])              # a bad override fails here, in one line
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    precheck([f"months={args.months}", *overrides])       # a bad override: one line and exit 2, before any run
     parts = [list(p) for p in np.array_split(np.arange(args.seeds), min(args.jobs, args.seeds))]
     rows = [row for part in run_parallel((delayed(some)(s, [int(x) for x in seeds], args.months, overrides)
                                           for s in REGULATOR_STYLES for seeds in parts), args.jobs, "styles")

@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("outputs/history"))
     ap.add_argument("--check", action="store_true", help="compare the as-was replay with the observed 2013-2019 rows")
     ap.add_argument("--at-mean", action="store_true",
-                    help="run every replication at the posterior mean (the defaults) instead of one posterior draw each")
+                    help="run every replication at the defaults (the posterior's medoid) instead of one posterior draw each")
     args, overrides = ap.parse_known_args(argv)
     if args.replicates < 1 or args.jobs < 1:
         print(f"error: --replicates={args.replicates} and --jobs={args.jobs} must be at least 1", file=sys.stderr)
