@@ -35,6 +35,8 @@ class RunAxis:
     kind_id: np.ndarray
     _masks: dict[tuple, np.ndarray]
     _run_index: dict[str, np.ndarray]
+    _per_run: set[int]                                            # ids of the configuration's per-run parameters
+    _expanded: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]   # their per-element expansions
 
     # --- parameters -------------------------------------------------------------------------------------------------
     def each(self, value: Value, per: str = "orgs", idx: np.ndarray | int | None = None):
@@ -47,9 +49,17 @@ class RunAxis:
         if per == "runs":
             return value if idx is None else value[idx]
         if idx is None:
+            key = (id(value), per)
+            kept = self._expanded.get(key)
+            if kept is not None and kept[0] is value:
+                return kept[1]
             if per not in self._run_index:
                 self._run_index[per] = np.repeat(np.arange(self.R), self._size(per))
-            return value[self._run_index[per]]
+            out = value[self._run_index[per]]
+            if id(value) in self._per_run:        # a parameter of the configuration: expanded once, read-only
+                out.flags.writeable = False
+                self._expanded[key] = (value, out)
+            return out
         return value[np.asarray(idx) // self._size(per)]
 
     def of_run(self, value: Value, run: int) -> float | int:

@@ -127,10 +127,14 @@ class Engine(RunAxis):
         self._masks: dict[tuple, np.ndarray] = {}         # organisation masks and relationship sets, until a merger
 
     def _groups(self) -> None:
-        """The merged parameter groups under the names the mechanisms use (``m.beh``, ``m.reg``, ...)."""
+        """The merged parameter groups under the names the mechanisms use (``m.beh``, ``m.reg``, ...), and the
+        per-run parameters among them, whose per-element expansions :meth:`RunAxis.each` keeps."""
         cfg = self.config
         self.beh, self.reg, self.res = cfg.behaviour, cfg.regulator, cfg.resources
         self.inst, self.regime = cfg.institutions, cfg.regime
+        self._per_run = {id(v) for g in (self.beh, self.reg, self.res, self.inst, self.regime)
+                         for v in vars(g).values() if isinstance(v, np.ndarray)}
+        self._expanded = {}
 
     def _initialise(self) -> None:
         """The collaboration, maturity, ratings and control totals in place at month 0."""

@@ -166,8 +166,12 @@ def schema_keys(schema: type = Config, prefix: str = "") -> set[str]:
 
 
 def markdown_table() -> str:
-    lines = ["| parameter | default | range | provenance | source | meaning |", "|---|---|---|---|---|---|"]
-    for r in parameter_rows():
+    from collections import Counter
+    rows = parameter_rows()
+    counts = Counter(r["provenance"] for r in rows)
+    lines = [f"{len(rows)} parameters: " + ", ".join(f"{n} {kind}" for kind, n in counts.most_common()) + ".", "",
+             "| parameter | default | range | provenance | source | meaning |", "|---|---|---|---|---|---|"]
+    for r in rows:
         lines.append(f"| `{r['name']}` | {r['default']} | {r['range']} | {r['provenance']} | {r['source']} | "
                      f"{r['meaning']} |")
     return "\n".join(lines)

@@ -40,7 +40,7 @@ import pandas as pd
 from abm.compose import compose
 from abm.model import CommissioningModel
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]      # the checkout (experiments/performance/bench.py)
 
 
 def timed(fn) -> float:
