@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +44,9 @@ def field_strategy(f):
     m = f.metadata
     if m.get("choices"):
         return st.sampled_from(m["choices"])
-    if f.name.endswith("_cuts"):
-        return st.lists(st.floats(0, 1), min_size=3, max_size=3).map(sorted)
+    if f.default_factory is not MISSING:       # a list parameter: as many numbers as its default, in its range
+        n = len(f.default_factory())
+        return st.lists(st.floats(m["lo"], m["hi"]), min_size=n, max_size=n).map(sorted)
     if m.get("boolean"):
         return st.booleans()
     lo, hi = m["lo"], m["hi"]
@@ -129,7 +130,9 @@ def test_a_forty_year_run_stays_numerically_stable(scenario):
     last = df.iloc[-1]
     for col in ("trust_ccg_ccg", "trust_commissioner_provider", "ccg_trust_in_nhse", "stp_maturity_mean"):
         assert 0.02 < last[col] < 0.98, (col, last[col])                      # no drift to a bound
-    assert 0.3 < last.perf_true < 1.0 and 0.0 < last.mean_stress < 0.9
+    # Demand outgrows funding by about 2 % a year with no policy response over 40 years (README: a known limit), so
+    # performance falls far; what is checked is that it does not reach a bound.
+    assert 0.05 < last.perf_true < 1.0 and 0.0 < last.mean_stress < 0.9
     assert last.n_ccgs >= 1
 
 

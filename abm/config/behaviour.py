@@ -314,9 +314,10 @@ class FormsBehaviour:
     stability_months: float = p(24.0, 1.0, 120.0, "assumption", doc="tenure at which a leader counts as stable")
     threat_readiness: float = p(0.2, 0.0, 1.0, "assumption", doc="readiness a forced-collaboration threat adds")
     support_unit: float = p(0.5, 0.01, 10.0, "assumption", doc="GBP m a quarter that buys full support for one body")
-    programme_units: float = p(1.0, 0.0, 2.0, "assumption",
-                               doc="support units a body in special measures or under directions can absorb (its "
-                                   "improvement programme), paid from the regulators' budget after the fixed costs")
+    programme_units: float = p(1.0, 0.0, 1.0, "assumption",
+                               doc="share of a full support unit a body in special measures or under directions "
+                                   "takes up (its improvement programme), paid from the regulators' budget after the "
+                                   "fixed costs")
     routine_success: float = p(0.25, 0.0, 1.0, "assumption", doc="chance a month of routine contact counts as joint success")
     linked_success: float = p(0.85, 0.0, 1.0, "assumption",
                               doc="the same for partners in a joint arrangement, before stress and money pull it down")

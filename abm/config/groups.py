@@ -64,6 +64,15 @@ class RegulatorConfig:
                            doc="carrot_then_stick: half-width of the band around switch_share within which it keeps "
                                "its current logic")
 
+    def __post_init__(self) -> None:
+        for key in ("sanction_at_level", "reporting_at_level"):
+            value = getattr(self, key)
+            values = list(value) if isinstance(value, (list, tuple)) else []
+            numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0.0 <= x <= 1.0 for x in values)
+            if len(values) != 5 or not numbers:
+                raise ConfigError(f"regulator.{key}={value} must be five numbers in [0, 1], one per escalation level "
+                                  "(none, monitoring, warning, directions, special measures)")
+
 
 @dataclass
 class ResourcesConfig:

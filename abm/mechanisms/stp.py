@@ -62,7 +62,8 @@ def target(m: ModelState) -> np.ndarray:
     weights = [m.each(w, "stps") for w in (b.maturity_trust, b.maturity_stability, b.maturity_finance,
                                            b.maturity_collaboration, b.maturity_practical)]
     parts = (m.stp_trust, stability, finance, collab, practical)
-    level = sum(w * x for w, x in zip(weights, parts, strict=True)) / sum(weights)
+    total = sum(weights)
+    level = sum(w * x for w, x in zip(weights, parts, strict=True)) / np.where(total > 0, total, 1.0)
     return np.clip(level + (1.0 - level) * invest, 0.0, 1.0)
 
 
