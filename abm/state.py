@@ -171,10 +171,15 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
 
     # Providers: commissioners' contracts pay for the activity providers deliver, which is their capacity; demand
     # runs a little ahead of it (seed 004 L117: targets missed), by more at some trusts than at others
-    # (``capacity_spread``). A share of trusts carry legacy debt (King's Fund 2016) and run at a cost above tariff;
-    # the others are in surplus (deficits up to 12 %, surpluses up to 4 %: assumptions).
+    # (``capacity_spread``); the ratio is kept within half to one and a half times its mean, so that no draw gives a
+    # trust no capacity or none of the demand (an assumption: it binds only at wide spreads and low headroom, never
+    # near the calibrated values, where the bounds sit 17 standard deviations out). A share of trusts carry legacy
+    # debt (King's Fund 2016) and run at a cost above tariff; the others are in surplus (deficits up to 12 %,
+    # surpluses up to 4 %: assumptions).
     capacity = demand.copy()
-    demand = np.where(is_prov, capacity / rng.normal(beh.capacity_headroom, beh.capacity_spread, n), 0.0)
+    headroom = beh.capacity_headroom
+    ratio = np.clip(rng.normal(headroom, beh.capacity_spread, n), 0.5 * headroom, 1.5 * headroom)
+    demand = np.where(is_prov, capacity / ratio, 0.0)
     in_debt = is_prov & (rng.random(n) < beh.initial_deficit_share)
     unit_cost = np.where(in_debt, 1.0 + rng.uniform(0.0, 0.12, n), 1.0 - rng.uniform(0.0, 0.04, n))
     balance = np.where(in_debt, -rng.uniform(0.1, 1.2, n) * capacity, rng.uniform(0.0, 0.3, n) * capacity)
