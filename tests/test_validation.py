@@ -8,8 +8,10 @@ from abm.compose import compose
 from experiments.validation.validate import PATTERNS, assess, main, observe, spearman
 
 
-def test_observe_records_every_pattern_on_the_small_scenario():
-    obs = observe(compose(["scenario=small", "months=27", "write_organisations=false"]))
+@pytest.mark.parametrize("start, months", [("2016-04", 27), ("2014-04", 51)])
+def test_observe_records_every_pattern_on_the_small_scenario(start, months):
+    """Patterns are read at their dates (March 2017, April 2017, July 2017, July 2018), whenever the run starts."""
+    obs = observe(compose(["scenario=small", f"start={start}", f"months={months}", "write_organisations=false"]))
     expected = {key for key, *_ in PATTERNS if key != "joint_teams"}
     missing = expected - set(obs)
     assert missing <= {"autonomy_gap", "trust_gap"}      # need both high- and low-rated CCGs, not always in 9 CCGs
@@ -47,6 +49,11 @@ def test_validate_writes_its_report(tmp_path):
     text = (tmp_path / "validation.md").read_text()
     assert "| pattern | source | target |" in text and (tmp_path / "patterns.png").stat().st_size > 10_000
     assert len(pd.read_csv(tmp_path / "patterns.csv")) == len(PATTERNS)
+
+
+def test_validate_refuses_a_run_that_starts_after_the_surveys(tmp_path, capsys):
+    assert main(["--replicates=2", f"--out={tmp_path / 'v'}", "scenario=small", "start=2017-01"]) == 2
+    assert "start=2017-01" in capsys.readouterr().err and not (tmp_path / "v").exists()
 
 
 @pytest.mark.slow
