@@ -127,9 +127,10 @@ def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, hist
     distinct = int(len(posterior[chosen.name].drop_duplicates()))
     lines += ["", f"Last generation: effective sample size {fmt(smc.effective_size(posterior.weight), 'count')} of "
               f"{fmt(len(posterior), 'count')} particles (equal weights), **{fmt(distinct, 'count')} distinct parameter "
-              "sets**.", "", "Prior (uniform) against posterior (last generation); *centre* is the medoid particle "
-              "(the schema's defaults), *best* the particle closest to the observations (one replicate: partly "
-              "luck):", "",
+              "sets**.", "", "Prior (uniform) against posterior (last generation); *centre* is the medoid of these "
+              "particles (the schema's defaults are the medoid of the draws shipped from them, "
+              "`abm/data/posterior.csv`: a different set, so a different particle), *best* the particle closest to "
+              "the observations (one replicate: partly luck):", "",
               "| parameter | assumed | prior | posterior mean | posterior 90 % interval | centre | best |",
               "|---|---|---|---|---|---|---|"]
     for r in chosen.itertuples():
