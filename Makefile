@@ -15,7 +15,7 @@ run: venv  ## the headline experiment: all five styles on the real England, 20 p
 test: venv  ## the whole test suite (CI=true runs the heavier profile)
 	$(VENV_PY) -m pytest
 
-test-fast: venv  ## the fast loop for development: every test not marked slow or browser (under a minute)
+test-fast: venv  ## the fast loop for development: every test not marked slow or browser
 	$(VENV_PY) -m pytest -m "not slow and not browser" -q
 
 viz: venv  ## the browser view on http://$(HOST):$(PORT) (loopback only unless HOST is changed)

@@ -53,7 +53,7 @@ class CalibrateConfig:
     Zero means "as the budget says" (``experiments.calibration.calibrate.BUDGETS``)."""
 
     budget: str = p("default", choices=BUDGETS, source="technical",
-                    doc="smoke (tests, about a minute), default (under 45 minutes on 2 cores) or long")
+                    doc="smoke (tests; under 3 minutes on 2 cores), default (under 45 minutes on 2 cores) or long")
     trajectories: int = p(0, 0, 1000, "technical", doc="Morris screening trajectories (0: the budget's)")
     max_parameters: int = p(0, 0, 104, "technical", doc="most parameters the ABC fits, by screening rank (0: budget's)")
     population: int = p(0, 0, 100_000, "technical", doc="ABC-SMC particles per generation (0: the budget's)")
