@@ -209,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
                 lines += ["The sign is the same in every sample: no parameter decides it (the indicator is constant, "
                           f"so every {key} of the sign is 0).", ""]
                 continue
+            largest = float(deciders["index"].max()) if len(deciders) else 0.0
+            if largest < 0.2:
+                lines[-1] += (f" No parameter has a {key} of 0.2 or more on the sign (the largest is {number(largest)}): "
+                              "no single assumption decides it.")
             lines[-1] += (f" Parameters that decide the sign ({key} of the indicator \"the contrast is positive\"; "
                           "direction: + when raising the parameter makes a positive contrast more likely):")
             lines += ["", f"| parameter | {key} of the sign | direction |", "|---|---|---|"]
