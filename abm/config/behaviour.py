@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from abm.config.fields import ConfigError, p
+from abm.config.fields import ConfigError, medoid, p
 
 
 @dataclass
 class MoneyBehaviour:
     """Behaviour: demand, money and performance."""
 
-    demand_growth: float = p(0.03907, 0.0, 0.15,
-                             "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.03; "
-                             "assumption: seed 004 L168 gives admissions growth of 2.2 % a year; 3 % adds acuity "
-                             "(seed 003 L808))",
-                             doc="annual growth of demand for provider care", assumed=0.03)
+    demand_growth: float = medoid(0.03907, 0.0, 0.15, 0.03,
+                                  "assumption: seed 004 L168 gives admissions growth of 2.2 % a year; 3 % adds "
+                                  "acuity (seed 003 L808)",
+                                  doc="annual growth of demand for provider care")
     social_care_cut: float = p(0.02, 0.0, 0.2, "seed 004 L165",
                                doc="annual real cut in local-authority social-care budgets")
     displaced_demand: float = p(0.3, 0.0, 1.0, "seed 004 L165",
@@ -41,36 +40,30 @@ class MoneyBehaviour:
     distress_threshold: float = p(0.25, 0.0, 5.0, "assumption",
                                   doc="cumulative debt, in years of income, beyond which central distress funding "
                                       "covers a third of the excess a year")
-    capacity_spread: float = p(0.02804, 0.0, 0.2,
-                               "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv, among whose fit rows is "
-                               "the share of trusts meeting the four-hour standard (assumed before: 0.03)",
-                               doc="spread between providers of initial capacity relative to demand (sd)", assumed=0.03)
+    capacity_spread: float = medoid(0.02804, 0.0, 0.2, 0.03,
+                                    "assumption; the fit rows include the share of trusts meeting the four-hour standard",
+                                    doc="spread between providers of initial capacity relative to demand (sd)")
     age_demand: float = p(1.0, 0.0, 5.0, "assumption; seed 004 L166, “a growing ageing population needing more care”",
                           doc="how much faster demand grows for patients with a larger share aged 65+: growth x "
                               "(1 + age_demand x (relative share of 65+ - 1))")
-    capacity_headroom: float = p(0.9757, 0.5, 1.5,
-                                 "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.97;"
-                                 " seed 004 L117)",
-                                 doc="mean initial provider capacity relative to demand", assumed=0.97)
+    capacity_headroom: float = medoid(0.9757, 0.5, 1.5, 0.97,
+                                      "seed 004 L117",
+                                      doc="mean initial provider capacity relative to demand")
     perf_adjust_rate: float = p(0.15, 0.01, 1.0, "assumption", doc="monthly speed at which true performance moves to its level")
-    load_sensitivity: float = p(1.022, 0.0, 5.0,
-                                "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 1.2; "
-                                "seed 004 L117, L134)",
-                                doc="loss of true performance per unit of demand above capacity", assumed=1.2)
-    pressure_effort: float = p(0.1893, 0.0, 0.5,
-                               "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.1; "
-                               "Propper et al. 2008, 2010)",
-                               doc="gain in true target performance per unit of high-powered pressure", assumed=0.1)
+    load_sensitivity: float = medoid(1.022, 0.0, 5.0, 1.2,
+                                     "seed 004 L117, L134",
+                                     doc="loss of true performance per unit of demand above capacity")
+    pressure_effort: float = medoid(0.1893, 0.0, 0.5, 0.1,
+                                    "Propper et al. 2008, 2010",
+                                    doc="gain in true target performance per unit of high-powered pressure")
     effort_cost: float = p(0.01, 0.0, 0.1, "seed 000 L135",
                            doc="extra cost (share of income) per unit of effort spent chasing the target")
-    gaming: float = p(0.1094, 0.0, 0.3,
-                      "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.06; Bevan and "
-                      "Hood 2006; seed 003 L454)",
-                      doc="largest reported-minus-true gap per unit of pressure", assumed=0.06)
-    support_effect: float = p(0.1548, 0.0, 0.2,
-                              "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.03; "
-                              "seed 000 L192, L269)",
-                              doc="gain in true performance per unit of support received", assumed=0.03)
+    gaming: float = medoid(0.1094, 0.0, 0.3, 0.06,
+                           "Bevan and Hood 2006; seed 003 L454",
+                           doc="largest reported-minus-true gap per unit of pressure")
+    support_effect: float = medoid(0.1548, 0.0, 0.2, 0.03,
+                                   "seed 000 L192, L269",
+                                   doc="gain in true performance per unit of support received")
     target: float = p(0.95, 0.5, 1.0, "seed 004 L117: “the 95% 4-hour A&E target”", provenance="source-number",
                       doc="performance standard (share of patients seen within standard)")
     standard_weight: float = p(0.25, 0.0, 1.0, "assumption; seed 004 L117 (the 95 % A&E target, a national standard "
@@ -217,10 +210,9 @@ class LeadershipBehaviour:
     exit_base: float = p(0.08, 0.0, 1.0, "derived: seed 002 L352, “nearly a third said they were going to retire in "
                                          "the next 3-5 years”: a third over about four years is 8 % a year",
                          doc="annual leader exit rate at no stress (retirement, career moves)")
-    exit_stress: float = p(0.04159, 0.0, 1.0,
-                           "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.02; seed "
-                           "000 L212, L224)",
-                           doc="monthly exit probability at full stress", assumed=0.02)
+    exit_stress: float = medoid(0.04159, 0.0, 1.0, 0.02,
+                                "seed 000 L212, L224",
+                                doc="monthly exit probability at full stress")
     turnover_capacity_loss: float = p(0.3, 0.0, 1.0, "seed 000 L234",
                                       doc="management capacity lost when a leader changes, recovering over months")
 
@@ -252,33 +244,28 @@ class StpBehaviour:
 class FormsBehaviour:
     """Behaviour: functional forms: numbers that shape the rules (assumptions unless a source states the number)."""
 
-    perf_baseline: float = p(0.963, 0.5, 1.0,
-                             "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.985; "
-                             "assumption (performance with spare capacity))",
-                             doc="performance level with demand at or below the load knee and nothing else pressing",
-                             assumed=0.985)
-    load_knee: float = p(1.017, 0.5, 1.5,
-                         "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.95; "
-                         "assumption)",
-                         doc="load (demand over capacity) above which performance falls", assumed=0.95)
+    perf_baseline: float = medoid(0.963, 0.5, 1.0, 0.985,
+                                  "assumption (performance with spare capacity)",
+                                  doc="performance level with demand at or below the load knee and nothing else pressing")
+    load_knee: float = medoid(1.017, 0.5, 1.5, 0.95,
+                              "assumption",
+                              doc="load (demand over capacity) above which performance falls")
     perf_noise: float = p(0.01, 0.0, 0.1, "assumption", doc="monthly noise in true performance")
     stress_penalty: float = p(0.03, 0.0, 0.5, "assumption", doc="performance lost at full leader stress")
     capacity_penalty: float = p(0.02, 0.0, 0.5, "assumption; seed 000 L174",
                                 doc="performance lost with no management capacity left")
-    legitimacy_share: float = p(0.6194, 0.0, 1.0,
-                                "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.5; "
-                                "assumption; Braithwaite and Makkai 1994)",
-                                doc="share of effort under pressure that depends on trust in the regulator", assumed=0.5)
+    legitimacy_share: float = medoid(0.6194, 0.0, 1.0, 0.5,
+                                     "assumption; Braithwaite and Makkai 1994",
+                                     doc="share of effort under pressure that depends on trust in the regulator")
     breach_margin: float = p(0.05313, 0.0, 0.5,
                              "calibrated (0.1.0): posterior mean; held in 0.2.0 (assumed before: 0.05; "
                              "assumption)",
                              doc="how far below the standard reported performance is a breach (fines, tender threats)",
                              assumed=0.05)
     fine_conflict: float = p(0.5, 0.0, 1.0, "assumption", doc="conflict of a fined month, as a share of a dispute's")
-    cquin_floor: float = p(0.741, 0.0, 1.0,
-                           "calibrated: ABC-SMC medoid (0.2.0), abm/data/posterior.csv (assumed before: 0.75; "
-                           "assumption (CQUIN mostly earned))",
-                           doc="CQUIN share earned at the lowest quality; all is earned from quality 1 - floor", assumed=0.75)
+    cquin_floor: float = medoid(0.741, 0.0, 1.0, 0.75,
+                                "assumption (CQUIN mostly earned)",
+                                doc="CQUIN share earned at the lowest quality; all is earned from quality 1 - floor")
     debt_interest: float = p(0.015, 0.0, 0.2, "seed 004 L108: “6% compared with 1.5% for most other trusts”",
                              provenance="source-number", doc="annual interest on debt")
     fsm_interest: float = p(0.06, 0.0, 0.3, "seed 004 L108: “6% compared with 1.5% for most other trusts”",

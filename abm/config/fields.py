@@ -38,3 +38,15 @@ def p(default: Any, lo: float | None = None, hi: float | None = None, source: st
     meta = {"lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices, "boolean": isinstance(default, bool),
             "provenance": provenance or provenance_of(source, choices), "assumed": assumed}
     return field(default=default, metadata=meta)
+
+
+CALIBRATION = "0.2.0"      # the calibration whose shipped draws give the defaults declared with :func:`medoid`
+
+
+def medoid(default: float, lo: float, hi: float, assumed: float, basis: str, doc: str):
+    """A parameter the ABC-SMC calibrates: ``default`` is the shipped draws' medoid (``abm/data/posterior.csv``),
+    ``assumed`` the value before (the prior's centre) and ``basis`` what that value rested on."""
+    source = (f"calibrated: ABC-SMC medoid ({CALIBRATION}), abm/data/posterior.csv (assumed before: {assumed:g}; "
+              f"{basis})")
+    return p(default, lo, hi, source, doc=doc, assumed=assumed)
+

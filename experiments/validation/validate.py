@@ -121,6 +121,7 @@ def spearman(x, y) -> float:
 def assess(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key, pattern, source, target_text, target, kind, tol in PATTERNS:
+        share = "%" in target_text                     # a survey share: shown, and its tolerance read, in %
         values = runs[key].dropna().to_numpy(float) if key in runs else np.array([])
         mean, low, high, n = mean_ci(values)
         half = mean - low
@@ -128,13 +129,13 @@ def assess(runs: pd.DataFrame) -> pd.DataFrame:
             verdict, rule = "fail (not modelled)", "—"
         elif kind == "abs":
             verdict = "pass" if abs(mean - target) <= tol else "fail"
-            rule = f"within ± {fmt(tol, 'points', signed=False, digits=0)}" if "%" in target_text else \
+            rule = f"within ± {fmt(tol, 'points', signed=False, digits=0)}" if share else \
                 f"abs(mean − target) ≤ {number(tol)}"
         elif kind == "positive":
             verdict, rule = ("pass" if mean - half > 0 else "fail"), "95 % interval above 0"
         else:
             verdict, rule = ("pass" if mean + half < 0 else "fail"), "95 % interval below 0"
-        rows.append({"pattern": pattern, "source": source, "target": target_text, "mean": mean,
+        rows.append({"pattern": pattern, "source": source, "target": target_text, "share": share, "mean": mean,
                      "ci_low": mean - half, "ci_high": mean + half, "n": n, "tolerance": rule, "result": verdict})
     return pd.DataFrame(rows)
 
@@ -218,8 +219,7 @@ def main(argv: list[str] | None = None) -> int:
              "The correlation and direction rows are not calibrated.",
              "", "| pattern | source | target | model mean [95 % CI] | tolerance | result |", "|---|---|---|---|---|---|"]
     for r in table.itertuples():
-        share = "%" in r.target                         # a survey share: shown as a percentage
-        value = "—" if np.isnan(r.mean) else interval(r.mean, r.ci_low, r.ci_high, "share" if share else "number")
+        value = "—" if np.isnan(r.mean) else interval(r.mean, r.ci_low, r.ci_high, "share" if r.share else "number")
         lines.append(f"| {r.pattern} | {r.source} | {r.target} | {value} | {r.tolerance} | **{r.result}** |")
     lines += ["", *[f"![{f}]({f})" for f in figs], "",
               "Command: `python -m experiments validate` (files: `patterns.csv`, `replications.csv`)."]
