@@ -64,3 +64,15 @@ def test_random_parameters_keep_the_invariants(style, seed, severity, support, r
         f"regulator.escalation_threshold={threshold}", f"institutions.investment_rule={rule}",
         f"behaviour.merger_rate={merger_rate}", "behaviour.merger_allowed_from=0")).run()
     check_invariants(m)
+
+
+def test_a_wide_capacity_spread_at_low_headroom_still_gives_every_trust_demand_and_capacity():
+    """Capacity relative to demand is drawn from a normal distribution kept within 0.5-1.5 times its mean: at the
+    schema's lowest headroom and widest spread, an unbounded draw gave a trust a demand of -9.6e12 (found by CI's
+    fuzzer), and money no longer added up."""
+    cfg = small_config("behaviour.capacity_headroom=0.5", "behaviour.capacity_spread=0.2", "months=2")
+    m = CommissioningModel(cfg)
+    prov = m.mask("provider")
+    ratio = m.orgs.capacity[prov] / m.orgs.demand[prov]
+    assert np.all(m.orgs.demand[prov] > 0) and np.all((ratio >= 0.25 - 1e-12) & (ratio <= 0.75 + 1e-12))
+    check_invariants(m.run())
