@@ -124,6 +124,7 @@ class Engine(RunAxis):
         self.next_leader_id = np.array([r * LEADER_BLOCK + n for r in range(self.R)], dtype=np.int64)
         self.run_flows = Flows.zeros(self.R)
         self.abolished = False
+        self.rating_reference: list[np.ndarray | None] = [None] * self.R   # the first CCG rating under the IAF
         self._masks: dict[tuple, np.ndarray] = {}         # organisation masks and relationship sets, until a merger
 
     def _groups(self) -> None:

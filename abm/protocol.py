@@ -34,6 +34,7 @@ class ModelState(Protocol):
     styles: list[Style]            # one regulatory style per run (styles may remember: carrot_then_stick)
     t: int
     benchmark: np.ndarray          # per run: national benchmark (mean, spread) of the benchmarked measures, each April
+    rating_reference: list[np.ndarray | None]   # per run: CCGs' year scores at the first relative rating, sorted
     stp_trust: np.ndarray          # mean trust inside each STP
     initial_budget: np.ndarray     # local authorities' social-care budgets at the start
     next_leader_id: np.ndarray     # per run: the next new leader's id

@@ -64,6 +64,34 @@ def test_a_body_leaves_special_measures_only_after_the_minimum_stay_and_on_recov
     assert all(m.orgs.regime_spells[i] >= 12 for i in months_in)
 
 
+@pytest.mark.parametrize("relative", [True, False])
+def test_relative_ratings_follow_standing_and_absolute_ratings_follow_scores(relative):
+    # A July rating in which every CCG's year score is 0.1 lower than at the first: relative ratings (the improvement
+    # and assessment framework) do not move, fixed cut-offs move CCGs down; a CCG overtaken by all the others moves
+    # to the bottom under relative ratings although its own score did not change.
+    m = CommissioningModel(small_config(*WIDE, f"regime.relative_ccg_ratings={str(relative).lower()}"))
+    o, ccg = m.orgs, np.flatnonzero(m.mask("ccg"))
+    scores = np.linspace(0.3, 0.7, len(ccg))
+    m.rating_reference = [None]                          # the next rating is the framework's first (its reference)
+    def publish(year):
+        o.year_scores[ccg], o.year_n[ccg] = year, 1.0
+        oversight.publish_ratings(m)
+        return o.rating[ccg].copy()
+    first = publish(scores)
+    lower = publish(scores - 0.1)
+    if relative:
+        assert (lower == first).all()
+    else:
+        assert (lower <= first).all() and (lower < first).any()
+    overtaken = scores + 0.5
+    overtaken[-1] = scores[-1]                           # every other CCG overtakes the best one
+    after = publish(overtaken)
+    if relative:
+        assert after[-1] == first[0] < first[-1]         # it now stands where the lowest stood
+    else:
+        assert after[-1] == first[-1]
+
+
 def test_reviews_are_staggered_over_the_quarter():
     # October to December: no July publication resets the year's count in between
     m = CommissioningModel(small_config(*WIDE, "start=2016-09", "regulator=stick", "regulator.escalation_threshold=1.0"))

@@ -381,14 +381,46 @@ def _rate_trusts(m: ModelState, due: np.ndarray) -> None:
 def publish_ratings(m: ModelState) -> None:
     """Annual CCG ratings (July): NHS England rates CCGs on the year's assessed scores.
 
+    Under the improvement and assessment framework (``regime.relative_ccg_ratings``, from the policy timeline's
+    2016-07 event) a CCG is rated by its standing among this year's CCGs (:func:`relative_scores`), so a decline of
+    the whole system does not by itself move CCGs down the ratings, nor a rise up them.
+
     Evidence: seed 000 L194-196, high-performing CCGs vs leaders “who had received less favourable ratings”; seed 000
     L166, the annual “Improvement and Assessment Framework”.
     """
     o, b = m.orgs, m.beh
     year = np.where(o.year_n > 0, o.year_scores / np.maximum(o.year_n, 1), o.score)
-    o.rating = np.where(m.mask("ccg"), np.digitize(year, b.ccg_rating_cuts), o.rating)
+    read = relative_scores(m, year)
+    o.rating = np.where(m.mask("ccg"), np.digitize(read, b.ccg_rating_cuts), o.rating)
     o.year_scores[:] = 0.0
     o.year_n[:] = 0.0
+
+
+def relative_scores(m: ModelState, year: np.ndarray) -> np.ndarray:
+    """CCGs' year scores as the rating reads them. Where ratings are relative, the first rating keeps the scores and
+    records them as its run's reference (``m.rating_reference``); every later one gives each CCG the reference year's
+    score at its own rank among this year's CCGs, so the fixed cut-offs keep the reference year's meaning and only a
+    CCG's standing among the others decides its rating. Elsewhere (before the framework) the scores are read as they
+    are.
+
+    Evidence: seed 000 L166, the framework (“revised in 2016/17”) assesses each CCG on 60 indicators; NHS England
+    (2017), CCG IAF 2016/17 clinical priority overviews, which tell CCGs the assessment is relative (a CCG may improve
+    on every indicator and still be rated lower, if others improved more); policy timeline 2016-07.
+    """
+    read = year.copy()
+    ccg = m.mask("ccg")
+    relative = np.broadcast_to(m.each(m.regime.relative_ccg_ratings, "runs"), (m.R,))
+    for r, block in enumerate(m.org_runs):
+        own = block.start + np.flatnonzero(ccg[block])
+        if not relative[r] or len(own) == 0:
+            continue
+        reference = m.rating_reference[r]
+        if reference is None:
+            m.rating_reference[r] = np.sort(year[own])
+            continue
+        place = (np.argsort(np.argsort(year[own], kind="stable"), kind="stable") + 0.5) / len(own)
+        read[own] = np.quantile(reference, place)
+    return read
 
 
 def initial_ratings(m: ModelState) -> None:

@@ -34,8 +34,6 @@ BOUNDS = {"max_special_measures": 50, "max_ccgs_under_directions": 50, "max_july
 # every bound, or its miss is measured, explained in ODD section 8 and recorded here.
 KNOWN_MISSES: dict[tuple[str, str], float] = {
     ("stick", "max_july_trust_inadequate"): 0.30, ("carrot_then_stick", "max_july_trust_inadequate"): 0.30,
-    ("carrot", "max_july_ccg_inadequate"): 0.40, ("responsive", "max_july_ccg_inadequate"): 0.40,
-    ("as_was_2016", "max_july_ccg_inadequate"): 0.40,
 }
 
 
