@@ -68,7 +68,7 @@ class CCG(Organisation):
     Decides: contract form and sanctions with each provider (``mechanisms.money.settle``,
     ``mechanisms.collaboration.alliances``, ``tender_threats``); collaboration with neighbouring CCGs, from joint
     committee to shared accountable officer to merger (``collaboration.joint_committees``, ``leadership.replace``,
-    ``collaboration.mergers``); pooling budgets with its local authorities (``collaboration.pooled_budgets``).
+    ``mergers.update``); pooling budgets with its local authorities (``collaboration.pooled_budgets``).
     """
 
 

@@ -23,7 +23,7 @@ from abm.axis import RunAxis
 from abm.compose import regulator_preset
 from abm.config import CHANGEABLE, Config, parse_change, validate
 from abm.flows import Flows
-from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
+from abm.mechanisms import collaboration, leadership, mergers, money, oversight, peers, stp, trust
 from abm.params import merge
 from abm.scenarios import build
 from abm.state import build_state
@@ -37,7 +37,7 @@ JULY = 3          # month of year (0 = April) when ratings and the dashboard are
 # Independent random streams, one per purpose, all derived from (seed, replicate). Each mechanism draws a fixed number
 # of numbers per call from its own stream, so runs that differ only in style use the same random numbers for the same
 # purpose (common random numbers) and their differences can be read as paired differences.
-STREAMS = ("money", "assessment", "oversight", "trust", "peers", "collaboration", "exits", "succession")
+STREAMS = ("money", "assessment", "oversight", "trust", "peers", "collaboration", "exits", "succession", "mergers")
 LEADER_BLOCK = 2 ** 40   # leader ids of run r are r * LEADER_BLOCK + its own ids: no two runs share a leader
 GROUPS = ("beh", "reg", "res", "inst", "regime")     # the merged parameter groups, as the mechanisms name them
 PLACEMENTS = (("place_quality_special_measures", oversight.QUALITY_SM),
@@ -245,9 +245,9 @@ class Engine(RunAxis):
         collaboration.alliances(self)
         collaboration.risk_shares(self)
         collaboration.shared_officers(self)
-        merged = collaboration.mergers(self)
+        merged = mergers.update(self)
         if self.regime.ccgs_abolished and not self.abolished:
-            merged += collaboration.abolish_ccgs(self)
+            merged += mergers.abolish_ccgs(self)
             self.abolished = True
         keep = np.array(sorted({k for k, _ in merged}), dtype=np.int64)
         gone = np.array(sorted(g for _, g in merged), dtype=np.int64)

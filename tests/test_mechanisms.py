@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from abm.mechanisms import collaboration, leadership, money, oversight, peers, stp, trust
+from abm.mechanisms import collaboration, leadership, mergers, money, oversight, peers, stp, trust
 from abm.model import CommissioningModel
 from abm.vocabulary import EDGE_KINDS
 
@@ -314,7 +314,7 @@ def test_a_merger_really_merges_two_ccgs():
     cp = money.commissioning_edges(m)
     contracted = (m.edges.share[cp] * o.allocation[m.edges.src[cp]]).sum()
     agent = m.agent_of[gone]
-    collaboration.merge(m, int(keep), int(gone))
+    mergers.merge(m, int(keep), int(gone))
     assert m.mask("ccg").sum() == 8
     assert o.population.sum() == pytest.approx(pop) and o.allocation.sum() == pytest.approx(alloc)
     assert o.balance.sum() == pytest.approx(bal)
@@ -342,3 +342,52 @@ def test_preferential_investment_goes_to_the_advanced_only(small_model):
     m.reg.investment_rule = "preferential"
     stp.invest(m)
     assert m.stps.invested[0] == 0 and m.stps.invested[2] == 2 * m.stps.invested[1] > 0
+
+
+def _one_officer_group(m, size: int = 3) -> np.ndarray:
+    """Give ``size`` CCGs of the first STP one accountable officer for a year, trusting each other fully."""
+    o, e = m.orgs, m.edges
+    group = np.flatnonzero(m.mask("ccg") & (o.stp == o.stp[np.flatnonzero(m.mask("ccg"))[0]]))[:size]
+    assert len(group) == size
+    o.leader[group] = o.leader[group[0]]
+    o.shared_months[group] = 12.0
+    among = np.isin(e.src, group) & np.isin(e.dst, group) & (e.kind == collaboration.CCG_CCG)
+    assert among.any()
+    e.trust[among] = 1.0
+    return group
+
+
+def test_a_group_sharing_an_officer_merges_into_its_largest_ccg_on_an_april_after_the_moratorium():
+    m = CommissioningModel(small_config("start=2016-04", "behaviour.merger_rate=1.0",
+                                        "behaviour.merger_allowed_from=1200", "behaviour.merger_lead_months=6"))
+    o = m.orgs
+    group = _one_officer_group(m)
+    m.step()                                                    # decided, but NHS England does not allow it yet
+    assert (o.merge_due[group] == mergers.PENDING).all()
+    keep = group[np.argmax(o.population[group])]
+    assert (o.merge_with[group] == keep).all()
+    pop, n_ccgs = o.population[group].sum(), m.mask("ccg").sum()
+    m.beh.merger_allowed_from = m.t                             # the moratorium ends (as the timeline's 2017-03 event)
+    m.step()
+    due = int(o.merge_due[group[0]])
+    assert (o.merge_due[group] == due).all() and due >= m.t - 1 + 6
+    assert (m.start + due).month == 4                           # an April
+    while m.t <= due:
+        m.step()
+    assert m.mask("ccg").sum() == n_ccgs - 2 and o.alive[keep] and not o.alive[np.setdiff1d(group, keep)].any()
+    assert o.population[keep] >= pop                            # the whole group's population, grown since
+    assert (o.merge_with[group] == -1).all()
+
+
+def test_groups_are_the_connected_ccgs_and_no_merger_happens_while_none_is_ready():
+    m = CommissioningModel(small_config("behaviour.merger_rate=1.0", "behaviour.merger_allowed_from=0"))
+    o, e = m.orgs, m.edges
+    o.shared_months[:] = 0.0                                    # nobody has shared an officer for a year
+    for _ in range(3):
+        assert not mergers.update(m)
+    assert (o.merge_with == -1).all()
+    fwd = m.relationships(collaboration.CCG_CCG, forward=True)
+    label = mergers.groups(m, fwd[:1])
+    a, c = e.src[fwd[0]], e.dst[fwd[0]]
+    assert label[a] == label[c] == min(a, c)
+    assert (label[np.setdiff1d(np.arange(len(label)), [a, c])] == np.setdiff1d(np.arange(len(label)), [a, c])).all()

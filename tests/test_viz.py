@@ -88,7 +88,7 @@ def test_side_by_side_models_share_their_england_and_part_over_time():
 
 @pytest.mark.parametrize("colour_by", COLOUR_BY)
 def test_the_drawings_cover_every_colouring_and_merged_ccgs_disappear(colour_by):
-    from abm.mechanisms.collaboration import merge
+    from abm.mechanisms.mergers import merge
     m = ExplorerModel(structure="small")
     sim = m.left
     values = node_values(sim, colour_by)[0]

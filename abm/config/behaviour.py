@@ -163,8 +163,13 @@ class CollaborationBehaviour:
                                                 "2017-03 (0.01, 0.006, 0.004 tried); seed 004 L218",
                                doc="monthly propensity of trusting joint-committee partners to appoint one "
                                    "accountable officer")
-    merger_rate: float = p(0.01, 0.0, 1.0, "seed 002 L129",
-                           doc="monthly propensity of CCGs sharing an AO for a year to merge, when allowed")
+    merger_rate: float = p(0.01, 0.0, 1.0, "assumption; seed 002 L129 (a minority anticipated applying to merge in "
+                                           "March 2017: “16% saying yes”)",
+                           doc="monthly chance that a group of CCGs ready to merge decides to (the application "
+                               "waits for the moratorium to end)")
+    merger_shared_months: int = p(12, 0, 120, "assumption (a year of working under one accountable officer before "
+                                              "applying to merge; seed 004 L218)",
+                                  doc="months two CCGs share an accountable officer before they are ready to merge")
     merger_needs_shared_ao: bool = p(True, source="seed 002 L129, L123; the Long Term Plan ends it (policy timeline "
                                                    "2019-01)",
                                      doc="a merger needs a year of a shared accountable officer (else a joint "

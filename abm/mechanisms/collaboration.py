@@ -1,7 +1,7 @@
 """Mechanism 5: collaboration.
 
-CCG–CCG: joint committees, shared accountable officers (see :func:`abm.mechanisms.leadership.replace`) and mergers
-that really merge two CCGs. CCG–local authority: pooled budgets. Commissioner–provider: alliances on
+CCG–CCG: joint committees and shared accountable officers (see :func:`abm.mechanisms.leadership.replace`); the
+mergers they lead to are :mod:`abm.mechanisms.mergers`. CCG–local authority: pooled budgets. Commissioner–provider: alliances on
 aligned-incentive contracts, tendering threats that break them. System: STP risk shares that pool members' surpluses
 and deficits. Every form needs trust and spare capacity; financial pressure pulls partners back to self-interest.
 """
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.mechanisms import deficit_pullback, management_capacity
-from abm.mechanisms.leadership import shared_ao
 from abm.vocabulary import EDGE_KINDS, KIND_ID, STP_MEMBERS, kind_lut
 
 if TYPE_CHECKING:
@@ -259,128 +258,3 @@ def share_risk(m: ModelState) -> dict:
     o.inflow[idx] += np.maximum(transfer, 0.0)
     o.outflow[idx] += np.maximum(-transfer, 0.0)
     return {"risk_transfer": m.sums(np.abs(transfer), idx) / 2.0}
-
-
-def mergers(m: ModelState) -> list[tuple[int, int]]:
-    """CCGs that have shared an accountable officer for a year, trust each other and are allowed to, decide to
-    merge; a merger takes effect on the first 1 April at least ``merger_lead_months`` later. Returns the mergers that
-    took effect this month.
-
-    Evidence: seed 002 L129, asked about merger plans, “51% stating they were not; 30% saying possibly; and 16%
-    saying yes”; seed 002 L123, “the recently lifted NHS England moratorium on CCG mergers”; seed 004 L218, mergers
-    of CCGs “or arrangements whereby several CCGs appoint a shared accountable officer”; observed ccg_merger_events
-    (mergers take effect in April); NHS England (2019) The NHS Long Term Plan, para 1.51, "typically" one CCG per
-    system (joint committees may merge without first sharing an officer).
-    """
-    o, e, b = m.orgs, m.edges, m.beh
-    ccg = m.mask("ccg")
-    shared = shared_ao(m)
-    o.shared_months = np.where(shared, o.shared_months + 1.0, 0.0)
-    merged = []
-    due = np.flatnonzero(ccg & (o.merge_due == m.t) & (o.merge_with >= 0))
-    for x in due.tolist():
-        y = int(o.merge_with[x])
-        if x < y and o.alive[y] and o.merge_with[y] == x:
-            keep, gone = (x, y) if o.population[x] >= o.population[y] else (y, x)
-            merge(m, keep, gone)
-            merged.append((keep, gone))
-    o.merge_with[due] = -1
-    allowed = m.t >= m.each(b.merger_allowed_from, "runs")        # per run: has the moratorium been lifted?
-    if not np.any(allowed):
-        return merged
-    fwd = m.relationships(CCG_CCG, forward=True)
-    a, c = e.src[fwd], e.dst[fwd]
-    # Before the Long Term Plan a merger followed a year of sharing an accountable officer; after it, joint
-    # committees were expected to become one CCG per system (``merger_needs_shared_ao``).
-    sharing = (o.leader[a] == o.leader[c]) & (o.shared_months[a] >= 12) & (o.shared_months[c] >= 12)
-    ready = sharing if b.merger_needs_shared_ao else (sharing | e.link[fwd])
-    draw = m.draw("collaboration", len(e.src), runs=allowed)[fwd]      # only the runs allowed to merge draw
-    cand = (ready & (_mutual(e, fwd) >= m.each(b.trust_threshold, "edges", fwd))
-            & (draw < m.each(b.merger_rate, "edges", fwd)) & (o.merge_with[a] < 0) & (o.merge_with[c] < 0))
-    lead = m.each(b.merger_lead_months, "edges", fwd[cand])
-    when = np.broadcast_to(m.t + lead + (-(m.month_of_year + lead)) % 12, (int(cand.sum()),))   # first April ahead
-    for x, y, due_at in zip(a[cand].tolist(), c[cand].tolist(), when.tolist(), strict=True):
-        if o.merge_with[x] < 0 and o.merge_with[y] < 0:
-            o.merge_with[[x, y]] = [y, x]
-            o.merge_due[[x, y]] = due_at
-    return merged
-
-
-def abolish_ccgs(m: ModelState) -> list[tuple[int, int]]:
-    """CCGs end: the CCGs of each system become one integrated care board (modelled as merging into the largest).
-
-    Evidence: policy timeline 2022-07, "42 integrated care boards take over CCG functions (Health and Care Act
-    2022)"; policy timeline 2019-01, "typically with one CCG per system".
-    """
-    o = m.orgs
-    merged = []
-    for s in range(len(m.stps.maturity)):
-        ccgs = np.flatnonzero(m.mask("ccg") & (o.stp == s))
-        if len(ccgs) < 2:
-            continue
-        keep = int(ccgs[np.argmax(o.population[ccgs])])
-        for gone in ccgs.tolist():
-            if gone != keep:
-                merge(m, keep, int(gone))
-                merged.append((keep, int(gone)))
-    return merged
-
-
-def merge(m: ModelState, keep: int, gone: int) -> None:
-    """Merge CCG ``gone`` into ``keep``: population, money, contracts and ties move over; ``gone`` ceases to exist."""
-    o, e = m.orgs, m.edges
-    total_alloc = o.allocation[keep] + o.allocation[gone]
-    total_pop = o.population[keep] + o.population[gone]
-    # Shares seen from the CCG side become shares of the merged CCG's allocation (contracts) or area (LA ties).
-    w_keep = np.array([o.allocation[keep] / total_alloc, o.population[keep] / total_pop])
-    w_gone = 1.0 - w_keep
-    run = m.edge_runs[keep // m.N]                 # the merger's run: its relationships are this block
-    lo = run.start
-    active, src = e.active[run], e.src[run]
-    kept = lo + np.flatnonzero(active & (src == keep))
-    own = kept[(e.kind[kept] == CP) | (e.kind[kept] == CCG_LA)]
-    e.share[own] *= w_keep[(e.kind[own] == CCG_LA).astype(int)]
-    e.share[e.rev[own[e.kind[own] == CP]]] = e.share[own[e.kind[own] == CP]]
-    # ``keep``'s relationships by (other end, kind): the first of each, as a search of the block would find it.
-    tie: dict[tuple[int, int], int] = {}
-    for j, other, k in zip(kept.tolist(), e.dst[kept].tolist(), e.kind[kept].tolist(), strict=True):
-        tie.setdefault((other, k), j)
-    for idx in lo + np.flatnonzero(active & (src == gone)):
-        other, k, back = e.dst[idx], e.kind[idx], e.rev[idx]
-        if k in (CP, CCG_LA):
-            e.share[idx] *= w_gone[int(k == CCG_LA)]
-            if k == CP:
-                e.share[back] = e.share[idx]
-        if other == keep:
-            e.active[[idx, back]] = False
-            continue
-        j = tie.get((int(other), int(k)), -1)
-        if j < 0:                             # a tie only the departing CCG had: it now belongs to `keep`
-            e.src[idx] = keep
-            e.dst[back] = keep
-            tie[(int(other), int(k))] = int(idx)
-            continue
-        jb = e.rev[j]
-        if k == CP:
-            e.share[j] += e.share[idx]
-            e.share[jb] = e.share[j]
-            for arr in (e.block_value, e.last_payment, e.demand_frac):
-                arr[j] += arr[idx]
-                arr[jb] = arr[j]
-        elif k == CCG_LA:
-            e.share[j] += e.share[idx]
-            e.share[jb] += e.share[back]
-        e.trust[j] = 0.5 * (e.trust[j] + e.trust[idx])
-        e.trust[jb] = 0.5 * (e.trust[jb] + e.trust[back])
-        e.link[[j, jb]] = e.link[j] | e.link[idx]
-        e.active[[idx, back]] = False
-    total_income = o.ytd_income[keep] + o.ytd_income[gone]
-    if total_income > 0:
-        o.net_margin[keep] = (o.net_margin[keep] * o.ytd_income[keep] + o.net_margin[gone] * o.ytd_income[gone]) / total_income
-    for arr in (o.population, o.allocation, o.other_spend, o.balance, o.ytd_net, o.ytd_income, o.release):
-        arr[keep] += arr[gone]
-        arr[gone] = 0.0
-    o.readiness[keep] = max(o.readiness[keep], o.readiness[gone])
-    o.alive[gone] = False
-    o.merged_into[gone] = keep
-    m.on_merge(keep, gone)
