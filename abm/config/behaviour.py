@@ -172,8 +172,8 @@ class CollaborationBehaviour:
                                   doc="months two CCGs share an accountable officer before they are ready to merge")
     merger_needs_shared_ao: bool = p(True, source="seed 002 L129, L123; the Long Term Plan ends it (policy timeline "
                                                    "2019-01)",
-                                     doc="a merger needs a year of a shared accountable officer (else a joint "
-                                         "committee suffices)")
+                                     doc="a merger needs merger_shared_months of a shared accountable officer (else "
+                                         "a joint committee suffices)")
     merger_lead_months: int = p(6, 0, 60, "assumption (a merger is applied for in the autumn for the next April)",
                                 doc="least time between a merger decision and the April it takes effect")
     merger_allowed_from: int = p(10, 0, 1200, "seed 002 L123",

@@ -151,7 +151,7 @@ class RegimeConfig:
                                          doc="NHS Improvement can place trusts in financial special measures")
     relative_ccg_ratings: bool = p(True, source="policy timeline 2016-07 (CCG improvement and assessment "
                                                  "framework); NHS England (2017), CCG IAF 2016/17 clinical priority "
-                                                 "overviews (the assessment is relative); seed 000 L166",
+                                                 "overviews (the assessment is relative); seed 000 L166 (the framework)",
                                    doc="CCG ratings read each CCG's assessed score against this year's CCGs (the "
                                        "improvement and assessment framework), not against fixed cut-offs")
     ics_count: int = p(0, 0, 1000, "policy timeline 2017-06 .. 2021-04",

@@ -1,8 +1,8 @@
 """Mechanism 5: collaboration.
 
 CCG–CCG: joint committees and shared accountable officers (see :func:`abm.mechanisms.leadership.replace`); the
-mergers they lead to are :mod:`abm.mechanisms.mergers`. CCG–local authority: pooled budgets. Commissioner–provider: alliances on
-aligned-incentive contracts, tendering threats that break them. System: STP risk shares that pool members' surpluses
+mergers they lead to are :mod:`abm.mechanisms.mergers`. CCG–local authority: pooled budgets. Commissioner–provider:
+alliances on aligned-incentive contracts, tendering threats that break them. System: STP risk shares that pool members' surpluses
 and deficits. Every form needs trust and spare capacity; financial pressure pulls partners back to self-interest.
 """
 
