@@ -123,7 +123,7 @@ class NHSImprovement(Regulator):
 
 
 class CQC(Regulator):
-    """Care Quality Commission: rates trusts on inspected quality each July (``oversight.publish_ratings``)."""
+    """Care Quality Commission: rates trusts on inspected quality each July (``ratings.inspect``)."""
 
 
 AGENT_CLASS = {"ccg": CCG, "acute": ProviderTrust, "mental_health": ProviderTrust, "community": ProviderTrust,

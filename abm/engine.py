@@ -23,7 +23,7 @@ from abm.axis import RunAxis
 from abm.compose import regulator_preset
 from abm.config import CHANGEABLE, Config, parse_change, validate
 from abm.flows import Flows
-from abm.mechanisms import collaboration, leadership, mergers, money, oversight, peers, stp, trust
+from abm.mechanisms import collaboration, leadership, mergers, money, oversight, peers, ratings, stp, trust
 from abm.params import merge
 from abm.scenarios import build
 from abm.state import build_state
@@ -143,7 +143,7 @@ class Engine(RunAxis):
         self.stp_trust = stp.internal_trust(self)
         self.stps.maturity = stp.target(self)
         self.stps.category = np.digitize(self.stps.maturity, self.beh.dashboard_cuts)
-        oversight.initial_ratings(self)
+        ratings.initial_ratings(self)
         money.offer_control_totals(self)          # this year's control totals are already agreed at the start
         stp.designate(self)
         self._placements()
@@ -232,9 +232,9 @@ class Engine(RunAxis):
         self._placements()
         if not self.regime.covid:                     # routine oversight, ratings and inspections pause
             f.add(**oversight.review(self))
-            f.add(**oversight.inspect(self))
+            f.add(**ratings.inspect(self))
             if self.month_of_year == JULY:
-                oversight.publish_ratings(self)
+                ratings.publish_ratings(self)
         trust.joint_work(self)
         trust.update(self)
         peers.compare(self)

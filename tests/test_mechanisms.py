@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from abm.mechanisms import collaboration, leadership, mergers, money, oversight, peers, stp, trust
+from abm.mechanisms import collaboration, leadership, mergers, money, oversight, peers, ratings, stp, trust
 from abm.model import CommissioningModel
 from abm.vocabulary import EDGE_KINDS
 
@@ -165,7 +165,7 @@ def test_an_inspection_that_finds_misreporting_sanctions_the_trust():
     due = prov[m.orgs.inspect_slot[prov] == m.t % m.beh.inspection_interval]
     assert len(due)
     before = m.trust_in_regulators()[due].copy()
-    caught = oversight.inspect(m)["gaming_caught"]
+    caught = ratings.inspect(m)["gaming_caught"]
     assert caught[0] == len(due)
     assert np.allclose(m.orgs.perf_reported[due], m.orgs.perf_true[due])
     assert np.all(m.orgs.gaming_block[due] == m.beh.deterrence_months) and np.all(m.orgs.sanctioned[due] > 0)

@@ -8,7 +8,7 @@ import yaml
 
 from abm.compose import CONF_DIR, compose
 from abm.config import REGULATOR_STYLES
-from abm.mechanisms import leadership, money, oversight, stp, trust
+from abm.mechanisms import leadership, money, oversight, ratings, stp, trust
 from abm.model import CommissioningModel
 from abm.run import simulate
 from abm.vocabulary import EDGE_KINDS
@@ -75,7 +75,7 @@ def test_relative_ratings_follow_standing_and_absolute_ratings_follow_scores(rel
     m.rating_reference = [None]                          # the next rating is the framework's first (its reference)
     def publish(year):
         o.year_scores[ccg], o.year_n[ccg] = year, 1.0
-        oversight.publish_ratings(m)
+        ratings.publish_ratings(m)
         return o.rating[ccg].copy()
     first = publish(scores)
     lower = publish(scores - 0.1)
@@ -114,6 +114,40 @@ def test_leaders_in_special_measures_are_removed_in_any_month_not_only_at_review
         m.t += 1
         forced.append(leadership.turnover(m)["forced_exits"])
     assert all(f > 0 for f in forced)
+
+
+@pytest.mark.parametrize("removal", [0.0, 1.0])
+def test_leaders_of_trusts_rated_inadequate_are_removed_only_where_the_regulator_removes(removal):
+    """The worst CQC rating carries the removal hazard of special measures (zero-star trusts' chief executives), at
+    the regulator's ``leader_removal``: none under a regulator that removes no one."""
+    m = CommissioningModel(small_config(*WIDE, f"regulator.leader_removal={removal}"))
+    trusts = np.flatnonzero(m.mask(*oversight.PROVIDERS))
+    m.orgs.escalation[:] = 0
+    m.orgs.rating[trusts] = np.where(np.arange(len(trusts)) % 2 == 0, 0, 2)    # half inadequate, half good
+    m.orgs.stress[:] = 0.0
+    m.t += 1
+    forced = leadership.turnover(m)["forced_exits"]
+    assert forced[0] == (len(trusts[::2]) if removal == 1.0 else 0)
+
+
+def test_leaders_stress_alone_does_not_carry_a_trust_of_middling_quality_to_inadequate():
+    """The CQC weighs its five key questions equally (well-led is one of five): a trust whose care is of middling
+    quality is not rated inadequate for its leader's stress and inexperience alone; weighed half and half (with the
+    cut-offs calibrated for that weighting in 0.2.1), it was."""
+    def inadequate(weight: float, cuts: str) -> np.ndarray:
+        m = CommissioningModel(small_config(*WIDE, "behaviour.indicator_noise=0", f"behaviour.cqc_rating_cuts={cuts}",
+                                            f"behaviour.cqc_well_led_weight={weight}"))
+        trusts = np.flatnonzero(m.mask(*oversight.PROVIDERS))
+        m.orgs.stress[:], m.orgs.tenure[:], m.orgs.capacity_loss[:] = 1.0, 0.0, 1.0     # leadership domain 0
+        d = oversight.domains(m)
+        q = d[trusts, oversight.QUALITY]
+        middling = trusts[(q >= 0.4) & (q < 0.6)]
+        assert len(middling) and np.all(d[middling, oversight.LEADERSHIP] == 0.0)
+        m.orgs.inspect_slot[:] = m.t % m.beh.inspection_interval                       # every trust due
+        ratings.inspect(m)
+        return m.orgs.rating[middling] == 0
+    assert not inadequate(0.2, "[0.26,0.58,0.79]").any()
+    assert inadequate(0.5, "[0.4,0.66,0.85]").all()
 
 
 @pytest.mark.parametrize("weight", [0.0, 0.5, 1.0])

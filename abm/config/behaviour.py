@@ -98,9 +98,13 @@ class OversightBehaviour:
     ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.38, 0.48, 0.6], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed ccg_rating_* 2016-07", "choices": None,
         "doc": "CCG assessment cut-offs: inadequate | requires improvement | good | outstanding"})
-    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.4, 0.66, 0.85], metadata={
+    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.26, 0.58, 0.79], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed cqc_trust_rating_* 2016-05", "choices": None,
         "doc": "CQC overall rating cut-offs: inadequate | requires improvement | good | outstanding"})
+    cqc_well_led_weight: float = p(0.2, 0.0, 1.0, "derived: the CQC's rating principles weigh its five key questions "
+                                                  "equally, and well-led is one of the five (1 / 5)",
+                                   doc="weight of the leadership domain (well-led) in the CQC's overall rating; the "
+                                       "quality domain stands for the other four key questions")
     provider_weight: float = p(0.5, 0.0, 1.0, "seed 000 L202",
                                doc="weight of providers' performance in a CCG's assessment")
 

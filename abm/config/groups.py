@@ -41,7 +41,8 @@ class RegulatorConfig:
     switch_share: float = p(0.5, 0.0, 1.0, "Chen et al. 2015",
                             doc="carrot_then_stick: share of compliant bodies at which rewards give way to punishment")
     leader_removal: float = p(0.15, 0.0, 1.0, "seed 000 L98, L224",
-                              doc="probability per quarter that special measures remove the leader")
+                              doc="probability per quarter that special measures (or a CQC rating of inadequate) "
+                                  "remove the leader")
     force_collaboration: float = p(0.4, 0.0, 1.0, "seed 000 L198",
                                    doc="intensity of threats used to force CCGs to collaborate with their STP")
     sanction_at_level: list[float] = field(default_factory=lambda: [0.0, 0.1, 0.35, 0.7, 1.0], metadata={

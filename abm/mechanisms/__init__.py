@@ -1,12 +1,15 @@
-"""The seven mechanisms of the model brief, one module each, as functions over the model's numpy state.
+"""The seven mechanisms of the model brief as functions over the model's numpy state: a module each, and two more split
+off along their seams (``ratings`` from ``oversight``, ``mergers`` from ``collaboration``).
 
 | module | mechanism |
 |---|---|
 | ``money``         | demand, money and performance (true and reported) |
 | ``oversight``     | performance management and escalation (the style decides, this module applies) |
+| ``ratings``       | the CQC's inspections and ratings of trusts, NHS England's July ratings of CCGs |
 | ``trust``         | pairwise, asymmetric trust |
 | ``peers``         | peer pressure and peer learning |
-| ``collaboration`` | joint committees, shared accountable officers, mergers, pooled budgets, alliances, risk shares |
+| ``collaboration`` | joint committees, shared accountable officers, pooled budgets, alliances, risk shares |
+| ``mergers``       | CCG mergers: groups under one accountable officer decide together and merge on an April |
 | ``leadership``    | leader stress and turnover |
 | ``stp``           | STP maturity, the progress dashboard and investment |
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from abm.mechanisms import monthly_prob, trust
 from abm.params import per_run
-from abm.vocabulary import EDGE_KINDS, LED
+from abm.vocabulary import EDGE_KINDS, LED, PROVIDER_KINDS
 
 if TYPE_CHECKING:
     from abm.protocol import ModelState
@@ -45,13 +45,17 @@ def update_stress(m: ModelState) -> None:
 
 
 def turnover(m: ModelState) -> dict:
-    """Leaders leave (retirement, stress) or are removed: removal is a monthly hazard for bodies in special measures,
-    not an event of the review; returns the number of leaders of NHS bodies who left, and of forced exits.
+    """Leaders leave (retirement, stress) or are removed: removal is a monthly hazard for bodies in special measures
+    and for trusts the CQC rates inadequate, not an event of the review; returns the number of leaders of NHS bodies
+    who left, and of forced exits.
 
     Evidence: seed 002 L352, “nearly a third said they were going to retire in the next 3-5 years” (``exit_base``);
     seed 000 L212, “I would have no hesitation walking away”; seed 000 L224, “significant ‘churn’ in CCG leadership,
     related to performance issues in CCGs and local systems”; seed 000 L98, special measures may force “a change in
-    leadership”.
+    leadership”. The worst rating carries the same hazard as special measures: the published findings are about the
+    worst-rated trusts (``zero_star_ceos``, chief executives of zero-star trusts still in post after about five
+    months, 8 of 12; ``ceo_tenure_by_rating``, median tenure 11 months in the 13 trusts rated inadequate in 2017,
+    ``abm/data/published_effects.csv``), and the regulator's ``leader_removal`` sets the hazard (none under the carrot).
     """
     o, b = m.orgs, m.beh
     led = m.mask(*LED)
@@ -59,7 +63,8 @@ def turnover(m: ModelState) -> dict:
     p = m.each(monthly_prob(b.exit_base)) + m.each(b.exit_stress) * o.stress ** 2 * (1.0 - damping * o.resilience)
     leaving = led & (m.draw("exits", len(o.kind)) < p)
     removal = m.each(per_run(lambda q: 1.0 - (1.0 - q) ** (1.0 / 3.0), m.reg.leader_removal))  # quarterly, per month
-    forced = led & (o.escalation >= 4) & (m.draw("exits", len(o.kind)) < removal) & (not m.regime.covid)
+    failed = (o.escalation >= 4) | (m.mask(*PROVIDER_KINDS) & (o.rating == 0))
+    forced = led & failed & (m.draw("exits", len(o.kind)) < removal) & (not m.regime.covid)
     leaving |= forced
     # A shared accountable officer who leaves leaves every CCG that shares them.
     ccg = np.flatnonzero(m.mask("ccg"))

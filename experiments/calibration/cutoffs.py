@@ -13,7 +13,7 @@ Two steps:
    ``behaviour.dashboard_cuts`` from STP maturity in July 2017 (5 / 14 / 20 / 5 of 44 STPs),
    ``behaviour.ccg_rating_cuts`` from the CCGs' mean assessed score of 2015/16 (July 2016 ratings: 26 inadequate,
    91 requires improvement, 82 good, 10 outstanding) and ``behaviour.cqc_rating_cuts`` from the CQC's overall
-   assessment of every trust in May 2016 (12 / 109 / 53 / 5 of 179 rated).
+   assessment of every trust at its latest inspection before May 2016 (12 / 109 / 53 / 5 of 179 rated).
 
 Writes ``calibration.md`` and ``grid.csv`` and prints the overrides to use. The behavioural effect sizes are not
 calibrated (the seeds give none); explore them with ``experiments.sweeps.sensitivity``.
@@ -64,19 +64,24 @@ def run(jc: float, ao: float, replicate: int) -> dict:
 
 def replay(replicate: int) -> dict:
     """One 2013 replay to July 2017: the distributions the cut-offs are read from."""
-    from abm.mechanisms import oversight
+    from abm.mechanisms import oversight, ratings
     m = CommissioningModel(compose(["scenario=england_2013", "months=52", "write_organisations=false",
                                     f"replicate={replicate}"]))
     out = {}
+    prov = m.mask("provider")
+    inspected = np.full(len(m.orgs.kind), np.nan)      # each trust's overall assessment at its latest inspection
+    noise = np.random.default_rng(replicate)
     while m.t < m.months:
+        month = m.t
         m.step()
         date = str(m.date)
+        # the CQC's overall assessment with its noise, as ratings.inspect rates the trusts due this month
+        due = np.flatnonzero(prov & (m.orgs.inspect_slot == month % m.beh.inspection_interval))
+        overall = ratings.cqc_overall(m, oversight.domains(m))[due]
+        inspected[due] = overall + noise.normal(0.0, m.beh.indicator_noise, len(due))
         if date == "2016-05":
-            d = oversight.domains(m)
-            prov = m.mask("provider")
-            # the CQC's overall assessment with its noise, as oversight.inspect rates it
-            noise = np.random.default_rng(replicate).normal(0.0, m.beh.indicator_noise, int(prov.sum()))
-            out["cqc"] = ((0.5 * (d[:, oversight.QUALITY] + d[:, oversight.LEADERSHIP]))[prov] + noise).tolist()
+            # May 2016's ratings are those of each trust's latest inspection (the CQC rated trusts over 2014-16)
+            out["cqc"] = inspected[prov & ~np.isnan(inspected)].tolist()
         if date == "2016-06":
             ccg = m.mask("ccg")
             out["ccg"] = (m.orgs.year_scores / np.maximum(m.orgs.year_n, 1))[ccg].tolist()

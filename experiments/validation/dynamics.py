@@ -32,9 +32,9 @@ BOUNDS = {"max_special_measures": 50, "max_ccgs_under_directions": 50, "max_july
 # Bounds a style is known to miss, with the looser limit it must still keep (measured and explained in docs/ODD.md
 # section 8; the style contract and tests/test_regime.py hold every style to BOUNDS except these). A new style keeps
 # every bound, or its miss is measured, explained in ODD section 8 and recorded here.
-KNOWN_MISSES: dict[tuple[str, str], float] = {
-    ("stick", "max_july_trust_inadequate"): 0.30, ("carrot_then_stick", "max_july_trust_inadequate"): 0.30,
-}
+# (None at present: 0.2.2 rates trusts with the CQC's equal weights and removes leaders of trusts rated inadequate,
+# and the stick and carrot-then-stick, which reached 21-22 % rated inadequate, keep the 15 % bound.)
+KNOWN_MISSES: dict[tuple[str, str], float] = {}
 
 
 def limit(style: str, key: str) -> float:
