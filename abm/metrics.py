@@ -100,6 +100,14 @@ def month_columns(m) -> tuple[dict, np.ndarray]:
             n = np.diff(bounds)
             summed = np.bincount(np.repeat(np.arange(m.R), n), weights=e.trust[rel], minlength=m.R)   # in order
             row[f"trust_{name}"] = np.where(n > 0, summed / np.maximum(n, 1), 0.0)
+    # The same where payment by results has brought no disputes: relationships whose commissioner has never closed a
+    # month in deficit (disputes come with the commissioner's deficit, seed 003 L808; money.settle).
+    rel = m.relationships(EDGE_KINDS.index("commissioner_provider"))
+    commissioner = np.where(m.mask("ccg")[e.src[rel]], e.src[rel], e.dst[rel])
+    clear = rel[(o.deficit_months[commissioner] == 0) & (o.balance[commissioner] >= 0)]
+    n = np.bincount(clear // m.E, minlength=m.R)
+    summed = np.bincount(clear // m.E, weights=e.trust[clear], minlength=m.R)
+    row["trust_commissioner_provider_undisputed"] = np.where(n > 0, summed / np.maximum(n, 1), 0.0)
     row.update(_collaboration(m, per_org, per_stp, ccg))
     row["n_trusts"] = count(prov)
     row["n_local_authorities"] = count(m.mask("la"))

@@ -71,6 +71,7 @@ class Orgs:
     regime_months: np.ndarray   # months in the top regime (special measures; CCGs: legal directions)
     regime_kind: np.ndarray     # 0 none, 1 quality special measures, 2 financial special measures, 3 directions
     regime_spells: np.ndarray   # completed months of the body's last finished spell in the top regime (0: none)
+    deficit_months: np.ndarray  # months the body has closed with a negative balance since the run began
     pressure: np.ndarray        # regulator sanction pressure in [0, 1]
     peer_pressure: np.ndarray
     support: np.ndarray         # support received this quarter in [0, 1]
@@ -213,6 +214,7 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
         # Reviews and inspections are spread evenly over the quarter and the inspection cycle (by position).
         review_slot=np.arange(n) % 3, inspect_slot=(np.arange(n) * 7) % beh.inspection_interval,
         regime_months=np.zeros(n, int), regime_kind=np.zeros(n, int), regime_spells=np.zeros(n, int),
+        deficit_months=np.zeros(n, int),
         pressure=z.copy(), peer_pressure=z.copy(), support=z.copy(), reporting=z.copy(), autonomy=z.copy(),
         conflicted=np.zeros(n, bool), sanctioned=z.copy(), gaming_block=z.copy(), stress=stress, tenure=tenure,
         resilience=rng.beta(5.0, 2.0, n), leader=np.arange(n), capacity_loss=z.copy(),

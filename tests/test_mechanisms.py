@@ -134,6 +134,14 @@ def test_money_is_accounted_for_every_month(small_model):
             m.flows.external_in - m.flows.external_out, abs=1e-9)
 
 
+def test_a_body_in_deficit_counts_its_months_in_deficit(small_model):
+    o = small_model.orgs
+    o.balance[:] = np.where(small_model.mask("ccg"), -1e6, 1e6)     # every CCG deep in deficit, everyone else not
+    small_model.step()
+    assert np.all(o.deficit_months[small_model.mask("ccg") & o.alive] == 1)
+    assert np.all(o.deficit_months[~small_model.mask("ccg")] == 0)
+
+
 def test_demand_outgrows_allocations(small_model):
     m = small_model
     d0, a0 = m.orgs.demand.sum(), m.orgs.allocation.sum()

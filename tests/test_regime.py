@@ -374,6 +374,16 @@ def test_every_style_keeps_the_long_run_bounds_in_england(england_runs):
         assert not keeps(style, measure(df)), (style, seed, keeps(style, measure(df)))
 
 
+def test_under_the_carrot_trust_free_of_payment_disputes_does_not_fall(england_runs):
+    """The carrot's bound on commissioner-provider trust (docs/ODD.md section 8): where the commissioner has never been
+    in deficit (no disputes under payment by results), trust ends no lower than it started; over all relationships it
+    falls, and falls further where commissioners are in deficit."""
+    for seed in range(2):
+        df = england_runs[("carrot", seed)]
+        assert measure(df)["cp_trust_undisputed_not_lower"], seed
+        assert df.trust_commissioner_provider.iloc[-1] < df.trust_commissioner_provider_undisputed.iloc[-1]
+
+
 @pytest.mark.slow
 def test_suspending_contract_sanctions_keeps_more_commissioner_provider_trust():
     """Fines are conflict: with every contract sanction suspended, commissioner-provider trust ends higher than with

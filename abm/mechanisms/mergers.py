@@ -179,6 +179,7 @@ def merge(m: ModelState, keep: int, gone: int) -> None:
         arr[keep] += arr[gone]
         arr[gone] = 0.0
     o.readiness[keep] = max(o.readiness[keep], o.readiness[gone])
+    o.deficit_months[keep] = max(o.deficit_months[keep], o.deficit_months[gone])
     o.alive[gone] = False
     o.merged_into[gone] = keep
     m.on_merge(keep, gone)

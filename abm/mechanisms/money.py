@@ -206,7 +206,8 @@ def settle(m: ModelState) -> dict:
 
 def close_books(m: ModelState) -> None:
     """Balances change only by the month's inflow minus outflow; the year's income and expenditure accumulate
-    from April; the net margin is a 12-month moving average of the month's result over its income."""
+    from April; the net margin is a 12-month moving average of the month's result over its income; a body closing
+    the month with a negative balance adds a month in deficit."""
     o = m.orgs
     net = np.where(o.alive, o.inflow - o.outflow, 0.0)
     o.balance += net
@@ -214,6 +215,7 @@ def close_books(m: ModelState) -> None:
     o.ytd_income += np.where(o.alive, o.inflow, 0.0)
     margin = net / np.maximum(o.inflow, 1e-9)
     o.net_margin += np.where(o.alive & (o.inflow > 0), (margin - o.net_margin) / 12.0, 0.0)
+    o.deficit_months += o.alive & (o.balance < 0)
 
 
 def contract_round(m: ModelState) -> dict:
