@@ -53,8 +53,8 @@ def cqc_overall(m: ModelState, d: np.ndarray) -> np.ndarray:
     weighed equally, the quality domain standing for four of them (safe, effective, caring, responsive) and the
     leadership domain for the fifth (well-led), so well-led weighs ``cqc_well_led_weight`` (1 / 5).
 
-    Evidence: the CQC's rating principles (CQC, "How we aggregate ratings using the rating principles"): "The five
-    key questions are all equally important and are weighted equally when aggregating" (cited in words, not a seed
+    Evidence: the CQC's rating principles for NHS trusts (CQC, "Ratings principles: NHS trusts", 2022): "The five key
+    questions are all equally important and should be weighted equally when aggregating" (cited in words, not a seed
     quote: the principles are not in the seeds). Until 0.2.2 the two domains weighed half each, which let leaders'
     stress alone carry a trust to inadequate.
     """
