@@ -3,8 +3,9 @@
 ``simulate(config)`` returns the model's tables, each with the run id, the seed and every parameter as columns;
 ``write(tables, outdir, config)`` writes them as Parquet beside the resolved config, atomically: files appear under
 their final names only once complete. ``run_job(config, outdir)`` is one Hydra job: it skips the work when the
-directory already holds a complete result for the same configuration, and otherwise writes the tables, the
-provenance (package versions, git revision) and, last, ``done.json``: a job without it never counts as finished.
+directory already holds a complete result for the same configuration and model version, and otherwise writes the
+tables, the provenance (package versions, git revision) and, last, ``done.json``: a job without it never counts as
+finished.
 """
 
 from __future__ import annotations
@@ -110,12 +111,24 @@ def write(tables: dict[str, pd.DataFrame] | dict[str, pa.Table], outdir: Path, c
 
 
 def config_key(config: Config) -> str:
-    """Identity of a job's result: a hash of its whole resolved configuration (seed and replicate included)."""
-    return hashlib.sha256(json.dumps(asdict(config), sort_keys=True, default=str).encode()).hexdigest()
+    """Identity of a job's result: a hash of its whole resolved configuration (seed and replicate included) and of
+    the model's version. A new version is released whenever results change (CHANGELOG), so a run an earlier version
+    finished is run again rather than resumed."""
+    identity = {"config": asdict(config), "model_version": model_version()}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@cache
+def model_version() -> str:
+    """The installed model's version (``pyproject.toml``), or "unknown" when it is not installed."""
+    try:
+        return metadata.version("nhs-commissioning-abm")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def is_complete(outdir: Path, config: Config | None = None) -> bool:
-    """True when ``outdir`` holds a finished result (for ``config``, when given)."""
+    """True when ``outdir`` holds a result this version of the model finished (for ``config``, when given)."""
     done = Path(outdir) / "done.json"
     if not done.is_file():
         return False
@@ -124,6 +137,8 @@ def is_complete(outdir: Path, config: Config | None = None) -> bool:
     except (OSError, json.JSONDecodeError):
         return False
     if not all((Path(outdir) / f).is_file() for f in record.get("files", [])):
+        return False
+    if record.get("model_version") != model_version():
         return False
     return config is None or record.get("key") == config_key(config)
 
@@ -169,8 +184,8 @@ def run_job(config: Config, outdir: Path, tables: dict[str, pd.DataFrame] | dict
         tables = simulate(config)
     files = [p.name for p in write(tables, outdir, config)]
     _write_json(outdir / "provenance.json", provenance())
-    _write_json(outdir / "done.json", {"key": config_key(config), "run_id": run_id(config),
-                                       "files": [*files, "provenance.json"]})
+    _write_json(outdir / "done.json", {"key": config_key(config), "model_version": model_version(),
+                                       "run_id": run_id(config), "files": [*files, "provenance.json"]})
     return True, tables
 
 

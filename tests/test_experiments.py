@@ -118,6 +118,23 @@ def test_resume_skips_finished_jobs_and_redoes_partial_ones(tmp_path):
     assert is_complete(partial)
 
 
+def test_a_run_finished_by_another_model_version_is_run_again(tmp_path, monkeypatch):
+    """Results change only with a new version (CHANGELOG): resuming must not reuse an older version's result."""
+    from abm import run
+    cfg = compose([*SMALL, "write_organisations=false"])
+    assert run.run_job(cfg, tmp_path)[0]                     # runs
+    assert not run.run_job(cfg, tmp_path)[0]                 # same version: complete, skipped
+    run.model_version.cache_clear()
+    monkeypatch.setattr(run.metadata, "version", lambda name: "99.0.0")
+    try:
+        assert not is_complete(tmp_path, cfg) and not is_complete(tmp_path)     # nor counted as finished
+        assert run.run_job(cfg, tmp_path)[0]                 # another version: run again
+        assert is_complete(tmp_path)
+        assert json.loads((tmp_path / "done.json").read_text())["key"] == run.config_key(cfg)
+    finally:
+        run.model_version.cache_clear()
+
+
 def test_basic_and_joblib_launchers_give_identical_results(tmp_path):
     tables = []
     for launcher, extra in (("basic", []), ("joblib", ["hydra.launcher.n_jobs=2"])):

@@ -2,8 +2,8 @@
 
     python -m experiments compare SWEEP_DIR [--baseline key=value[,key=value]] [--out DIR]
 
-Reads every *finished* job under SWEEP_DIR (a job counts only when its ``done.json`` matches its files), and writes to
-``--out`` (default ``SWEEP_DIR/report``):
+Reads every *finished* job under SWEEP_DIR (a job counts only when its ``done.json`` matches its files and this
+version of the model wrote it), and writes to ``--out`` (default ``SWEEP_DIR/report``):
 
 - ``report.md``: opens with the answer (``answer.png``: each style against the baseline, the 2016 mix, and against the
   stick, per key outcome, in readable units, with the posterior interval and the probability of doing better) and
@@ -44,7 +44,8 @@ STICK = "stick"
 
 # --- gathering ------------------------------------------------------------------------------------------------------
 def finished_jobs(sweep: Path) -> list[Path]:
-    """Job directories under ``sweep`` whose ``done.json`` vouches for their files."""
+    """Job directories under ``sweep`` whose ``done.json``, written by this version of the model, vouches for their
+    files."""
     return sorted(d.parent for d in Path(sweep).rglob("done.json") if is_complete(d.parent))
 
 
@@ -52,7 +53,8 @@ def gather(sweep: Path) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], list[str
     """Stack the finished jobs' monthly tables; return them, the networks by run, the setting keys and a config."""
     jobs = finished_jobs(sweep)
     if not jobs:
-        raise SystemExit(f"error: no finished job under {sweep} (a finished job has a done.json)")
+        raise SystemExit(f"error: no finished job under {sweep} (a finished job has a done.json written by this "
+                         "version of the model)")
     frames, networks, config = [], {}, {}
     for job in jobs:
         df = pd.read_parquet(job / "model.parquet")
