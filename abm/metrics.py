@@ -92,22 +92,18 @@ def month_columns(m) -> tuple[dict, np.ndarray]:
     for k, name in enumerate(RATINGS):
         row[f"ccg_rating_{name}"] = count(ccg & (o.rating == k))
         row[f"trust_rating_{name}"] = count(prov & (o.rating == k))
-    # Mean trust on the active relationships of each kind (summed per run in index order).
+    # Mean trust on the active relationships of each kind, per run.
     for k, name in enumerate(EDGE_KINDS):
         if name != "regulator_regulator":
             rel = m.relationships(k)
-            bounds = np.searchsorted(rel, np.arange(m.R + 1) * m.E)          # each run's part of the sorted set
-            n = np.diff(bounds)
-            summed = np.bincount(np.repeat(np.arange(m.R), n), weights=e.trust[rel], minlength=m.R)   # in order
-            row[f"trust_{name}"] = np.where(n > 0, summed / np.maximum(n, 1), 0.0)
-    # The same where payment by results has brought no disputes: relationships whose commissioner has never closed a
-    # month in deficit (disputes come with the commissioner's deficit, seed 003 L808; money.settle).
-    rel = m.relationships(EDGE_KINDS.index("commissioner_provider"))
-    commissioner = np.where(m.mask("ccg")[e.src[rel]], e.src[rel], e.dst[rel])
-    clear = rel[(o.deficit_months[commissioner] == 0) & (o.balance[commissioner] >= 0)]
-    n = np.bincount(clear // m.E, minlength=m.R)
-    summed = np.bincount(clear // m.E, weights=e.trust[clear], minlength=m.R)
-    row["trust_commissioner_provider_undisputed"] = np.where(n > 0, summed / np.maximum(n, 1), 0.0)
+            row[f"trust_{name}"] = _mean_by_run(m, rel, e.trust)
+            if name == "commissioner_provider":
+                # The same where payment by results has brought no disputes: relationships whose commissioner has
+                # never closed a month in deficit (disputes come with the commissioner's deficit, seed 003 L808;
+                # money.settle).
+                commissioner = np.where(m.mask("ccg")[e.src[rel]], e.src[rel], e.dst[rel])
+                clear = rel[(o.deficit_months[commissioner] == 0) & (o.balance[commissioner] >= 0)]
+                row["trust_commissioner_provider_undisputed"] = _mean_by_run(m, clear, e.trust)
     row.update(_collaboration(m, per_org, per_stp, ccg))
     row["n_trusts"] = count(prov)
     row["n_local_authorities"] = count(m.mask("la"))
@@ -153,6 +149,15 @@ def month_columns(m) -> tuple[dict, np.ndarray]:
     row["trust_in_regulators"] = mean(reg_trust, bodies)
     row["ccg_trust_in_nhse"] = mean(reg_trust, ccg)
     return row, reg_trust
+
+
+def _mean_by_run(m, edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` over the sorted relationship indices ``edges``, per run (summed in index order; 0 where a
+    run has none)."""
+    run = edges // m.E
+    n = np.bincount(run, minlength=m.R)
+    summed = np.bincount(run, weights=values[edges], minlength=m.R)
+    return np.where(n > 0, summed / np.maximum(n, 1), 0.0)
 
 
 def groups(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:

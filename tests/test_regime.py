@@ -134,9 +134,8 @@ def test_leaders_stress_alone_does_not_carry_a_trust_of_middling_quality_to_inad
     """The CQC weighs its five key questions equally (well-led is one of five): a trust whose care is of middling
     quality is not rated inadequate for its leader's stress and inexperience alone; weighed half and half (with the
     cut-offs calibrated for that weighting in 0.2.1), it was."""
-    def inadequate(weight: float, cuts: str) -> np.ndarray:
-        m = CommissioningModel(small_config(*WIDE, "behaviour.indicator_noise=0", f"behaviour.cqc_rating_cuts={cuts}",
-                                            f"behaviour.cqc_well_led_weight={weight}"))
+    def inadequate(*overrides: str) -> np.ndarray:
+        m = CommissioningModel(small_config(*WIDE, "behaviour.indicator_noise=0", *overrides))
         trusts = np.flatnonzero(m.mask(*oversight.PROVIDERS))
         m.orgs.stress[:], m.orgs.tenure[:], m.orgs.capacity_loss[:] = 1.0, 0.0, 1.0     # leadership domain 0
         d = oversight.domains(m)
@@ -146,8 +145,8 @@ def test_leaders_stress_alone_does_not_carry_a_trust_of_middling_quality_to_inad
         m.orgs.inspect_slot[:] = m.t % m.beh.inspection_interval                       # every trust due
         ratings.inspect(m)
         return m.orgs.rating[middling] == 0
-    assert not inadequate(0.2, "[0.26,0.58,0.79]").any()
-    assert inadequate(0.5, "[0.4,0.66,0.85]").all()
+    assert not inadequate().any()                                                  # the defaults: weight 1/5
+    assert inadequate("behaviour.cqc_well_led_weight=0.5", "behaviour.cqc_rating_cuts=[0.4,0.66,0.85]").all()
 
 
 @pytest.mark.parametrize("weight", [0.0, 0.5, 1.0])
