@@ -50,9 +50,9 @@ MODEL = {
        for r in RATINGS},
     **{f"trust_{k}": ("0-1", f"mean trust on active {k.replace('_', '-')} relationships")
        for k in EDGE_KINDS if k != "regulator_regulator"},
-    "trust_commissioner_provider_undisputed": ("0-1", "mean trust on active commissioner-provider relationships whose "
-                                               "commissioner has never closed a month in deficit (no payment "
-                                               "disputes)"),
+    "trust_commissioner_provider_undisputed": ("0-1", "mean trust on active commissioner-provider relationships "
+                                               "that have had no payment dispute and no contract fine since the "
+                                               "start"),
     "n_ccgs": ("count", "CCGs (fewer after mergers)"),
     "n_joint_committees": ("count", "joint committees (connected groups of CCGs)"),
     "share_ccgs_in_joint_committee": ("share", "CCGs in a joint committee"),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from abm import posterior
+from abm import initial, posterior
 from abm.axis import RunAxis
 from abm.compose import regulator_preset
 from abm.config import CHANGEABLE, Config, parse_change, validate
@@ -40,6 +40,8 @@ JULY = 3          # month of year (0 = April) when ratings and the dashboard are
 STREAMS = ("money", "assessment", "oversight", "trust", "peers", "collaboration", "exits", "succession", "mergers")
 LEADER_BLOCK = 2 ** 40   # leader ids of run r are r * LEADER_BLOCK + its own ids: no two runs share a leader
 GROUPS = ("beh", "reg", "res", "inst", "regime")     # the merged parameter groups, as the mechanisms name them
+SPIN_UP_MONTHS = 12   # months of reviews before the start that form the regulators' view of trusts started from data
+COHORT_REGIME = {oversight.QUALITY_SM: "quality", oversight.FINANCIAL_SM: "financial"}   # names in the cohort file
 PLACEMENTS = (("place_quality_special_measures", oversight.QUALITY_SM),
               ("place_financial_special_measures", oversight.FINANCIAL_SM),
               ("place_ccg_directions", oversight.DIRECTIONS))
@@ -102,7 +104,8 @@ class Engine(RunAxis):
         self.applied: list[str] = []
         self._apply_policy(upto=self.start)
         self.structure = build(cfg.scenario)
-        states = [build_state(self.structure, c.behaviour, rng) for c, rng in zip(self.run_configs, rngs, strict=True)]
+        states = [build_state(self.structure, c.behaviour, rng, c.start, c.scenario.from_data)
+                  for c, rng in zip(self.run_configs, rngs, strict=True)]
         n, ne, ns = len(states[0][0].kind), len(states[0][1].src), len(states[0][2].maturity)
         self.N, self.E, self.S = n, ne, ns
         for r, (o, _e, _s) in enumerate(states):
@@ -147,6 +150,17 @@ class Engine(RunAxis):
         money.offer_control_totals(self)          # this year's control totals are already agreed at the start
         stp.designate(self)
         self._placements()
+        if self.config.scenario.from_data:
+            initial.regulators_view(self, SPIN_UP_MONTHS)
+
+    def set_regulators(self, regulators: list) -> None:
+        """Give each run the regulator configuration ``regulators[r]`` (and the styles they name)."""
+        for run, regulator in zip(self.run_configs, regulators, strict=True):
+            run.regulator = regulator
+        self.config = merge(self.run_configs) if self.R > 1 else self.run_configs[0]
+        self._groups()
+        self.styles = [make_style(c.regulator) for c in self.run_configs]
+        self.style_for = [c.regulator.name for c in self.run_configs]
 
     def trust_in_regulators(self) -> np.ndarray:
         return trust.in_regulators(cast("ModelState", self))
@@ -202,11 +216,15 @@ class Engine(RunAxis):
             self.style_for = [c.regulator.name for c in self.run_configs]
 
     def _placements(self) -> None:
-        """Carry out the one-off placements a policy event asked for (each run its own number), then clear them."""
+        """Carry out the one-off placements a policy event asked for (each run its own number), then clear them. Where
+        the published lists name the trusts placed that month (``abm/data/special_measures_cohorts.csv``) and the run
+        holds the real trusts, those are placed."""
         for name, kind in PLACEMENTS:
             count = self.each(getattr(self.regime, name), "runs")
             if np.any(count):
-                self.run_flows.add(regime_entries=oversight.place(self, kind, count))
+                named = (initial.entering(self.structure.orgs.code.to_numpy(), COHORT_REGIME[kind], str(self.date))
+                         if kind in COHORT_REGIME and self.config.scenario.from_data else None)
+                self.run_flows.add(regime_entries=oversight.place(self, kind, count, named))
                 for run in self.run_configs:
                     setattr(run.regime, name, 0)
                 setattr(self.regime, name, 0)
@@ -219,6 +237,7 @@ class Engine(RunAxis):
         self._apply_policy(upto=self.date)
         money.grow(self)
         if self.month_of_year == 0:
+            initial.anchor(self)
             f.add(**money.contract_round(self))
             self.benchmark = oversight.rebase(self)
         if self.month_of_year == JULY and self.t >= self.first_dashboard:

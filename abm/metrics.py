@@ -98,12 +98,9 @@ def month_columns(m) -> tuple[dict, np.ndarray]:
             rel = m.relationships(k)
             row[f"trust_{name}"] = _mean_by_run(m, rel, e.trust)
             if name == "commissioner_provider":
-                # The same where payment by results has brought no disputes: relationships whose commissioner has
-                # never closed a month in deficit (disputes come with the commissioner's deficit, seed 003 L808;
-                # money.settle).
-                commissioner = np.where(m.mask("ccg")[e.src[rel]], e.src[rel], e.dst[rel])
-                clear = rel[(o.deficit_months[commissioner] == 0) & (o.balance[commissioner] >= 0)]
-                row["trust_commissioner_provider_undisputed"] = _mean_by_run(m, clear, e.trust)
+                # The same on the relationships the contract has never set against each other: no payment dispute
+                # (payment by results under a commissioner in deficit, seed 003 L808) and no fine (money.settle).
+                row["trust_commissioner_provider_undisputed"] = _mean_by_run(m, rel[~e.disputed[rel]], e.trust)
     row.update(_collaboration(m, per_org, per_stp, ccg))
     row["n_trusts"] = count(prov)
     row["n_local_authorities"] = count(m.mask("la"))

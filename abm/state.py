@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from abm import initial
 from abm.config import BehaviourConfig
 from abm.mechanisms import performance_level
 from abm.scenarios import Structure
@@ -115,6 +116,7 @@ class Edges:
     link: np.ndarray       # ccg_ccg: joint committee; ccg_la: pooled budget; commissioner_provider: alliance
     success: np.ndarray    # joint work succeeded this month (both directions)
     conflict: np.ndarray   # conflict intensity this month in [0, 1]
+    disputed: np.ndarray   # commissioner_provider: a payment dispute or a contract fine in some month of the run
 
 
 @dataclass
@@ -130,8 +132,10 @@ class STPs:
     ics: np.ndarray            # designated an integrated care system
 
 
-def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Generator):
-    """Draw the initial state for ``structure`` from the model's generator."""
+def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Generator, start: str = "2016-04",
+                from_data: bool = True):
+    """Draw the initial state for ``structure`` from the model's generator; then, with ``from_data``, move every trust
+    whose own figures exist to its own starting position (:mod:`abm.initial`)."""
     o = structure.orgs
     n = len(o)
     kind = o.kind.to_numpy(copy=True)
@@ -238,10 +242,40 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
                   rev=rev, share=share,
                   demand_frac=demand_frac,
                   active=np.ones(len(src), bool), trust=trust, form=form, block_value=value, last_payment=value.copy(),
-                  link=np.zeros(len(src), bool), success=np.zeros(len(src), bool), conflict=np.zeros(len(src)))
+                  link=np.zeros(len(src), bool), success=np.zeros(len(src), bool), conflict=np.zeros(len(src)),
+                  disputed=np.zeros(len(src), bool))
     n_orgs = structure.stps.n_orgs.to_numpy(float, copy=True)
     stps = STPs(coterminosity=structure.stps.coterminosity.to_numpy(float, copy=True), size=n_orgs / n_orgs.mean(),
                 history=history, geography=geography,
                 maturity=np.zeros(n_stp), category=np.zeros(n_stp, int), invested=np.zeros(n_stp),
                 risk_share=np.zeros(n_stp, bool), ics=np.zeros(n_stp, bool))
+    if from_data:
+        start_from_data(orgs, structure, beh, rng, start)
     return orgs, edges, stps
+
+
+def start_from_data(o: Orgs, structure: Structure, beh: BehaviourConfig, rng: np.random.Generator, start: str) -> None:
+    """Each trust with figures of its own moves to them (:mod:`abm.initial`): its load from its four-hour share, its
+    cost pressure, unit cost and legacy debt (the stated draws, handed out in the order of its loans), its debt from
+    its loan balance where the start has one."""
+    codes = structure.orgs.code.to_numpy()
+    fig = initial.figures(codes, o.kind, start)
+    trusts = np.flatnonzero(np.isin(o.kind, PROVIDER_KINDS) & np.isfinite(fig.loan_rank))
+    if len(trusts):
+        key = fig.loan_rank[trusts] / np.maximum(12.0 * o.capacity[trusts], 1e-12)     # loans in years of income
+        o.cost_pressure[trusts] = initial.assign_by_rank(o.cost_pressure[trusts], key, rng)
+        o.unit_cost[trusts], o.balance[trusts] = initial.assign_debt(o.unit_cost[trusts], o.balance[trusts],
+                                                                     o.capacity[trusts], key, rng)
+        debt = fig.debt[trusts]
+        if np.isfinite(debt).any():           # the start has loan balances: a trust's debt is its own, else reserves
+            reserves = rng.uniform(0.0, 0.3, len(trusts)) * o.capacity[trusts]
+            o.balance[trusts] = np.where(debt > 0, -debt, reserves)
+        o.net_margin[trusts] = 1.0 - o.unit_cost[trusts]
+    acute = np.flatnonzero(np.isfinite(fig.share))
+    if len(acute):
+        share = fig.share[acute]
+        load = initial.load_for(share, -beh.stress_penalty * o.stress[acute], beh.perf_baseline, beh.load_sensitivity,
+                                beh.load_knee)
+        o.demand[acute] = o.capacity[acute] * np.clip(load, 0.5, 2.0)
+        o.perf_true[acute] = share
+        o.perf_reported[acute] = share

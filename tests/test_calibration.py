@@ -54,7 +54,9 @@ def test_fit_rows_end_by_march_2016_or_set_a_parameter_and_the_rest_are_held_out
     published = obs[obs.measure == "effect"]
     assert set(published.period) == set(designs)             # every design, fit or held out as it says
     assert all((r.use == "fit") == designs[r.period].fit for r in published.itertuples())
-    obs = obs[obs.measure != "effect"]
+    per_trust = obs[obs.measure.str.startswith("trust_")]     # the replay's fit window, all fit
+    assert len(per_trust) >= 7 and set(per_trust.use) == {"fit"}
+    obs = obs[(obs.measure != "effect") & ~obs.measure.str.startswith("trust_")]
     for r in obs.itertuples():
         early = fit._end(r.period) <= fit.FIT_UNTIL
         assert (r.use == "fit") == (early or (r.measure, r.period) in targets.FIT), r

@@ -185,7 +185,7 @@ def test_capacity_follows_money_with_a_lag():
     plans = {}
     for growth in (0.0, 0.03):
         m = CommissioningModel(small_config("seed=5", f"resources.funding_growth={growth}", "regime.stf_share=0",
-                                            "behaviour.capacity_growth_max=0.2"))
+                                            "behaviour.capacity_growth_max=0.2", "behaviour.capacity_noise=0"))
         prov = m.mask("provider")
         m.orgs.demand[prov] = 1.2 * m.orgs.capacity[prov]              # well above the standard's load
         m.orgs.net_margin[prov] = m.beh.planned_surplus                 # on plan: no savings, no surplus to spend

@@ -329,12 +329,19 @@ def test_every_row_of_the_policy_timeline_is_an_event_of_the_2013_replay():
 
 
 def test_policy_events_place_bodies_and_designate_systems():
+    """Quality special measures begin in July 2013 with the eleven trusts the published list names (none before); ten
+    shadow accountable care systems in June 2017."""
     m = CommissioningModel(compose(["scenario=england_2013", "months=52", "write_organisations=false"]))
-    counts = {}
+    keogh = np.isin(m.structure.orgs.code, ["RNL", "RJL", "RMP", "RWD", "RDD", "RJF", "RXR", "RLT", "RK5", "RXQ", "RPA"])
+    counts, placed = {}, None
     for _ in range(52):
         m.step()
         counts[str(m.date)] = (m.recorder.rows[-1]["n_quality_special_measures"], m.recorder.rows[-1]["n_ics"])
-    assert counts["2013-07"][0] == 11                # the Keogh trusts
+        if str(m.date) == "2013-07":
+            placed = m.orgs.regime_kind[keogh] == oversight.QUALITY_SM
+    assert counts["2013-06"][0] == 0 and keogh.sum() == 11
+    assert placed is not None and placed.all()          # the Keogh trusts, by name
+    assert 11 <= counts["2013-07"][0] <= 17             # and any the new regime admits that month
     assert counts["2017-06"][1] == 10 and counts["2017-05"][1] == 0
     designated = m.stps.ics
     assert m.stps.maturity[designated].mean() >= m.stps.maturity[~designated].mean() - 0.05

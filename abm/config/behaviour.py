@@ -259,7 +259,17 @@ class FormsBehaviour:
     load_knee: float = medoid(1.017, 0.5, 1.5, 0.95,
                               "assumption",
                               doc="load (demand over capacity) above which performance falls")
-    perf_noise: float = p(0.01, 0.0, 0.1, "assumption", doc="monthly noise in true performance")
+    perf_noise: float = p(0.0085, 0.0, 0.1, "derived: the variation of trusts' type 1 shares that passes "
+                          "(abm/data/trust_ae_variogram.csv, fitted by abm/data/derive_trusts.py: variance 6.45 "
+                          "points², monthly autocorrelation 0.52) gives a year's mean a variance of 1.49 points²; "
+                          "through the monthly adjustment of true performance (perf_adjust_rate) that is 0.85 points "
+                          "a month",
+                          doc="monthly noise in true performance (variation that passes)")
+    capacity_noise: float = p(0.006, 0.0, 0.1, "derived: the change of trusts' type 1 shares that lasts "
+                              "(abm/data/trust_ae_variogram.csv, fitted by abm/data/derive_trusts.py: 0.37 points² a "
+                              "month) is a shock to capacity: 0.61 points a month over load_sensitivity (1.02)",
+                              doc="monthly shock to a provider's capacity (sd, share of capacity) that lasts: it moves "
+                                  "the capacity planned too")
     stress_penalty: float = p(0.03, 0.0, 0.5, "assumption", doc="performance lost at full leader stress")
     capacity_penalty: float = p(0.02, 0.0, 0.5, "assumption; seed 000 L174",
                                 doc="performance lost with no management capacity left")

@@ -10,6 +10,13 @@ class ConfigError(ValueError):
     """A configuration value outside what the model accepts; its message is one line."""
 
 
+def check_month(path: str, value: str, required: bool = False) -> None:
+    """``value`` is a month written YYYY-MM (or empty, unless ``required``), else ConfigError naming ``path``."""
+    import re
+    if (value or required) and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(value)):
+        raise ConfigError(f"{path}={value!r} must be a month written YYYY-MM")
+
+
 PROVENANCE = ("data", "observed", "source-number", "derived", "calibrated", "assumption", "setting", "technical")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from abm.config.fields import ConfigError, p
+from abm.config.fields import ConfigError, check_month, p
 from abm.vocabulary import DEFAULT_STYLE, ENVELOPES, INSTITUTIONS, INVESTMENT_RULES, SANCTION_REGIMES, SCENARIOS
 from abm.vocabulary import STYLES as REGULATOR_STYLES
 
@@ -17,10 +17,18 @@ class ScenarioConfig:
     n_stps: int = p(3, 1, 12, "technical", doc="small scenario only: number of synthetic STPs")
     ccgs_per_stp: int = p(3, 1, 12, "technical", doc="small scenario only: CCGs per STP")
     acute_per_stp: int = p(2, 1, 6, "technical", doc="small scenario only: acute trusts per STP")
+    from_data: bool = p(True, source="abm/data (trust_ae_fy.csv, trust_loans_2016_17.csv)",
+                        doc="start each trust from its own public figures where they exist (four-hour share, DH loans: "
+                            "abm.initial); false: every trust drawn from the stated distributions")
+    anchor_until: str = p("", source="technical",
+                          doc="YYYY-MM: each April up to this month, every trust with a published four-hour share for "
+                              "the year just ended is set at it again (each year a forecast one year ahead); empty: "
+                              "never")
     copies: int = p(1, 1, 64, "technical",
                     doc="england only: k copies of the whole structure side by side (scaling benchmarks)")
 
     def __post_init__(self) -> None:
+        check_month("scenario.anchor_until", self.anchor_until)
         if isinstance(self.copies, int) and self.copies > 1 and self.name not in ("england", "england_2013"):
             raise ConfigError(f"scenario.copies={self.copies} contradicts scenario.name={self.name!r}: copies applies "
                               "to the england scenario only")
@@ -148,6 +156,8 @@ class RegimeConfig:
                              doc="commissioners may waive a fine for a provider they trust")
     cquin_share: float = p(0.025, 0.0, 0.1, "derived: twice the halved 1.25 % of policy timeline 2019-04",
                            doc="CQUIN: share of contract value paid for meeting local quality goals")
+    quality_special_measures: bool = p(True, source="policy timeline 2013-07",
+                                       doc="the quality special-measures regime exists (trusts may be placed in it)")
     financial_special_measures: bool = p(True, source="policy timeline 2016-07",
                                          doc="NHS Improvement can place trusts in financial special measures")
     relative_ccg_ratings: bool = p(True, source="policy timeline 2016-07 (CCG improvement and assessment "

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from abm.config.behaviour import BehaviourConfig
 from abm.config.fields import ConfigError, p
+from abm.config.fields import check_month as _check_month
 from abm.config.groups import InstitutionsConfig, RegimeConfig, RegulatorConfig, ResourcesConfig, ScenarioConfig  # noqa: F401
 from abm.vocabulary import STYLES as REGULATOR_STYLES
 
@@ -143,8 +144,3 @@ class Config:
     posterior: PosteriorConfig = field(default_factory=PosteriorConfig)
     batch: BatchConfig = field(default_factory=BatchConfig)
 
-
-def _check_month(path: str, value: str, required: bool = False) -> None:
-    import re
-    if (value or required) and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(value)):
-        raise ConfigError(f"{path}={value!r} must be a month written YYYY-MM")

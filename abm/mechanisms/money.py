@@ -70,6 +70,11 @@ def grow(m: ModelState) -> None:
     o.demand = np.where(prov, o.demand * (1.0 + gd) + share * displaced[np.maximum(o.stp, 0)], o.demand)
     o.allocation = np.where(ccg, o.allocation * (1.0 + ga), o.allocation)
     o.capacity = np.where(prov, o.capacity + (o.capacity_plan - o.capacity) / m.each(b.capacity_lag), o.capacity)
+    # Capacity also moves for reasons of a provider's own (staff leave or are recruited, wards close or open): a shock
+    # that lasts, since it moves the plan too.
+    shock = 1.0 + m.normal("money", b.capacity_noise, len(o.kind))
+    o.capacity = np.where(prov, o.capacity * shock, o.capacity)
+    o.capacity_plan = np.where(prov, o.capacity_plan * shock, o.capacity_plan)
     # A CCG's other spending grows with its patients' demand and, year after year, with its own cost pressures.
     own = (1.0 + m.each(b.ccg_spend_spread) * o.cost_pressure) ** (1.0 / 12.0) - 1.0
     o.other_spend = np.where(ccg, o.other_spend * (1.0 + gd + own), o.other_spend)
@@ -155,6 +160,8 @@ def settle(m: ModelState) -> dict:
     e.conflict[cp] = conflict
     back = e.rev[cp]
     e.conflict[back] = np.maximum(e.conflict[back], conflict)
+    e.disputed[cp] |= fined | dispute
+    e.disputed[back] |= fined | dispute
     # Non-recurrent funding: a CCG releases surplus above its 1 % reserve to its providers over the year.
     share = e.share[cp]
     weight = share / np.maximum(np.bincount(c, weights=share, minlength=n)[c], 1e-12)

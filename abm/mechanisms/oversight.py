@@ -268,6 +268,8 @@ def _regime_rules(m: ModelState, bodies, level, old, sc, failing, d, providers, 
     for kind in np.unique(wanted):
         held = m.counts(np.flatnonzero(kind_mask & (o.regime_kind == kind)))
         free = np.maximum(np.minimum(places(m, int(kind)) - held, affordable), 0)
+        if kind == QUALITY_SM and not m.regime.quality_special_measures:
+            free = np.zeros_like(free)                  # before the regime existed (policy timeline 2013-07)
         queue = np.flatnonzero(wanted == kind)
         admitted[queue] = rank_in_group(run[queue], m.R) < free[run[queue]]
         affordable -= np.minimum(free, np.bincount(run[queue], minlength=m.R))
@@ -322,13 +324,14 @@ def tick(m: ModelState) -> None:
     o.regime_months += (o.regime_kind > 0) & o.alive
 
 
-def place(m: ModelState, kind: int, count) -> np.ndarray:
+def place(m: ModelState, kind: int, count, named: np.ndarray | None = None) -> np.ndarray:
     """A policy event places ``count`` bodies (England's size, scaled; a number, or one per run) in a regime: the
-    worst on its domain first.
+    worst on its domain first; or, where the published lists name them (``named``: positions of the bodies in each
+    run's own numbering, non-empty), those bodies.
 
     Evidence: policy timeline 2013-07, "11 of the 14 Keogh-review trusts placed in special measures"; 2016-07,
     financial special measures "launched with 5 trusts; 9 CCGs put under directions"; 2013-04, "15 under legal
-    directions at authorisation".
+    directions at authorisation"; abm/data/special_measures_cohorts.csv (the trusts named in published lists).
     """
     o = m.orgs
     providers = kind != DIRECTIONS
@@ -340,7 +343,10 @@ def place(m: ModelState, kind: int, count) -> np.ndarray:
     for r, own in enumerate(m.org_runs):
         n = int(math.floor(m.of_run(count, r) * eligible[own].sum() / ENGLAND_BODIES[providers] + 0.5))
         cand = own.start + np.flatnonzero(eligible[own] & (o.regime_kind[own] == 0))
-        chosen = cand[np.argsort(value[cand], kind="stable")[:n]]
+        if named is not None and len(named):
+            chosen = np.intersect1d(cand, own.start + named)
+        else:
+            chosen = cand[np.argsort(value[cand], kind="stable")[:n]]
         o.escalation[chosen] = TOP[providers]
         o.regime_kind[chosen] = kind
         o.regime_months[chosen] = 0

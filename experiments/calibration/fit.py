@@ -108,7 +108,7 @@ def observations() -> pd.DataFrame:
     published effect a design reproduces (``effect@<design>``: the bounds of its tolerance, fit or held out). A
     row's error is how far the model lies outside [low, high] (an observation's bounds are its value), in units of
     its scale."""
-    from experiments.validation import effects
+    from experiments.validation import effects, trusts
     obs = targets.load()
     rows = []
     for row in obs.itertuples():
@@ -120,6 +120,9 @@ def observations() -> pd.DataFrame:
         rows.append({"key": key(row.measure, row.period), "measure": row.measure, "period": row.period,
                      "real": real, "low": real, "high": real, "scale": scale(row.measure, real),
                      "use": "fit" if fit else "held out", "abc": fit and not cut})
+    for t in trusts.calibration_targets():
+        measure, period = t["key"].split("@")
+        rows.append({**t, "measure": measure, "period": period, "use": "fit", "abc": True})
     for d in effects.DESIGNS:
         rows.append({"key": key("effect", d.key), "measure": "effect", "period": d.key, "real": d.published,
                      "low": d.bounds[0], "high": d.bounds[1], "scale": d.unit, "use": "fit" if d.fit else "held out",
@@ -223,7 +226,7 @@ def evaluate(items: list[tuple[dict[str, float], int]]) -> list[dict[str, float]
     """A batch of parameter sets, each at its replicate (``(values, replicate)``; the other free parameters at their
     assumed values): the answers of the 2013 replay to every observation, and the figures of the fitted published
     effects (``effect@<design>``), every arm run as one batch of runs with different parameters."""
-    from experiments.validation import effects
+    from experiments.validation import effects, trusts
     from experiments.validation.designs import run_arm
     values = [{**assumed_values(), **v} for v, _ in items]
     replicates = [int(r) for _, r in items]
@@ -232,6 +235,7 @@ def evaluate(items: list[tuple[dict[str, float], int]]) -> list[dict[str, float]
     out = []
     for k in range(len(items)):
         sim = answers(runs["replay"][k].columns)
+        sim |= trusts.calibration_rows(runs["replay"][k].trust_series())
         with np.errstate(invalid="ignore", divide="ignore"):
             sim |= {key("effect", d.key): float(d.measure({a: runs[a][k] for a in d.arms})) for d in designs}
         out.append(sim)
@@ -244,6 +248,6 @@ def distance(sim: dict[str, float], use: str = "fit", what: str = "all") -> floa
 
 
 def history_rows() -> pd.DataFrame:
-    """The observations of England (not the published effects) among :func:`observations`."""
+    """The observations of England (not the published effects, nor the per-trust rows) among :func:`observations`."""
     obs = observations()
-    return obs[obs.measure != "effect"]
+    return obs[(obs.measure != "effect") & ~obs.measure.str.startswith("trust_")]

@@ -26,7 +26,7 @@ REPLAY = ["scenario=england_2013", "months=61", "write_organisations=true"]     
 # sanctions for failure (the stick), and about 7 % a year real funding growth (published_effects README).
 TARGETS = ["scenario=england", "months=36", "regulator=stick", "behaviour.standard_weight=1.0",
            "resources.capacity=1.0", "resources.funding_growth=0.07", "regime.stf_share=0.0",
-           "write_organisations=true"]
+           "write_organisations=true", "scenario.from_data=false"]     # England of the era: not 2016's trusts
 SWITCHED = ["scenario=england_2013", "months=28", "write_organisations=true"]      # April 2013 to August 2015
 SWITCH = "2014-04"                      # the month the replay's style is switched (a year in)
 
@@ -113,6 +113,12 @@ class ArmRun:
         self._record, self._own = record, engine.org_runs[record.run]
         self._panels: dict[str, np.ndarray] = {}
         self.start = start
+        self.codes = engine.structure.orgs.code.to_numpy()
+
+    def trust_series(self):
+        """The run's trusts month by month (``experiments.validation.trusts.TrustSeries``)."""
+        from experiments.validation.trusts import TrustSeries
+        return TrustSeries(self.codes, self.kind, self.dates, self.panel("perf_reported"), self.panel("balance"))
 
     def month(self, date: str) -> int:
         return self.dates.index(date)

@@ -28,18 +28,21 @@ import numpy as np
 import pandas as pd
 
 from abm.units import fmt
+from experiments.validation import trusts
 from experiments.validation.designs import ArmRun
 from experiments.validation.measures import (
     _gain,
     bottom_movers,
     control_totals_rejected,
     event_study,
+    fsm_cohort,
     fund_withdrawn,
     gap_at,
     largest_ambulance_gap,
     leaders_kept_after_entry,
     reintegrative_direction,
     reintegrative_symmetry,
+    sm_cohort,
     sm_effect_at,
     sm_exit_first_cohort,
     sm_exit_later,
@@ -92,6 +95,16 @@ def _within(low: float, high: float) -> tuple[float, float]:
     return (low, high)
 
 
+def _two_se(figure: tuple[float, float, int]) -> tuple[float, float]:
+    """The data's figure plus or minus two of its standard errors."""
+    value, se, _ = figure
+    return (value - 2.0 * se, value + 2.0 * se)
+
+
+SM_2013 = {year: trusts.sm_2013_data(year) for year in (2013, 2015)}     # (figure, standard error, trusts)
+FSM_2016 = trusts.fsm_2016_data()
+
+
 DESIGNS = [
     Design("ae_waits_targets_era", "targets era (stick, the standard, 7 % real funding growth) from 77 %: gain in the "
            "four-hour share over 27 months", ("targets",), lambda r: _gain(r["targets"], 27), 0.947 - 0.77,
@@ -133,6 +146,19 @@ DESIGNS = [
            row="special_measures_exit_12m"),
     Design("special_measures_reentry", "2013 replay: share of trusts out of special measures by November 2017 "
            "placed again", ("replay",), sm_reentry, 3 / 21, "3 of 21: within 0-30 %", _within(0.0, 0.30)),
+    Design("sm_2013_cohort_ae", "2013 replay: the trusts put in quality special measures in July 2013 (those with "
+           "type 1 figures), change in their four-hour share from 2012/13 to 2015/16 minus that of the 3 trusts matched "
+           "to each on 2012/13 share and attendances", ("replay",), sm_cohort(2015), SM_2013[2015][0],
+           f"matched difference-in-differences on {SM_2013[2015][2]} trusts: the data's figure ±2 standard errors",
+           _two_se(SM_2013[2015]), fit=True),
+    Design("sm_2013_cohort_ae_2013", "the same, from 2012/13 to 2013/14", ("replay",), sm_cohort(2013),
+           SM_2013[2013][0], f"the same on {SM_2013[2013][2]} trusts: ±2 standard errors", _two_se(SM_2013[2013]),
+           row="sm_2013_cohort_ae"),
+    Design("fsm_2016_cohort_debt", "2013 replay: the five trusts put in financial special measures in July 2016, "
+           "growth of their debt to March 2017 (GBP m) minus that of the 3 trusts matched to each on loans and "
+           "attendances", ("replay",), fsm_cohort, FSM_2016[0],
+           f"matched difference-in-differences on {FSM_2016[2]} trusts (DH loans as debt): ±2 standard errors",
+           _two_se(FSM_2016)),
     Design("special_measures_mortality", "2013 replay: the July 2013 trusts' change in true performance to August "
            "2014, minus England's", ("replay",), sm_improvement, float("nan"),
            "weak (regression to the mean), direction only: they improve more", _within(1e-9, 1.0), scale=0.01),

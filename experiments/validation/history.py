@@ -39,6 +39,7 @@ from experiments.calibration import fit as fitting  # noqa: E402
 from experiments.calibration import targets as observed  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
 from experiments.sweeps.compare import grouped_ci, mean_ci  # noqa: E402
+from experiments.validation import trusts  # noqa: E402
 from experiments.validation.spread import cross_sections  # noqa: E402
 from experiments.validation.spread import lines as spread_lines  # noqa: E402
 from experiments.validation.spread import plot as plot_spread  # noqa: E402
@@ -79,15 +80,28 @@ def yearly(model: pd.DataFrame) -> pd.DataFrame:
     return last.join(summed).join(july).reset_index().rename(columns={"fy": "year"})
 
 
-def run_arm(overrides: list[str], arm: str, replicate: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One replicate of one arm: its yearly table, its monthly table (for the check against observations) and its
-    cross-sections across trusts (``experiments.validation.spread``)."""
+def run_arm(overrides: list[str], arm: str, replicate: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                                                      trusts.TrustSeries]:
+    """One replicate of one arm: its yearly table, its monthly table (for the check against observations), its
+    cross-sections across trusts (``experiments.validation.spread``) and its trusts month by month."""
     cfg = compose([*overrides, f"replicate={replicate}", "write_organisations=true"])
     tables = simulate(cfg)
     model = tables["model"]
     spread = cross_sections(tables["organisations"], model, cfg.behaviour.target)
     return (yearly(model).assign(arm=arm, replicate=replicate), model.assign(arm=arm, replicate=replicate),
-            spread.assign(arm=arm, replicate=replicate))
+            spread.assign(arm=arm, replicate=replicate), trusts.TrustSeries.of_table(tables["organisations"], model))
+
+
+def trust_series(overrides: list[str], replicate: int) -> trusts.TrustSeries:
+    """One replicate's trusts month by month (the per-trust rows' other arms)."""
+    cfg = compose([*overrides, f"replicate={replicate}", "write_organisations=true"])
+    tables = simulate(cfg)
+    return trusts.TrustSeries.of_table(tables["organisations"], tables["model"])
+
+
+# The per-trust rows' other arms: the replay re-anchored each April to March 2016's published year, and April 2016.
+ANCHORED = ["scenario=england_2013", "scenario.anchor_until=2016-04", "months=48"]
+START_2016 = ["scenario=england", "regulator=as_was_2016", "months=12"]
 
 
 def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
@@ -217,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     draws = 0 if args.at_mean or shipped is None or any(o.startswith("posterior.") for o in overrides) else len(shipped)
     parts = run_parallel((delayed(run_arm)([*ov, *([f"posterior.draw={r % draws}"] if draws else [])], name, r)
                           for name, ov in arms.items() for r in range(args.replicates)), args.jobs, "replays")
-    history = pd.concat([yearly_table for yearly_table, _, _ in parts], ignore_index=True)
-    spread = pd.concat([cs for _, _, cs in parts], ignore_index=True)
+    history = pd.concat([part[0] for part in parts], ignore_index=True)
+    spread = pd.concat([part[2] for part in parts], ignore_index=True)
     summary = summarise(history)
     args.out.mkdir(parents=True, exist_ok=True)
     history.to_csv(args.out / "history.csv", index=False)
@@ -248,11 +262,21 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "history.md").write_text("\n".join(lines) + "\n")
     print(f"report: {(args.out / 'history.md').resolve()}")
     if args.check:
-        table = check([monthly for (_, monthly, _), (name, _) in zip(parts, ((n, r) for n in arms
-                                                                          for r in range(args.replicates)),
-                                                                   strict=True) if name == "as was"], args.out)
-        print(f"check: {int(table.ok.sum())} of {len(table)} observed rows pass; "
-              f"{(args.out / 'history_check.md').resolve()}")
+        as_was = [part for part, (name, _) in zip(parts, ((n, r) for n in arms for r in range(args.replicates)),
+                                                   strict=True) if name == "as was"]
+        table = check([part[1] for part in as_was], args.out)
+        others = run_parallel((delayed(trust_series)([*arm, *overrides, *([f"posterior.draw={r % draws}"] if draws
+                                                                            else [])], r)
+                               for arm in (ANCHORED, START_2016) for r in range(args.replicates)), args.jobs,
+                              "per-trust arms")
+        n = args.replicates
+        per_trust = trusts.check_rows([part[3] for part in as_was], others[:n], others[n:])
+        per_trust.to_csv(args.out / "history_trusts.csv", index=False)
+        with open(args.out / "history_check.md", "a") as fh:
+            fh.write("\n".join(["", *trusts.check_lines(per_trust, n)]) + "\n")
+        judged = per_trust[per_trust.ok.notna()]
+        print(f"check: {int(table.ok.sum())} of {len(table)} observed rows pass; per-trust rows: "
+              f"{int(judged.ok.sum())} of {len(judged)} pass; {(args.out / 'history_check.md').resolve()}")
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
 from experiments.validation.designs import SWITCH, ArmRun
 
@@ -232,3 +233,27 @@ def trust_and_effort(runs: dict[str, ArmRun]) -> float:
     change = run.panel("perf_true")[t + 12, pressed] - run.panel("perf_true")[t, pressed]
     low, high = np.quantile(trust, [1 / 3, 2 / 3])
     return float(change[trust >= high].mean() - change[trust <= low].mean())
+
+
+def sm_cohort(after: int) -> Callable[[dict[str, ArmRun]], float]:
+    """The July 2013 quality special-measures trusts' type 1 share: change from 2012/13 (the replay's starting
+    shares) to ``after`` minus the change of the trusts matched to them in the data
+    (``experiments.validation.trusts.sm_2013_pairs``)."""
+    from experiments.validation import trusts
+
+    def measure(runs: dict[str, ArmRun]) -> float:
+        shares = runs["replay"].trust_series().shares()
+        return trusts.did(shares, trusts.sm_2013_pairs(after), 2012, after) if after in shares else float("nan")
+    return measure
+
+
+def fsm_cohort(runs: dict[str, ArmRun]) -> float:
+    """The trusts put in financial special measures in July 2016: growth of their debt from the end of March 2016 to
+    the end of March 2017 (GBP m) minus the growth of the trusts matched to them in the data
+    (``experiments.validation.trusts.fsm_2016_pairs``)."""
+    from experiments.validation import trusts
+    series = runs["replay"].trust_series()
+    debt = {2016: series.debt("2016-03"), 2017: series.debt("2017-03")}
+    if any(d.empty for d in debt.values()):
+        return float("nan")
+    return trusts.did(pd.DataFrame(debt), trusts.fsm_2016_pairs(), 2016, 2017)
