@@ -2,14 +2,15 @@
 
 Examples::
 
-    python -m abm                                   # as_was_2016 style, real England, seed 0, 60 months
+    python -m abm                                   # as_was_2016 style, real England, seed 0, 47 months
     python -m abm regulator=stick scenario=england seed=3
     python -m abm scenario=small months=24 regulator.severity=0.3
     python -m abm --help                            # Hydra's help: config groups and every key
 
 Outputs go to the run's Hydra output directory (printed at the end): ``model.parquet`` (one row per month),
 ``organisations.parquet`` (one row per organisation per month), ``network.parquet`` (relationships and their trust at
-the end), ``config_resolved.json``, ``provenance.json``, Hydra's ``.hydra/`` and, written last, ``done.json``.
+the end), ``config_resolved.json``, ``provenance.json``, Hydra's ``.hydra/`` and, written last, ``done.json``; with
+``write_figures=true`` also ``figures.png`` (the key outcomes month by month).
 In a multirun (``-m``) each job has its own directory named after its overrides; re-running the same sweep into the
 same ``hydra.sweep.dir`` skips the jobs that are already complete. ``batch.replicates=K`` (``batch.draws=D``) makes a
 job run K consecutive replicates (D consecutive posterior draws) in one process, each written as its own result in a
@@ -48,8 +49,13 @@ def main(cfg: DictConfig) -> None:
             print(f"complete already, skipped: {where}")
             continue
         done += 1
+        model = tables["model"].to_pandas()
         if config.batch.replicates == 1 and config.batch.draws == 1:
-            print(summary(tables["model"].to_pandas()))
+            print(summary(model))
+        if config.write_figures:
+            from abm.figures import run_figure
+            title = f"{config.scenario.name}, {config.regulator.name}, seed {config.seed}, replicate {config.replicate}"
+            print(f"figures: {run_figure(model, Path(where) / 'figures.png', title)}")
     if done + skipped > 1:
         print(f"batch: {done} runs done, {skipped} complete already")
     print(f"outputs: {outdir}")

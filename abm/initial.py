@@ -28,10 +28,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
+
+from abm.scenarios import read_table
 
 LOAN_DATES = {"2016-04": "balance_2016_04_01_gbp_m", "2017-04": "balance_2017_03_31_gbp_m"}   # balance at the start
 
@@ -45,15 +46,13 @@ def start_year(start: str) -> int:
 @cache
 def ae_table() -> pd.DataFrame:
     """Each trust's yearly type 1 share and all-types attendances (``abm/data/trust_ae_fy.csv``)."""
-    with resources.files("abm.data").joinpath("trust_ae_fy.csv").open("rb") as fh:
-        return pd.read_csv(fh)
+    return read_table("trust_ae_fy.csv")
 
 
 @cache
 def loan_table() -> pd.DataFrame:
     """Each trust's DH revenue support loan balances, GBP m, 0 where none (``abm/data/trust_loans_2016_17.csv``)."""
-    with resources.files("abm.data").joinpath("trust_loans_2016_17.csv").open("rb") as fh:
-        return pd.read_csv(fh).set_index("trust_code")
+    return read_table("trust_loans_2016_17.csv").set_index("trust_code")
 
 
 def shares(codes: np.ndarray, fy: int) -> np.ndarray:
@@ -88,8 +87,7 @@ def loans(codes: np.ndarray, column: str = "balance_2016_04_01_gbp_m") -> np.nda
 def cohorts() -> pd.DataFrame:
     """Trusts placed in special measures by name, from published lists (``abm/data/special_measures_cohorts.csv``):
     code, regime (quality or financial), month entered and (where known by March 2017) month left, source."""
-    with resources.files("abm.data").joinpath("special_measures_cohorts.csv").open("rb") as fh:
-        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+    return read_table("special_measures_cohorts.csv").fillna("").astype(str)
 
 
 def entering(codes: np.ndarray, regime: str, month: str) -> np.ndarray:

@@ -11,8 +11,8 @@ import sys
 
 from abm import posterior
 from abm.batch import expand
-from abm.compose import CONF_DIR, compose, hydra_sweep
-from abm.config import ConfigError, schema_keys
+from abm.compose import CONF_DIR, check_overrides, compose, hydra_sweep
+from abm.config import ConfigError
 from abm.scenarios import build
 
 MULTIRUN = {"-m", "--multirun"}
@@ -74,7 +74,7 @@ def precheck(argv: list[str]) -> bool:
     if overrides is None:
         return False
     try:
-        _check_added_keys(overrides)
+        check_overrides(overrides)
         if any(a in MULTIRUN for a in argv):
             variants = _job_variants(overrides + _preset_sweeps(overrides, argv))
         else:
@@ -121,21 +121,6 @@ def trust_precheck() -> None:
 
 def _already_checked(self, batch) -> None:  # noqa: ANN001 - Hydra's signature
     """Every job of the batch was composed and validated by :func:`precheck`."""
-
-
-def _check_added_keys(overrides: list[str]) -> None:
-    """Keys added (``+``, ``++``) or deleted (``~``) must exist in the schema or be a config group: Hydra would
-    otherwise add a typo as a new key and run with it ignored."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    known = schema_keys()
-    groups = {p.name for p in CONF_DIR.iterdir() if p.is_dir()}
-    for o in OverridesParser.create().parse_overrides(overrides):
-        if not (o.is_add() or o.is_force_add() or o.is_delete()):
-            continue
-        key = o.key_or_group
-        if key in known or key.split("/")[0] in groups:
-            continue
-        raise ConfigError(f"unknown key {key!r} in {o.input_line!r}; list the allowed keys with: python -m abm --cfg job")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -39,7 +39,7 @@ def flat_params(config: Config) -> dict:
         if isinstance(value, dict):
             for k, v in value.items():
                 out[f"{key}.{k}"] = json.dumps(v) if isinstance(v, list) else v
-        elif key not in ("run_id", "write_organisations"):
+        elif key not in ("run_id", "write_organisations", "write_figures"):
             out[key] = value
     return out
 
@@ -190,16 +190,18 @@ def run_job(config: Config, outdir: Path, tables: dict[str, pd.DataFrame] | dict
 
 
 def summary(model_df: pd.DataFrame) -> str:
-    """A short text summary of a run: start and end of the key outcomes."""
+    """A short text summary of a run in the reports' units: start and end of the key outcomes."""
+    from abm.units import fmt
     first, last = model_df.iloc[0], model_df.iloc[-1]
-    keys = [("perf_true", "performance, true", "{:.3f}"), ("perf_reported", "performance, reported", "{:.3f}"),
-            ("aggregate_deficit", "aggregate deficit (GBP m)", "{:,.0f}"), ("n_in_deficit", "bodies in deficit", "{:.0f}"),
-            ("n_ccgs", "CCGs", "{:.0f}"), ("share_ccgs_in_joint_committee", "CCGs in joint committees", "{:.0%}"),
-            ("share_ccgs_sharing_ao", "CCGs sharing an AO", "{:.0%}"), ("mean_stress", "mean leader stress", "{:.2f}"),
-            ("ccg_trust_in_nhse", "CCG trust in NHS England", "{:.2f}"), ("stp_maturity_mean", "STP maturity", "{:.2f}")]
-    lines = [f"{'':28s} {first['date']:>10s} {last['date']:>10s}"]
-    for col, label, fmt in keys:
-        lines.append(f"{label:28s} {fmt.format(first[col]):>10s} {fmt.format(last[col]):>10s}")
-    lines.append(f"{'leader changes (total)':28s} {'':>10s} {model_df.leader_turnover.sum():>10.0f}")
-    lines.append(f"{'enforcement actions (total)':28s} {'':>10s} {model_df.enforcement_actions.sum():>10.0f}")
+    keys = [("perf_true", "performance, true", "share"), ("perf_reported", "performance, reported", "share"),
+            ("aggregate_deficit", "gross deficit", "gbp_m"), ("n_in_deficit", "bodies in deficit", "count"),
+            ("n_ccgs", "CCGs", "count"), ("share_ccgs_in_joint_committee", "CCGs in joint committees", "share"),
+            ("share_ccgs_sharing_ao", "CCGs sharing an AO", "share"), ("mean_stress", "mean leader stress (0-1)", "number"),
+            ("ccg_trust_in_nhse", "CCG trust in NHS England (0-1)", "number"),
+            ("stp_maturity_mean", "STP maturity (0-1)", "number")]
+    lines = [f"{'':32s} {first['date']:>12s} {last['date']:>12s}"]
+    for col, label, unit in keys:
+        lines.append(f"{label:32s} {fmt(first[col], unit):>12s} {fmt(last[col], unit):>12s}")
+    lines.append(f"{'leader changes (total)':32s} {'':>12s} {fmt(model_df.leader_turnover.sum(), 'count'):>12s}")
+    lines.append(f"{'enforcement actions (total)':32s} {'':>12s} {fmt(model_df.enforcement_actions.sum(), 'count'):>12s}")
     return "\n".join(lines)

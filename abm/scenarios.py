@@ -45,7 +45,8 @@ class Structure:
 DATA_DIR = Path(os.environ["ABM_DATA_DIR"]) if os.environ.get("ABM_DATA_DIR") else resources.files("abm.data")
 
 
-def _read(name: str) -> pd.DataFrame:
+def read_table(name: str) -> pd.DataFrame:
+    """A shipped data table (or ABM_DATA_DIR's), or ConfigError in one line naming the file."""
     try:
         with DATA_DIR.joinpath(name).open("rb") as fh:
             df = pd.read_csv(fh)
@@ -117,11 +118,11 @@ def region(cfg: ScenarioConfig) -> Structure:
 def england_tables() -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[tuple]]:
     """The real 2016/17 England read from ``abm/data``: organisations (CCGs, trusts, upper-tier LAs), STPs, the
     regions' ODS codes and the CCG-LA overlaps; :func:`_finish` wires them."""
-    ccg = _read("ccg_stp_region_2016_17.csv")
-    pop = _read("ccg_population_2016.csv")
-    trusts = _read("trust_stp_type_2016_17.csv")
-    stp = _read("stp_2017.csv")
-    la_ccg = _read("la_ccg_2016.csv")
+    ccg = read_table("ccg_stp_region_2016_17.csv")
+    pop = read_table("ccg_population_2016.csv")
+    trusts = read_table("trust_stp_type_2016_17.csv")
+    stp = read_table("stp_2017.csv")
+    la_ccg = read_table("la_ccg_2016.csv")
     _require(ccg, "ccg_stp_region_2016_17.csv", ["ccg16cd", "ccg16nm", "stp17cd", "nhse_region_ods"])
     _require(pop, "ccg_population_2016.csv", ["ccg16cd", "gp_registered_patients", "patients_65_plus"])
     _require(trusts, "trust_stp_type_2016_17.csv", ["trust_code", "trust_name", "trust_type", "eric_org_type",

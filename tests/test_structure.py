@@ -211,3 +211,15 @@ def test_no_module_is_over_450_lines_and_no_class_over_200():
             if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > 200:
                 long.append(f"{path.relative_to(ROOT)}:{node.name}: {node.end_lineno - node.lineno + 1} lines")
     assert not long, long
+
+
+def test_the_data_readme_counts_every_shipped_files_rows():
+    """abm/data/README.md names each shipped table with its row count: the counts are the files' own."""
+    import re
+    data = ROOT / "abm" / "data"
+    text = (data / "README.md").read_text()
+    listed = dict(re.findall(r"^\| `([\w.]+\.csv)` \| ([\d,]+) \|", text, flags=re.M))
+    shipped = {p.name for p in data.glob("*.csv")}
+    assert set(listed) == shipped
+    for name, rows in listed.items():
+        assert len(pd.read_csv(data / name)) == int(rows.replace(",", "")), name

@@ -124,10 +124,14 @@ class Config:
     start: str = p("2016-04", source="technical", doc="calendar month (YYYY-MM) of month 0")
     replicate: int = p(0, 0, 1_000_000, "technical",
                        doc="replication index; settings compared at the same seed and replicate share random streams")
-    months: int = p(60, 1, 1200, "technical", doc="horizon in months from April 2016")
+    months: int = p(47, 1, 1200, "technical",
+                    doc="horizon in months from the start (47 from April 2016: to March 2020, as the headline, before "
+                        "the COVID-19 regime; the long-run bounds use 60, the replay 111)")
     run_id: str = p("", source="technical", doc="label of the run; derived from the config and seed when empty")
     write_organisations: bool = p(True, source="technical",
                                   doc="write organisations.parquet (one row per organisation per month)")
+    write_figures: bool = p(False, source="technical",
+                            doc="python -m abm: also draw the run's key outcomes month by month (figures.png)")
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     regulator: RegulatorConfig = field(default_factory=RegulatorConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)

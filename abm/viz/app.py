@@ -10,6 +10,8 @@ so the page works offline (no CDN).
 
 from __future__ import annotations
 
+import html
+
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
@@ -50,15 +52,23 @@ CAPTIONS = {
 
 
 @solara.component
+def Heading(title: str, caption: str = "", level: int = 3):
+    """A heading and its caption as plain HTML (solara's Markdown asks its CDN for KaTeX, which offline fails)."""
+    solara.HTML(tag=f"h{level}", unsafe_innerHTML=html.escape(title))
+    if caption:
+        solara.HTML(tag="p", unsafe_innerHTML=html.escape(caption))
+
+
+@solara.component
 def PerformanceView(model: ExplorerModel, step: float = 0):
-    solara.Markdown(f"### Performance\n{CAPTIONS['performance']}")
+    Heading("Performance", CAPTIONS["performance"])
     solara.FigureMatplotlib(performance_figure(model.simulations), format="png", dpi=80)
 
 
 @solara.component
 def NetworkView(model: ExplorerModel, step: float = 0):
     colour_by, set_colour_by = solara.use_state("trust")
-    solara.Markdown(f"### The organisation network\n{CAPTIONS['network']}")
+    Heading("The organisation network", CAPTIONS["network"])
     with solara.Row():
         solara.Select("Colour organisations by", values=list(COLOUR_BY), value=colour_by, on_value=set_colour_by)
     solara.FigureMatplotlib(network_figure(model.simulations, colour_by), format="png", dpi=80)
@@ -66,7 +76,7 @@ def NetworkView(model: ExplorerModel, step: float = 0):
 
 @solara.component
 def OutcomeView(model: ExplorerModel, step: float = 0):
-    solara.Markdown(f"### Key outcomes\n{CAPTIONS['outcomes']}")
+    Heading("Key outcomes", CAPTIONS["outcomes"])
     solara.FigureMatplotlib(outcome_figure(model.simulations), format="png", dpi=80)
 
 
@@ -78,7 +88,7 @@ def Explorer(model: solara.Reactive):
     SolaraViz(model, components=[], model_params=model_params, name=TITLE, play_interval=300)
     update_counter.get()                     # re-render after every step, like Mesa's own components
     with solara.Column(style={"width": "100%"}):
-        solara.Markdown(f"## {TITLE}")
+        Heading(TITLE, level=2)
         PerformanceView(model.value, step=model.value.time)
         NetworkView(model.value, step=model.value.time)
         OutcomeView(model.value, step=model.value.time)

@@ -32,11 +32,23 @@ import pandas as pd
 
 from abm.run import is_complete
 from abm.units import fmt, interval
+from experiments import misses
 from experiments.sweeps.figures import named, plot_answer, plot_dashboard, plot_endpoints, plot_network, plot_timeseries
 from experiments.sweeps.outcomes import ANSWER, END, MAIN, OUTCOMES, TOTAL, per_run
-from experiments.sweeps.stats import DRAW, grouped_ci, mean_ci, paired_differences, posterior_spread, summarise
+from experiments.sweeps.stats import (
+    CI_KIND,
+    DRAW,
+    POSTERIOR_KIND,
+    RANGE_KIND,
+    band,
+    draws_text,
+    mean_ci,
+    paired_differences,
+    posterior_spread,
+    summarise,
+)
 
-__all__ = ["END", "TOTAL", "compare", "finished_jobs", "gather", "grouped_ci", "mean_ci", "paired_differences",
+__all__ = ["END", "TOTAL", "band", "compare", "finished_jobs", "gather", "mean_ci", "paired_differences",
            "posterior_spread"]
 NOT_SETTINGS = {"run_id", "seed", "replicate", "month", "date", DRAW}
 STICK = "stick"
@@ -92,17 +104,52 @@ def label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
     return df[keys].astype(str).apply(name, axis=1)
 
 
-def baseline_setting(results: pd.DataFrame, keys: list[str], spec: str) -> str:
-    """The setting label matching ``key=value[,key=value]`` (keys may be given in full or by their last part)."""
+def _matches(row: pd.Series, wanted: dict[str, str]) -> bool:
+    """Whether a run's parameters have every ``key=value`` wanted (keys in full or by their last part)."""
+    for key, value in wanted.items():
+        full = key if key in row.index else next((c for c in row.index if c.endswith("." + key)), None)
+        if full is None or not (str(row[full]) == value or _num_equal(row[full], value)):
+            return False
+    return True
+
+
+def _spec_keys(keys: list[str], wanted: dict[str, str]) -> list[str]:
+    return [k for k in keys if k in wanted or k.split(".")[-1] in wanted]
+
+
+def baseline_of(results: pd.DataFrame, keys: list[str], spec: str) -> tuple[dict[str, str], list[str], str, str]:
+    """Which setting each setting is compared with: the setting that has the baseline's ``key=value[,key=value]``
+    and the same values of every other swept parameter (the strata), so that a style is compared with another at each
+    value of a swept parameter. Returns that map, the strata keys, a note (empty, or why the baseline asked for is
+    not used: a preset's baseline outside a sweep narrowed on the command line falls back to the first setting's
+    value of the first key) and the comparator's name (the baseline's values, e.g. ``stick``)."""
     settings = list(dict.fromkeys(results.setting))
-    if not spec:
-        return settings[0]
-    wanted = dict(part.split("=", 1) for part in spec.split(",") if "=" in part)
+    first = results.drop_duplicates("setting").set_index("setting")
+    wanted = dict(part.split("=", 1) for part in spec.split(",") if "=" in part) if spec else {}
+    note = ""
+    if wanted and not any(_matches(first.loc[s], wanted) for s in settings):
+        note = f"The baseline asked for ({spec}) is not in this sweep"
+        wanted = {}
+    if not wanted:
+        key = keys[0] if keys else None
+        wanted = {key: str(first.loc[settings[0], key])} if key else {}
+        if note:
+            note += f"; differences are taken against {key}={wanted.get(key, '')} instead."
+    strata = [k for k in keys if k not in _spec_keys(keys, wanted)]
+    bases = [s for s in settings if _matches(first.loc[s], wanted)]
+    of = {}
     for s in settings:
-        row = results[results.setting == s].iloc[0]
-        if all(str(row[k]) == v or _num_equal(row[k], v) for k, v in wanted.items() if k in row.index):
-            return s
-    raise SystemExit(f"error: --baseline={spec!r} matches no setting; settings are: {'; '.join(settings)}")
+        same = [b for b in bases if all(str(first.loc[b, k]) == str(first.loc[s, k]) for k in strata)]
+        if same:
+            of[s] = same[0]
+    name = ", ".join(str(v) if k.endswith(".name") else f"{k.split('.')[-1]}={v}" for k, v in wanted.items())
+    return of, strata, note, name or (bases[0] if bases else "")
+
+
+def baseline_setting(results: pd.DataFrame, keys: list[str], spec: str) -> str:
+    """The (first) setting matching ``key=value[,key=value]`` (keys may be given in full or by their last part)."""
+    of, *_ = baseline_of(results, keys, spec)
+    return next(iter(dict.fromkeys(of.values())), list(dict.fromkeys(results.setting))[0])
 
 
 def _num_equal(a, b: str) -> bool:
@@ -129,8 +176,15 @@ def envelope_lines(sweep: Path) -> list[str]:
 
 
 # --- report ---------------------------------------------------------------------------------------------------------
-def _cell(value: float, low: float, high: float, unit: str, signed: bool = False) -> str:
-    return interval(value, low, high, unit, signed=signed)
+def _cell(value: float, low: float, high: float, unit: str, signed: bool = False, lo_range: float = np.nan,
+          hi_range: float = np.nan) -> str:
+    """A value with its interval; where no interval could be estimated (NaN bounds), the runs' range, said so."""
+    if np.isfinite(low) and np.isfinite(high):
+        return interval(value, low, high, unit, signed=signed)
+    text = fmt(value, unit, signed=signed)
+    if np.isfinite(lo_range) and np.isfinite(hi_range):
+        text += f" (runs {fmt(lo_range, unit, signed=signed)} to {fmt(hi_range, unit, signed=signed)})"
+    return text
 
 
 def horizon(results: pd.DataFrame, config: dict) -> str:
@@ -145,64 +199,89 @@ def horizon(results: pd.DataFrame, config: dict) -> str:
                " (they end before the COVID-19 regime of March 2020)."))
 
 
+def interval_columns(frame: pd.DataFrame) -> tuple[str, str, str]:
+    """The interval a table shows (the low and high columns) and its name: across posterior draws where the runs
+    span several, else the confidence interval of the mean over runs (or their range, below MIN_RUNS)."""
+    if "draws" in frame and frame.draws.max() > 1:
+        return "post_low", "post_high", POSTERIOR_KIND
+    if frame.ci_low.notna().any():
+        return "ci_low", "ci_high", CI_KIND
+    return "ci_low", "ci_high", RANGE_KIND
+
+
 def answer_lines(against: dict[str, pd.DataFrame]) -> list[str]:
     """The answer figure said in words: for each style, its effect on the key outcomes against each comparator."""
     lines = []
     for comparator, diffs in against.items():
         posterior = diffs.draws.max() > 1
-        lo, hi = ("post_low", "post_high") if posterior else ("ci_low", "ci_high")
+        lo, hi, kind = interval_columns(diffs)
         true = diffs[diffs.outcome == "perf_true"].set_index("setting")
         if posterior and "p_better" in true and len(true):
-            best = true.p_better.idxmax()
-            effect = _cell(true.loc[best, "difference"], true.loc[best, lo], true.loc[best, hi], "points", True)
-            lines.append(f"- Against **{named(comparator)}**, the style most likely to do better on true performance is "
-                         f"**{best}**: {effect}, better in "
-                         f"{fmt(true.loc[best, 'p_better'], 'share', digits=0)} of the posterior draws.")
+            # Only a style whose mean difference is on the better side can be "most likely to do better".
+            ahead = true[true.difference > 0]
+            if len(ahead):
+                best = ahead.p_better.idxmax()
+                effect = _cell(true.loc[best, "difference"], true.loc[best, lo], true.loc[best, hi], "points", True)
+                lines.append(f"- Against **{named(comparator)}**, the style most likely to do better on true "
+                             f"performance is **{best}**: {effect} ({kind}), better in "
+                             f"{draws_text(true.loc[best, 'draws_better'], int(true.loc[best, 'draws']))} "
+                             f"({fmt(true.loc[best, 'p_better'], 'share', digits=0)}).")
+            else:
+                lines.append(f"- Against **{named(comparator)}**, no style does better on true performance on "
+                             "average across the posterior draws.")
         for setting, d in diffs[diffs.outcome.isin(ANSWER)].groupby("setting", sort=False):
             parts = []
             for col in ANSWER:
                 r = d[d.outcome == col].iloc[0]
                 o = OUTCOMES[col]
-                part = f"{o.label} {_cell(r.difference, r[lo], r[hi], o.difference_unit, signed=True)}"
+                part = f"{o.label} {_cell(r.difference, r[lo], r[hi], o.difference_unit, True, r['min'], r['max'])}"
                 if posterior and o.better and np.isfinite(r.get("p_better", np.nan)):
-                    part += f" (better in {fmt(r.p_better, 'share', digits=0)})"
+                    part += f" (better in {draws_text(r.draws_better, int(r.draws))})"
                 parts.append(part)
-            lines.append(f"- **{setting}** against {named(comparator)}: " + "; ".join(parts) + ".")
+            base = d.baseline.iloc[0]
+            vs = named(comparator) if base == comparator else f"{named(comparator)} ({base})"
+            lines.append(f"- **{setting}** against {vs}: " + "; ".join(parts) + ".")
     return lines
 
 
-def write_report(out: Path, sweep: Path, summary: pd.DataFrame, against: dict[str, pd.DataFrame], baseline: str,
-                 settings: list[str], n_runs: int, keys: list[str], figures: list[str], when: str) -> Path:
-    draws = int(summary.draws.max()) if "draws" in summary else 1
-    posterior = draws > 1
-    lo_col, hi_col = ("post_low", "post_high") if posterior else ("ci_low", "ci_high")
-    what = (f"mean [95 % interval across {draws} posterior draws: parameter uncertainty, chance averaged over each "
-            "draw's replicates]" if posterior else
-            "mean [95 % confidence interval over runs: chance only, at one parameter set]")
+def write_report(out: Path, sweep: Path, summary: pd.DataFrame, against: dict[str, pd.DataFrame], settings: list[str],
+                 n_runs: int, keys: list[str], figures: list[str], when: str, pairing: str) -> Path:
+    lo_col, hi_col, kind = interval_columns(summary)
+    posterior = kind == POSTERIOR_KIND
+    what = (f"mean [{kind}: parameter uncertainty, chance averaged over each draw's replicates; "
+            f"{int(summary.draws.max())} draws]" if posterior else f"mean [{kind}: chance only, at one parameter set]")
+    varying = ", ".join(f"`{k}`" for k in keys)
     lines = [f"# Sweep report: {sweep.name}", ""]
     if against:
-        lines += ["## The answer", "", "![answer](answer.png)", "", *answer_lines(against), ""]
+        lines += ["## The answer", "", "![answer](answer.png)", "", *answer_lines(against), "", pairing, ""]
+    lines += misses.section()
+    counts = summary.groupby("setting", sort=False).n.max()
     lines += ["## Every key outcome", "",
-              f"{fmt(n_runs, 'count')} finished runs from `{sweep}`; {len(settings)} setting(s) varying "
-              f"{', '.join(f'`{k}`' for k in keys) or 'nothing'}. {when} Values are at the end of the run (event "
-              f"counts and spending: a year's worth over the run), as {what}.", "", *envelope_lines(sweep), ""]
+              f"{fmt(n_runs, 'count')} finished runs from `{sweep}`; "
+              + (f"{len(settings)} settings varying {varying}" if keys else "one setting (nothing varies)")
+              + f", {fmt(counts.min(), 'count')}"
+              + (f" to {fmt(counts.max(), 'count')}" if counts.max() != counts.min() else "")
+              + f" runs each. {when} Values are at the end of the run (event counts and spending: a year's worth over "
+              f"the run), as {what}.", "", *envelope_lines(sweep), ""]
     table = summary[summary.outcome.isin(MAIN)]
     lines.append("| outcome | unit | " + " | ".join(settings) + " |")
     lines.append("|---|---|" + "---|" * len(settings))
     for col in MAIN:
         o = OUTCOMES[col]
         row = table[table.outcome == col].set_index("setting")
-        cells = [_cell(row.loc[s, "mean"], row.loc[s, lo_col], row.loc[s, hi_col], o.unit) for s in settings]
+        cells = [_cell(row.loc[s, "mean"], row.loc[s, lo_col], row.loc[s, hi_col], o.unit, False, row.loc[s, "min"],
+                       row.loc[s, "max"]) for s in settings]
         lines.append(f"| {o.label} | {o.unit.replace('gbp_m', 'GBP m')} | " + " | ".join(cells) + " |")
-    lines += ["", "Runs per setting: " + ", ".join(fmt(x, "count") for x in summary.groupby("setting", sort=False).n.max()),
-              ""]
+    lines.append("")
     for comparator, diffs in against.items():
         others = list(dict.fromkeys(diffs.setting))
         d = diffs[diffs.outcome.isin(MAIN)]
-        lines += [f"Paired differences from **{named(comparator)}** (runs paired by seed, replicate and posterior draw): mean "
-                  f"[95 % interval{' across the posterior' if posterior else ''}]"
-                  + ("; P = probability across the posterior of doing better (higher, where no side is better); "
-                     "par = share of the variance due to parameters rather than chance." if posterior else "."), "",
+        dlo, dhi, dkind = interval_columns(diffs)
+        lines += [f"Paired differences from **{named(comparator)}** (runs paired by seed, replicate and posterior draw): "
+                  f"mean [{dkind}]"
+                  + ("; P = probability across the posterior of doing better (higher, where no side is better), with "
+                     "the draws it rests on; par = share of the variance due to parameters rather than chance."
+                     if posterior else "."), "",
                   "| outcome | unit | " + " | ".join(others) + " |", "|---|---|" + "---|" * len(others)]
         for col in MAIN:
             o = OUTCOMES[col]
@@ -210,15 +289,17 @@ def write_report(out: Path, sweep: Path, summary: pd.DataFrame, against: dict[st
             cells = []
             for s in others:
                 r = row.loc[s]
-                mark = "" if r[lo_col] <= 0 <= r[hi_col] else " *"
-                cell = _cell(r.difference, r[lo_col], r[hi_col], o.difference_unit, signed=True) + mark
+                mark = "" if not (np.isfinite(r[dlo]) and np.isfinite(r[dhi])) or r[dlo] <= 0 <= r[dhi] else " *"
+                cell = _cell(r.difference, r[dlo], r[dhi], o.difference_unit, True, r["min"], r["max"]) + mark
                 if posterior:
+                    wins = r.get("draws_better") if o.better else r.get("draws_higher")
                     p = r.get("p_better") if o.better else r.get("p_higher")
-                    cell += f"; P {fmt(p, 'share', digits=0)}; par {fmt(r.share_parameters, 'share', digits=0)}"
+                    cell += (f"; P {fmt(p, 'share', digits=0)} ({draws_text(wins, int(r.draws))}); "
+                             f"par {fmt(r.share_parameters, 'share', digits=0)}")
                 cells.append(cell)
             unit = {"points": "points", "gbp_m": "GBP m"}.get(o.difference_unit, o.difference_unit)
             lines.append(f"| {o.label} | {unit} | " + " | ".join(cells) + " |")
-        lines += ["", "`*`: the 95 % interval excludes zero.", ""]
+        lines += ["", "`*`: the interval excludes zero.", ""]
     lines += ["## Figures", ""]
     for fig in figures:
         lines += [f"![{fig}]({fig})", ""]
@@ -228,19 +309,56 @@ def write_report(out: Path, sweep: Path, summary: pd.DataFrame, against: dict[st
     return path
 
 
+def pairing_text(strata: list[str], note: str) -> str:
+    """What the paired differences pair, in words."""
+    text = ("Each setting is paired with its comparator at the same "
+            + ", ".join(f"`{k}`" for k in strata) + "." if strata else "")
+    return " ".join(t for t in (note, text) if t)
+
+
+def fingerprint(sweep: Path, baseline: str) -> str:
+    """What a report is built from: every finished run's record, the baseline asked for, and the code that builds the
+    report (so a changed run, a new one, another baseline or a changed report rebuilds it)."""
+    import hashlib
+    digest = hashlib.sha256(baseline.encode())
+    for job in finished_jobs(sweep):
+        digest.update(str(job.relative_to(sweep)).encode() + (job / "done.json").read_bytes())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
 def compare(sweep: Path, out: Path | None = None, baseline: str = "") -> Path:
+    """Build the sweep's report, or reuse the one already built from the same runs, baseline and code."""
     sweep = Path(sweep)
     out = Path(out) if out else sweep / "report"
+    key = fingerprint(sweep, baseline)
+    stamp = out / ".built_from"
+    if stamp.is_file() and stamp.read_text() == key and (out / "report.md").is_file():
+        return out / "report.md"
+    path = _build(sweep, out, baseline)
+    stamp.write_text(key)
+    return path
+
+
+def _build(sweep: Path, out: Path, baseline: str) -> Path:
     results, networks, keys, config = gather(sweep)
     out.mkdir(parents=True, exist_ok=True)
     settings = list(dict.fromkeys(results.sort_values(keys or ["run_id"]).setting))
-    base = baseline_setting(results, keys, baseline or config.get("experiment", {}).get("baseline", ""))
+    spec = baseline or config.get("experiment", {}).get("baseline", "")
+    of, strata, note, name = baseline_of(results, keys, spec)
     results.to_parquet(out / "results.parquet", index=False)
     runs = per_run(results, DRAW)
     summary = summarise(runs)
     summary.to_csv(out / "summary.csv", index=False)
-    comparators = [base] + ([STICK] if STICK in settings and STICK != base else [])
-    against = {c: paired_differences(runs, c) for c in comparators} if len(settings) > 1 else {}
+    against: dict[str, pd.DataFrame] = {}
+    if len(settings) > 1 and of:
+        against[name] = paired_differences(runs, of)
+        if "regulator.name" in keys and "regulator.name" not in strata and STICK in set(results["regulator.name"]):
+            stick_of, *_ = baseline_of(results, keys, f"regulator.name={STICK}")
+            if stick_of != of:
+                against[STICK] = paired_differences(runs, stick_of)
+    against = {k: v for k, v in against.items() if len(v)}
     (pd.concat(against.values(), ignore_index=True) if against else pd.DataFrame()).to_csv(
         out / "paired_differences.csv", index=False)
     figures = []
@@ -253,8 +371,8 @@ def compare(sweep: Path, out: Path | None = None, baseline: str = "") -> Path:
     figures.append("dashboard.png")
     if plot_network(results, networks, settings, out / "network.png"):
         figures.append("network.png")
-    return write_report(out, sweep, summary, against, base, settings, runs.run_id.nunique(), keys, figures,
-                        horizon(results, config))
+    return write_report(out, sweep, summary, against, settings, runs.run_id.nunique(), keys, figures,
+                        horizon(results, config), pairing_text(strata, note))
 
 
 def main(argv: list[str] | None = None) -> int:

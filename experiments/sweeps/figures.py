@@ -4,6 +4,7 @@ time series, end points, the STP dashboard and the organisation network. Numbers
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -18,7 +19,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from abm.units import fmt  # noqa: E402
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES  # noqa: E402
 from experiments.sweeps.outcomes import ANSWER, OUTCOMES, TIMESERIES, rolling  # noqa: E402
-from experiments.sweeps.stats import grouped_ci  # noqa: E402
+from experiments.sweeps.stats import CI_KIND, DRAW, POSTERIOR_KIND, RANGE_KIND, band  # noqa: E402
 
 SCALE = {"share": 100.0, "points": 100.0}     # shares are drawn in % and their differences in percentage points
 
@@ -39,10 +40,12 @@ def named(setting: str) -> str:
 
 
 def plot_answer(against: dict[str, pd.DataFrame], path: Path) -> None:
-    """The answer at a glance: per key outcome (rows) and comparator (columns: the 2016 mix, the stick), each style's
-    paired difference, in readable units, with its 95 % interval across the posterior and the probability across
-    the posterior that it does better; the better side is shaded and named."""
+    """The answer at a glance: per key outcome (rows) and comparator (columns: the sweep's baseline and, where the
+    sweep has it, the stick), each setting's paired difference, in readable units, with its interval (across the
+    posterior draws where the sweep has several, else the confidence interval of the mean over runs) and the
+    probability across the posterior that it does better, with the draws it rests on; the better side is shaded."""
     comparators = list(against)
+    many = max(int(d.draws.max()) for d in against.values()) > 1
     fig, axes = plt.subplots(len(ANSWER), len(comparators), figsize=(6.2 * len(comparators), 1.9 * len(ANSWER) + 1.2),
                              squeeze=False)
     for j, comparator in enumerate(comparators):
@@ -52,6 +55,8 @@ def plot_answer(against: dict[str, pd.DataFrame], path: Path) -> None:
             d = diffs[diffs.outcome == col]
             k = SCALE.get(o.difference_unit, 1.0)
             lo, hi = ("post_low", "post_high") if d.draws.max() > 1 else ("ci_low", "ci_high")
+            if not d[lo].notna().any():                    # too few runs for an interval: the runs' range
+                lo, hi = "min", "max"
             y = np.arange(len(d))
             x, low, high = k * d.difference.to_numpy(), k * d[lo].to_numpy(), k * d[hi].to_numpy()
             span = max(np.nanmax(np.abs(np.r_[low, high])), 1e-9) * 1.15
@@ -64,9 +69,9 @@ def plot_answer(against: dict[str, pd.DataFrame], path: Path) -> None:
                         ms=4, capsize=3, lw=1)
             ax.axvline(0.0, color="grey", lw=0.8, ls="--")
             ax.set_xlim(-span, span)
-            p = d.p_better if "p_better" in d and o.better else d.get("p_higher", pd.Series(np.nan, index=d.index))
-            labels = [f"{s}  (P better {fmt(v, 'share', digits=0)})" if o.better and np.isfinite(v) else s
-                      for s, v in zip(d.setting, p, strict=True)]
+            wins = d.draws_better if "draws_better" in d and o.better else pd.Series(np.nan, index=d.index)
+            labels = [f"{s}  (better in {w:g} of {n} draws)" if o.better and np.isfinite(w) else s
+                      for s, w, n in zip(d.setting, wins, d.draws.astype(int), strict=True)]
             ax.set_yticks(y, labels, fontsize=8)
             ax.set_ylim(-0.6, len(d) - 0.4)
             _readable(ax)
@@ -76,9 +81,12 @@ def plot_answer(against: dict[str, pd.DataFrame], path: Path) -> None:
             ax.grid(alpha=0.3, axis="x")
         axes[0, j].annotate(f"against {named(comparator)}", xy=(0.5, 1.35), xycoords="axes fraction", ha="center",
                             fontsize=11, weight="bold")
-    fig.suptitle("What each style does, against the 2016 mix and against the stick: paired difference and 95 % "
-                 "interval across the posterior draws", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    some = next(iter(against.values()))
+    kind = (POSTERIOR_KIND if many else CI_KIND if some.ci_low.notna().any() else RANGE_KIND)
+    title = ("Each setting against " + " and against ".join(named(c) for c in comparators)
+             + f": paired difference and {kind}")
+    fig.suptitle(textwrap.fill(title, width=int(70 * len(comparators))), fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95 if len(comparators) > 1 else 0.94))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -89,8 +97,11 @@ def _colours(settings: list[str]) -> dict[str, tuple]:
 
 
 def plot_timeseries(results: pd.DataFrame, settings: list[str], path: Path, start: str = "") -> None:
-    """Key outcomes month by month: the mean and 95 % band per setting (event counts as rolling 12-month sums)."""
+    """Key outcomes month by month: the mean and a band per setting, named in the title (across the posterior draws
+    where the sweep has several; else the confidence interval of the mean, or the runs' range below five runs);
+    event counts as rolling 12-month sums."""
     colours = _colours(settings)
+    kinds: set[str] = set()
     fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True)
     for ax, col in zip(axes.flat, TIMESERIES, strict=True):
         o = OUTCOMES[col]
@@ -98,9 +109,11 @@ def plot_timeseries(results: pd.DataFrame, settings: list[str], path: Path, star
         k = SCALE.get(o.unit, 1.0)
         for s in settings:
             mask = results.setting == s
-            mean, half = grouped_ci((k * values[mask]).groupby(results.month[mask]))
-            ax.plot(mean.index, mean, color=colours[s], label=s, lw=1.6)
-            ax.fill_between(mean.index, mean - half, mean + half, color=colours[s], alpha=0.2, lw=0)
+            b = band(k * values[mask], results.month[mask], results[DRAW][mask] if DRAW in results else None)
+            kinds.add(b.attrs["kind"])
+            ax.plot(b.index, b["mean"], color=colours[s], label=s, lw=1.6)
+            ax.fill_between(b.index.astype(float), b["low"].astype(float), b["high"].astype(float), color=colours[s],
+                            alpha=0.2, lw=0)
         title = (o.label.replace(" a year", " in the last 12 months") if o.per_year else o.label)
         ax.set_title(f"{title} ({_axis_unit(o.unit)})" if o.unit in ("share",) else title, fontsize=10)
         _readable(ax, "y")
@@ -108,7 +121,8 @@ def plot_timeseries(results: pd.DataFrame, settings: list[str], path: Path, star
     for ax in axes[-1]:
         ax.set_xlabel(f"months from {start}" if start else "months from the start")
     axes[0, 0].legend(fontsize=8, loc="best")
-    fig.suptitle("Key outcomes over time: mean and 95 % confidence band per setting (counts: rolling 12-month sums)")
+    fig.suptitle(f"Key outcomes over time: mean and {' / '.join(sorted(kinds))} per setting "
+                 "(counts: rolling 12-month sums)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -213,7 +227,7 @@ def plot_network(results: pd.DataFrame, networks: dict[str, pd.DataFrame], setti
     fig.colorbar(sm, cax=cax, orientation="horizontal",
                  label="trust, 0-1 (ties: both directions; organisations: trust received)")
     fig.suptitle("Organisation network at the end of the run (one run per setting; STPs as clusters by region)")
-    fig.tight_layout(rect=(0, 0.1, 1, 0.96))
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.12, wspace=0.05, hspace=0.15)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return True

@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={args.jobs}"]
     print(f"{args.name}: {len(jobs)} jobs, {total} runs ({before} already finished) into {sweep_dir}",
           file=sys.stderr)
+    if before == total:                       # every run finished (and no other): the report, built or reused
+        return _reports(args.name, sweep_dir)
     with tempfile.TemporaryFile("w+") as log, tqdm(total=total, initial=min(before, total), desc=args.name,
                                                    unit="run") as bar:   # the jobs' printout kept out of the bar's way
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.PIPE, text=True)
@@ -103,10 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         print(err.strip().splitlines()[-1] if err.strip() else f"error: the sweep failed ({proc.returncode})",
               file=sys.stderr)
         return proc.returncode
+    return _reports(args.name, sweep_dir)
+
+
+def _reports(name: str, sweep_dir: Path) -> int:
     report = compare(sweep_dir)
     print(f"report: {report.resolve()}")
-    if args.name in EXTRA_REPORTS:
-        print(f"report: {EXTRA_REPORTS[args.name](sweep_dir).resolve()}")
+    if name in EXTRA_REPORTS:
+        print(f"report: {EXTRA_REPORTS[name](sweep_dir).resolve()}")
     return 0
 
 

@@ -333,6 +333,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     table = report(np.vstack(results), args.out, reps)
     designed = table[table.within.notna()]
+    if reps == 10 and not args.smoke:
+        from experiments import misses
+        misses.record("effects", f"{int(designed.groupby('row').within.all().sum())} of {designed.row.nunique()} "
+                      "published rows with a design reproduced", [
+                          f"`{r.design}` ({r.use}): model {_fmt(r.model_mean)} against {_fmt(r.published)} "
+                          f"({r.tolerance})" for r in designed.itertuples() if not r.within],
+                      "python -m experiments effects")
     print(f"{int(designed.groupby('row').within.all().sum())} of {designed.row.nunique()} published rows reproduced "
           f"within tolerance; report: {(args.out / 'effects.md').resolve()}")
     return 0

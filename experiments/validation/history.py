@@ -35,10 +35,11 @@ from abm.config import REGULATOR_STYLES  # noqa: E402
 from abm.precheck import precheck  # noqa: E402
 from abm.run import simulate  # noqa: E402
 from abm.units import fmt  # noqa: E402
+from experiments import misses  # noqa: E402
 from experiments.calibration import fit as fitting  # noqa: E402
 from experiments.calibration import targets as observed  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
-from experiments.sweeps.compare import grouped_ci, mean_ci  # noqa: E402
+from experiments.sweeps.compare import band, mean_ci  # noqa: E402
 from experiments.validation import trusts  # noqa: E402
 from experiments.validation.spread import cross_sections  # noqa: E402
 from experiments.validation.spread import lines as spread_lines  # noqa: E402
@@ -155,6 +156,28 @@ def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
     return table
 
 
+def record_misses(table: pd.DataFrame, per_trust: pd.DataFrame) -> None:
+    """Keep the rows this check misses where every report shows them (``experiments.misses``)."""
+    def label(r) -> str:
+        show = observed.formatter(r.measure, r.real)
+        return (f"`{r.measure}` {r.period} ({r.use.split(' (')[0]}): model {show(r.model_mean)} against "
+                f"{show(r.real)} ({r.tolerance})")
+    held = table[table.use == "held out"]
+    misses.record("history", f"{int(table.ok.sum())} of {len(table)} observed rows (held out: {int(held.ok.sum())} "
+                  f"of {len(held)})", [label(r) for r in table.itertuples() if not r.ok],
+                  "python -m experiments history --check")
+
+    def trust_label(r) -> str:
+        what = f"{r.kind}, {trusts.ARMS[r.arm]}, {r.period} ({r.use})"
+        if r.kind == "forecast":
+            return (f"{what}: rank correlation {fmt(r.model, 'number', digits=2)} against the naive forecast's "
+                    f"{fmt(r.target, 'number', digits=2)}; error {fmt(100 * r.mae, 'number', digits=2)} against "
+                    f"{fmt(100 * r.mae_naive, 'number', digits=2)} points")
+        return f"{what}: {fmt(r.model, 'number', digits=2)} against {fmt(r.target, 'number', digits=2)}"
+    misses.record("trusts", f"{int(per_trust.ok.sum())} of {len(per_trust)} per-trust rows",
+                  [trust_label(r) for r in per_trust.itertuples() if not r.ok], "python -m experiments history --check")
+
+
 def summarise(history: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (arm, year), g in history.groupby(["arm", "year"]):
@@ -190,12 +213,14 @@ def plot(summary: pd.DataFrame, history: pd.DataFrame, arms: list[str], out: Pat
         diff = (b.loc[common, PANELS] - a.loc[common, PANELS]).reset_index()
         fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True)
         for ax, col in zip(axes.flat, PANELS, strict=True):
-            mean, half = grouped_ci(diff.groupby("year")[col])
-            ax.errorbar(mean.index, mean, yerr=half, fmt="o-", color="C3", capsize=3)
+            b = band(diff[col], diff.year)
+            ax.errorbar(b.index, b["mean"], yerr=[b["mean"] - b["low"], b["high"] - b["mean"]], fmt="o-", color="C3",
+                        capsize=3)
             ax.axhline(0, color="grey", ls="--")
             ax.set_title(LABELS[col], fontsize=10)
             ax.grid(alpha=0.3)
-        fig.suptitle(f"Paired differences, {arms[1]} minus {arms[0]} (same seeds and replicates), with 95 % intervals")
+        fig.suptitle(f"Paired differences, {arms[1]} minus {arms[0]} (same seeds and replicates), with "
+                     f"{b.attrs['kind']}")
         fig.tight_layout()
         fig.savefig(out / "differences.png", dpi=110)
         plt.close(fig)
@@ -275,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.out / "history_check.md", "a") as fh:
             fh.write("\n".join(["", *trusts.check_lines(per_trust, n)]) + "\n")
         judged = per_trust[per_trust.ok.notna()]
+        if not overrides and args.replicates == 10 and not args.at_mean and not args.counterfactual:
+            record_misses(table, judged)
         print(f"check: {int(table.ok.sum())} of {len(table)} observed rows pass; per-trust rows: "
               f"{int(judged.ok.sum())} of {len(judged)} pass; {(args.out / 'history_check.md').resolve()}")
     return 0
