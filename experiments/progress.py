@@ -15,3 +15,8 @@ def run_parallel(tasks: Iterable, n_jobs: int, desc: str, total: int | None = No
     tasks = list(tasks)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     return list(tqdm(results, total=total or len(tasks), desc=desc, unit=unit, leave=True))
+
+
+def chunks(items: list, size: int) -> list[list]:
+    """``items`` in consecutive parts of at most ``size``."""
+    return [items[i:i + size] for i in range(0, len(items), max(size, 1))]

@@ -49,7 +49,7 @@ def test_free_parameters_are_the_numeric_assumptions_with_priors_inside_their_ra
 def test_fit_rows_end_by_march_2016_or_set_a_parameter_and_the_rest_are_held_out():
     obs = fit.observations()
     assert set(obs.use) == {"fit", "held out"}
-    from experiments.validation import effects
+    from experiments.evidence import catalogue as effects
     designs = {d.key: d for d in effects.DESIGNS}
     published = obs[obs.measure == "effect"]
     assert set(published.period) == set(designs)             # every design, fit or held out as it says

@@ -14,7 +14,7 @@ from abm.compose import compose
 from abm.config import ConfigError
 from abm.mechanisms import performance_level
 from abm.model import CommissioningModel
-from experiments.validation import trusts
+from experiments.evidence import trusts
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "trusts"
 

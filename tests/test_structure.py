@@ -223,3 +223,20 @@ def test_the_data_readme_counts_every_shipped_files_rows():
     assert set(listed) == shipped
     for name, rows in listed.items():
         assert len(pd.read_csv(data / name)) == int(rows.replace(",", "")), name
+
+
+def test_the_packages_import_each_other_in_one_direction():
+    """A layered house: abm imports nothing of experiments; the evidence (designs, arms, per-trust rows) imports
+    neither the calibration nor the validation; the calibration never imports the validation (they share the
+    evidence). Read from the source, imports inside functions included."""
+    import ast
+    rules = {"abm": ("experiments",), "experiments/evidence": ("experiments.calibration", "experiments.validation"),
+             "experiments/calibration": ("experiments.validation",)}
+    broken = []
+    for folder, forbidden in rules.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                broken += [f"{path.relative_to(ROOT)} imports {n}" for n in names if n.startswith(forbidden)]
+    assert not broken, broken

@@ -89,7 +89,7 @@ def report(cfg: CalibrateConfig, table: pd.DataFrame, chosen: pd.DataFrame, hist
     n_fit = obs.use == "fit"
     lines = [f"# Calibration (budget `{cfg.budget}`)", "",
              "`python -m experiments calibrate`: the 2013 replay (`scenario=england_2013`) against observed England "
-             "and the published effects' designs (`experiments/validation/effects.py`). Fit rows: "
+             "and the published effects' designs (`experiments/evidence/catalogue.py`). Fit rows: "
              f"{int((n_fit & (obs.measure != 'effect')).sum())} observations up to March 2016 (and the rows the "
              f"cut-offs were read from) and {int((n_fit & (obs.measure == 'effect')).sum())} published effects; held "
              f"out: {int((~n_fit).sum())} rows. Distance: root mean square over the fit rows of how far the model "

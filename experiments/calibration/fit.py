@@ -108,7 +108,8 @@ def observations() -> pd.DataFrame:
     published effect a design reproduces (``effect@<design>``: the bounds of its tolerance, fit or held out). A
     row's error is how far the model lies outside [low, high] (an observation's bounds are its value), in units of
     its scale."""
-    from experiments.validation import effects, trusts
+    from experiments.evidence import catalogue as effects
+    from experiments.evidence import trusts
     obs = targets.load()
     rows = []
     for row in obs.itertuples():
@@ -226,8 +227,9 @@ def evaluate(items: list[tuple[dict[str, float], int]]) -> list[dict[str, float]
     """A batch of parameter sets, each at its replicate (``(values, replicate)``; the other free parameters at their
     assumed values): the answers of the 2013 replay to every observation, and the figures of the fitted published
     effects (``effect@<design>``), every arm run as one batch of runs with different parameters."""
-    from experiments.validation import effects, trusts
-    from experiments.validation.designs import run_arm
+    from experiments.evidence import catalogue as effects
+    from experiments.evidence import trusts
+    from experiments.evidence.arms import run_arm
     values = [{**assumed_values(), **v} for v, _ in items]
     replicates = [int(r) for _, r in items]
     designs = effects.fitted()

@@ -18,8 +18,10 @@ import pandas as pd  # noqa: E402
 from joblib import delayed  # noqa: E402
 
 from experiments.calibration import fit, targets  # noqa: E402
-from experiments.calibration.screening import chunks  # noqa: E402
-from experiments.progress import run_parallel  # noqa: E402
+from experiments.progress import (
+    chunks,  # noqa: E402
+    run_parallel,  # noqa: E402
+)
 
 WHOLE_REPLAY = ["scenario=england_2013", "write_organisations=false"]       # April 2013 to July 2022
 

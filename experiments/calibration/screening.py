@@ -23,8 +23,11 @@ import pandas as pd  # noqa: E402
 from joblib import delayed  # noqa: E402
 
 from abm.config import CalibrateConfig  # noqa: E402
-from experiments.calibration import fit  # noqa: E402
-from experiments.progress import run_parallel  # noqa: E402
+from experiments.calibration import fit
+from experiments.progress import (
+    chunks,  # noqa: E402
+    run_parallel,  # noqa: E402
+)
 
 CHANCE_REPLICATES = 12  # replicates at the assumed values that measure the distance's chance spread
 # The behavioural numbers the published effects bear on (their designs are in the distance): calibrated whatever
@@ -36,11 +39,6 @@ FORCED = ("behaviour.pressure_effort", "behaviour.gaming", "behaviour.legitimacy
 def _distances(values: list[dict[str, float]], replicates: list[int]) -> list[float]:
     """The fit distances of a batch of parameter sets (the replay and the fitted published effects)."""
     return [fit.distance(sim, "abc") for sim in fit.evaluate(list(zip(values, replicates, strict=True)))]
-
-
-def chunks(items: list, size: int) -> list[list]:
-    """``items`` in consecutive parts of at most ``size``."""
-    return [items[i:i + size] for i in range(0, len(items), max(size, 1))]
 
 
 def screen(cfg: CalibrateConfig, jobs: int, out: Path) -> pd.DataFrame:

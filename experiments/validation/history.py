@@ -38,9 +38,9 @@ from abm.units import fmt  # noqa: E402
 from experiments import misses  # noqa: E402
 from experiments.calibration import fit as fitting  # noqa: E402
 from experiments.calibration import targets as observed  # noqa: E402
+from experiments.evidence import trusts  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
 from experiments.sweeps.compare import band, mean_ci  # noqa: E402
-from experiments.validation import trusts  # noqa: E402
 from experiments.validation.spread import cross_sections  # noqa: E402
 from experiments.validation.spread import lines as spread_lines  # noqa: E402
 from experiments.validation.spread import plot as plot_spread  # noqa: E402

@@ -116,8 +116,8 @@ class ArmRun:
         self.codes = engine.structure.orgs.code.to_numpy()
 
     def trust_series(self):
-        """The run's trusts month by month (``experiments.validation.trusts.TrustSeries``)."""
-        from experiments.validation.trusts import TrustSeries
+        """The run's trusts month by month (``experiments.evidence.trusts.TrustSeries``)."""
+        from experiments.evidence.trusts import TrustSeries
         return TrustSeries(self.codes, self.kind, self.dates, self.panel("perf_reported"), self.panel("balance"))
 
     def month(self, date: str) -> int:

@@ -1,5 +1,5 @@
 """The model's figure for each published effect: functions of the arms' runs of one replication
-(:class:`experiments.validation.designs.ArmRun`), one per design of :mod:`experiments.validation.effects`."""
+(:class:`experiments.evidence.arms.ArmRun`), one per design of :mod:`experiments.evidence.catalogue`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from experiments.validation.designs import SWITCH, ArmRun
+from experiments.evidence.arms import SWITCH, ArmRun
 
 
 def _gain(run: ArmRun, months: int, column: str = "ae_type1_reported") -> float:
@@ -238,8 +238,8 @@ def trust_and_effort(runs: dict[str, ArmRun]) -> float:
 def sm_cohort(after: int) -> Callable[[dict[str, ArmRun]], float]:
     """The July 2013 quality special-measures trusts' type 1 share: change from 2012/13 (the replay's starting
     shares) to ``after`` minus the change of the trusts matched to them in the data
-    (``experiments.validation.trusts.sm_2013_pairs``)."""
-    from experiments.validation import trusts
+    (``experiments.evidence.trusts.sm_2013_pairs``)."""
+    from experiments.evidence import trusts
 
     def measure(runs: dict[str, ArmRun]) -> float:
         shares = runs["replay"].trust_series().shares()
@@ -250,8 +250,8 @@ def sm_cohort(after: int) -> Callable[[dict[str, ArmRun]], float]:
 def fsm_cohort(runs: dict[str, ArmRun]) -> float:
     """The trusts put in financial special measures in July 2016: growth of their debt from the end of March 2016 to
     the end of March 2017 (GBP m) minus the growth of the trusts matched to them in the data
-    (``experiments.validation.trusts.fsm_2016_pairs``)."""
-    from experiments.validation import trusts
+    (``experiments.evidence.trusts.fsm_2016_pairs``)."""
+    from experiments.evidence import trusts
     series = runs["replay"].trust_series()
     debt = {2016: series.debt("2016-03"), 2017: series.debt("2017-03")}
     if any(d.empty for d in debt.values()):
