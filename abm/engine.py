@@ -147,11 +147,13 @@ class Engine(RunAxis):
         self.stps.maturity = stp.target(self)
         self.stps.category = np.digitize(self.stps.maturity, self.beh.dashboard_cuts)
         ratings.initial_ratings(self)
-        money.offer_control_totals(self)          # this year's control totals are already agreed at the start
+        accept = money.offer_control_totals(self)   # this year's control totals are already agreed at the start
         stp.designate(self)
         self._placements()
         if self.config.scenario.from_data:
             initial.regulators_view(self, SPIN_UP_MONTHS)
+        if self.month_of_year == 0:
+            money.plan_capacity(self, accept)       # and, in an April, this year's capacity plan
 
     def set_regulators(self, regulators: list) -> None:
         """Give each run the regulator configuration ``regulators[r]`` (and the styles they name)."""

@@ -32,6 +32,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from abm.mechanisms import performance_level
 from abm.scenarios import read_table
 
 LOAN_DATES = {"2016-04": "balance_2016_04_01_gbp_m", "2017-04": "balance_2017_03_31_gbp_m"}   # balance at the start
@@ -157,21 +158,18 @@ def settle(m, share: np.ndarray) -> None:
     performance level, with the effort, support, stress, management capacity and misreporting of its present state,
     is its own reported share (the inverse of :func:`abm.mechanisms.money.performance`); its true and reported
     performance start there. The year's assessments so far stand for three quarters, as at the start."""
-    from abm.mechanisms import management_capacity
-    from abm.mechanisms.money import ccg_performance
+    from abm.mechanisms.money import ccg_performance, performance_level_now
 
     o, b = m.orgs, m.beh
     idx = np.flatnonzero(np.isfinite(share))
     s = share[idx]
-    legit = m.each(b.legitimacy_share, "orgs", idx)
-    reg_trust = m.trust_in_regulators()[idx]
-    effort = m.each(b.pressure_effort, "orgs", idx) * (o.pressure[idx] * (1.0 - legit + legit * reg_trust)
-                                                       + m.each(b.peer_weight, "orgs", idx) * o.peer_pressure[idx])
-    offset = (effort + m.each(b.support_effect, "orgs", idx) * o.support[idx]
-              - m.each(b.stress_penalty, "orgs", idx) * o.stress[idx]
-              - m.each(b.capacity_penalty, "orgs", idx) * (1.0 - management_capacity(o)[idx]))
+    reg_trust = m.trust_in_regulators()
+    load = o.demand[idx] / np.maximum(o.capacity[idx], 1e-12)
+    base = performance_level(load, m.each(b.perf_baseline, "orgs", idx), m.each(b.load_sensitivity, "orgs", idx),
+                             m.each(b.load_knee, "orgs", idx))
+    offset = performance_level_now(m, reg_trust)[idx] - base      # effort, support, stress, management capacity
     gap = np.where(s < m.each(b.target, "orgs", idx),
-                   m.each(b.gaming, "orgs", idx) * o.pressure[idx] * (1.0 - reg_trust), 0.0) * (o.gaming_block[idx] <= 0)
+                   m.each(b.gaming, "orgs", idx) * o.pressure[idx] * (1.0 - reg_trust[idx]), 0.0) * (o.gaming_block[idx] <= 0)
     true = s - gap
     load = load_for(true, offset, m.each(b.perf_baseline, "orgs", idx), m.each(b.load_sensitivity, "orgs", idx),
                     m.each(b.load_knee, "orgs", idx))

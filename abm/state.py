@@ -31,6 +31,7 @@ class Orgs:
     region: np.ndarray
     population: np.ndarray
     older: np.ndarray           # share of patients aged 65+, relative to England's (providers: their commissioners')
+    foundation: np.ndarray      # a foundation trust (data: ERIC 2016/17)
     alive: np.ndarray
     # money
     allocation: np.ndarray      # CCG monthly allocation
@@ -201,7 +202,8 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
     tenure = rng.integers(0, 48, n).astype(float)
     orgs = Orgs(
         kind=kind, stp=stp, region=o.region.to_numpy(copy=True), population=pop, older=older,
-        alive=np.ones(n, bool), allocation=allocation, other_spend=other_spend, budget=budget, demand=demand,
+        foundation=o.foundation.fillna(False).to_numpy(bool), alive=np.ones(n, bool), allocation=allocation,
+        other_spend=other_spend, budget=budget, demand=demand,
         capacity=capacity, capacity_plan=capacity.copy(), unit_cost=unit_cost,
         # A trust's own cost pressures (estate, PFI, the local staff market) weigh on a minority: exponential, mean 0
         # and spread 1 (most trusts a little below the common drift, a few far above), not symmetric. A CCG's (the

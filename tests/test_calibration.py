@@ -19,7 +19,8 @@ from abm import posterior
 from abm.compose import compose
 from abm.config import CHANGEABLE, BehaviourConfig, Config, ConfigError, RegimeConfig
 from abm.run import simulate
-from experiments.calibration import calibrate, fit, predictive, smc, targets
+from experiments.calibration import calibrate, fit, predictive, smc
+from experiments.evidence import observed as targets
 from experiments.sweeps.compare import paired_differences, posterior_spread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,9 @@ def test_fit_rows_end_by_march_2016_or_set_a_parameter_and_the_rest_are_held_out
     designs = {d.key: d for d in effects.DESIGNS}
     published = obs[obs.measure == "effect"]
     assert set(published.period) == set(designs)             # every design, fit or held out as it says
-    assert all((r.use == "fit") == designs[r.period].fit for r in published.itertuples())
+    fitted = {d.key for d in effects.fitted()}
+    assert all((r.use == "fit") == (r.period in fitted) for r in published.itertuples())
+    assert fitted <= {k for k, d in designs.items() if d.fit}            # only rows marked fit, and only evidence
     per_trust = obs[obs.measure.str.startswith("trust_")]     # the replay's fit window, all fit
     assert len(per_trust) >= 7 and set(per_trust.use) == {"fit"}
     obs = obs[(obs.measure != "effect") & ~obs.measure.str.startswith("trust_")]

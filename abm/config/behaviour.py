@@ -56,6 +56,12 @@ class MoneyBehaviour:
     pressure_effort: float = medoid(0.1893, 0.0, 0.5, 0.1,
                                     "Propper et al. 2008, 2010",
                                     doc="gain in true target performance per unit of high-powered pressure")
+    commitment_effort: float = p(0.05, 0.0, 0.5, "assumption: no source states a size; the rule rests on seed 000 "
+                                                 "L139, L194, L265, Ayres and Braithwaite 1992 and West and Dawson 2012",
+                                 doc="gain in true target performance per unit of commitment (the mean of trust in the "
+                                     "regulator, support received and autonomy earned): effort of a body's own accord")
+    effort_ceiling: float = p(0.15, 0.01, 0.5, "assumption (the form, diminishing returns to effort, and the value)",
+                              doc="the most effort (deterrence and commitment together) can add to true performance")
     effort_cost: float = p(0.01, 0.0, 0.1, "seed 000 L135",
                            doc="extra cost (share of income) per unit of effort spent chasing the target")
     gaming: float = medoid(0.1094, 0.0, 0.3, 0.06,

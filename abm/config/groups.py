@@ -95,9 +95,10 @@ class ResourcesConfig:
     intervention_cost: float = p(0.5, 0.0, 10.0, "assumption",
                                  doc="GBP m a year for each body in special measures or under directions (an "
                                      "improvement director or case manager and their programme)")
-    funding_growth: float = p(0.018, 0.0, 0.15, "assumption; seed 004 L117, “rising demand and constrained funding”",
-                              doc="NHS funding: annual real growth of CCG allocations, the money that buys capacity "
-                                  "(the envelope of the whole service, beside the regulators' own budget)")
+    funding_growth: float = p(0.018, -0.1, 0.15, "assumption; seed 004 L117, “rising demand and constrained funding”",
+                              doc="NHS funding: annual real growth (negative: a real cut) of CCG allocations, the money "
+                                  "that buys capacity (the envelope of the whole service, beside the regulators' own "
+                                  "budget)")
     capacity: float = p(0.3, 0.0, 1.0, "seed 000 L139, L200",
                         doc="share of the bodies reviewed each month that the regulator can actively attend to")
     reporting_load: float = p(0.35, 0.0, 1.0, "seed 000 L174",
@@ -156,6 +157,9 @@ class RegimeConfig:
                              doc="commissioners may waive a fine for a provider they trust")
     cquin_share: float = p(0.025, 0.0, 0.1, "derived: twice the halved 1.25 % of policy timeline 2019-04",
                            doc="CQUIN: share of contract value paid for meeting local quality goals")
+    foundation_autonomy: float = p(0.0, 0.0, 1.0, "technical: a design's setting (experiments/evidence/arms.py, the "
+                                                  "freedoms of foundation status); 0 in every run otherwise",
+                                   doc="earned autonomy foundation trusts hold whatever the style gives")
     quality_special_measures: bool = p(True, source="policy timeline 2013-07",
                                        doc="the quality special-measures regime exists (trusts may be placed in it)")
     financial_special_measures: bool = p(True, source="policy timeline 2016-07",

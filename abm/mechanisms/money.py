@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.mechanisms import management_capacity, monthly, performance_level
+from abm.mechanisms import effort, management_capacity, monthly, performance_level
 from abm.params import per_run
 from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM
 
@@ -264,23 +264,8 @@ def contract_round(m: ModelState) -> dict:
                              o.other_spend)
     prov = m.mask("provider")
     accept = offer_control_totals(m)
-    asked = np.where(accept, o.control_total - o.net_margin, 0.0)
-    # Capacity follows money: each provider plans next year's capacity for the load at which it would meet the
-    # standard, as far as its commissioners' funding growth (what they can pay for more activity) and its own surplus
-    # above plan pay for, and no faster than it can recruit and build (``capacity_growth_max``); providers short of a
-    # 1 % surplus, or bound by an accepted control total, run a cost-improvement programme, part of which cuts
-    # capacity. The plan is put in place over the coming months (``grow``).
-    standard_load = m.each(b.load_knee) + (np.maximum(m.each(b.perf_baseline) - m.each(b.target), 0.0)
-                                           / np.maximum(m.each(b.load_sensitivity), 1e-9))
-    wanted = o.demand * (1.0 + growth) / (standard_load * np.maximum(o.capacity, 1e-12)) - 1.0
-    affordable = m.each(m.res.funding_growth) + np.maximum(o.net_margin - surplus, 0.0)
-    growth_max, cip_rate = m.each(b.capacity_growth_max), m.each(b.cip_rate)
-    grow_by = np.clip(np.minimum(wanted, affordable), 0.0, growth_max)
-    cip = np.where(o.net_margin < surplus, cip_rate, 0.0)
-    cip = np.where(accept, np.maximum(cip, np.minimum(asked, m.each(b.control_total_savings) * cip_rate)), cip)
+    cip = plan_capacity(m, accept)
     cqc_pull = np.select([o.rating == 0, o.rating == 1], [1.0, 0.5], 0.0)
-    o.capacity_plan = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - m.each(b.cip_capacity_share) * cip),
-                               o.capacity_plan)
     drift = m.each(b.cost_drift) + m.each(b.cost_drift_spread) * o.cost_pressure
     o.unit_cost = np.where(prov, o.unit_cost * (1.0 + drift + m.each(b.quality_spend) * cqc_pull - cip), o.unit_cost)
     # Distress funding: a third of any debt beyond the threshold (in years of income) is covered centrally a year.
@@ -289,6 +274,36 @@ def contract_round(m: ModelState) -> dict:
                           / m.each(b.distress_years) / 12.0, 0.0)
     offered = prov & (m.each(g.stf_share) > 0.0) & (not g.covid)
     return {"control_totals_offered": m.sums(offered), "control_totals_accepted": m.sums(accept)}
+
+
+def plan_capacity(m: ModelState, accept: np.ndarray) -> np.ndarray:
+    """Capacity follows money: each provider plans next year's capacity for the load at which it would meet the
+    standard, as far as its commissioners' funding growth (what they can pay for more activity) and its own surplus
+    above plan pay for, and no faster than it can recruit and build (``capacity_growth_max``); providers short of a 1 %
+    surplus, or bound by an accepted control total (``accept``), run a cost-improvement programme, part of which cuts
+    capacity. The plan is put in place over the coming months (``grow``). Each April, and at the start of a run that
+    starts in April (its year's plan). Returns each provider's cost-improvement rate.
+
+    Evidence: seed 003 L832, block-funded contract money “hasn't grown anything like” demand; seed 004 L135, pressure
+    brings “cuts made to preventative and community-based services”; seed 003 L444, the fund is “conditional on
+    agreeing and delivering a financial control total”.
+    """
+    o, b = m.orgs, m.beh
+    prov = m.mask("provider")
+    surplus = m.each(b.planned_surplus)
+    growth = m.each(b.demand_growth) * (1.0 + m.each(b.age_demand) * (o.older - 1.0))      # next year's demand
+    asked = np.where(accept, o.control_total - o.net_margin, 0.0)
+    standard_load = m.each(b.load_knee) + (np.maximum(m.each(b.perf_baseline) - m.each(b.target), 0.0)
+                                           / np.maximum(m.each(b.load_sensitivity), 1e-9))
+    wanted = o.demand * (1.0 + growth) / (standard_load * np.maximum(o.capacity, 1e-12)) - 1.0
+    affordable = m.each(m.res.funding_growth) + np.maximum(o.net_margin - surplus, 0.0)
+    growth_max, cip_rate = m.each(b.capacity_growth_max), m.each(b.cip_rate)
+    grow_by = np.clip(np.minimum(wanted, affordable), 0.0, growth_max)
+    cip = np.where(o.net_margin < surplus, cip_rate, 0.0)
+    cip = np.where(accept, np.maximum(cip, np.minimum(asked, m.each(b.control_total_savings) * cip_rate)), cip)
+    o.capacity_plan = np.where(prov, o.capacity * (1.0 + grow_by) * (1.0 - m.each(b.cip_capacity_share) * cip),
+                               o.capacity_plan)
+    return cip
 
 
 def offer_control_totals(m: ModelState) -> np.ndarray:
@@ -311,27 +326,19 @@ def offer_control_totals(m: ModelState) -> np.ndarray:
 
 
 def performance(m: ModelState) -> None:
-    """True performance moves towards a level set by load, management capacity, support, stress and effort;
-    reported performance adds gaming under high-powered pressure from a regulator the body does not trust.
+    """True performance moves towards a level set by load, management capacity, support, stress and effort (from
+    deterrence and from commitment, :mod:`abm.mechanisms.effort`); reported performance adds gaming under
+    high-powered pressure from a regulator the body does not trust.
 
     Evidence: Propper et al. 2008, 2010 (targets with sanctions in England raised measured waiting-time performance);
-    Bevan and Hood 2006, “What's measured is what matters” (gaming of targets); Braithwaite and Makkai 1994 (trust
-    raises compliance, stigmatising regulation lowers it); seed 003 L454, “we've played the game of that, the
-    quarterly approach”; seed 000 L174, requests consume “the resources that would be required”; Mason et al. 2012
-    (patients leaving just before four hours: the reported figure is pushed up to the threshold).
+    Bevan and Hood 2006, “What's measured is what matters” (gaming of targets); seed 003 L454, “we've played the game
+    of that, the quarterly approach”; seed 000 L174, requests consume “the resources that would be required”; Mason et
+    al. 2012 (patients leaving just before four hours: the reported figure is pushed up to the threshold).
     """
     o, b = m.orgs, m.beh
     prov = m.mask("provider")
-    load = o.demand / np.maximum(o.capacity, 1e-12)
-    mgmt = management_capacity(o)
     reg_trust = m.trust_in_regulators()
-    # Compliance under pressure is part fear, part legitimacy: it halves when trust in the regulator is gone.
-    legit = m.each(b.legitimacy_share)
-    effort = m.each(b.pressure_effort) * (o.pressure * (1.0 - legit + legit * reg_trust)
-                                          + m.each(b.peer_weight) * o.peer_pressure)
-    base = performance_level(load, m.each(b.perf_baseline), m.each(b.load_sensitivity), m.each(b.load_knee))
-    level = (base + effort + m.each(b.support_effect) * o.support
-             - m.each(b.stress_penalty) * o.stress - m.each(b.capacity_penalty) * (1.0 - mgmt))
+    level = performance_level_now(m, reg_trust)
     noise = m.normal("money", b.perf_noise, len(o.kind))
     true = np.clip(o.perf_true + m.each(b.perf_adjust_rate) * (level - o.perf_true) + noise, 0.0, 1.0)
     o.perf_true = np.where(prov, true, o.perf_true)
@@ -342,6 +349,17 @@ def performance(m: ModelState) -> None:
     o.perf_reported = np.where(prov, np.clip(o.perf_true + gap, 0.0, 1.0), o.perf_reported)
     o.gaming_block = np.maximum(o.gaming_block - 1.0, 0.0)
     ccg_performance(m)
+
+
+def performance_level_now(m: ModelState, reg_trust: np.ndarray) -> np.ndarray:
+    """The level true performance moves towards: what capacity against demand supports, plus effort (deterrence and
+    commitment, :mod:`abm.mechanisms.effort`) and support, less what leaders' stress and lost management capacity
+    (reporting, a new leader) cost."""
+    o, b = m.orgs, m.beh
+    load = o.demand / np.maximum(o.capacity, 1e-12)
+    base = performance_level(load, m.each(b.perf_baseline), m.each(b.load_sensitivity), m.each(b.load_knee))
+    return (base + effort.effort(m, reg_trust) + m.each(b.support_effect) * o.support
+            - m.each(b.stress_penalty) * o.stress - m.each(b.capacity_penalty) * (1.0 - management_capacity(o)))
 
 
 def ccg_performance(m: ModelState) -> None:

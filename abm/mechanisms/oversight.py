@@ -180,7 +180,9 @@ def review(m: ModelState) -> dict:
         o.pressure[bodies] = sanction
         o.sanctioned[bodies] = np.where(level >= 2, sanction, 0.0)
         o.support[bodies] = support
-        o.autonomy[bodies] = autonomy
+        # Foundation status brings freedoms whatever the style (0 unless a design sets it: regime.foundation_autonomy).
+        o.autonomy[bodies] = np.maximum(autonomy, m.each(m.regime.foundation_autonomy, "orgs", bodies)
+                                        * o.foundation[bodies])
         o.reporting[bodies] = reporting
         o.conflicted[bodies] = inconsistent
         trust.regulator_contact(m, bodies, o.sanctioned[bodies], support, inconsistent.astype(float),

@@ -36,9 +36,10 @@ import pandas as pd
 
 from abm.config import CalibrateConfig, ConfigError, validate
 from abm.units import fmt
-from experiments.calibration import fit, smc, targets
+from experiments.calibration import fit, smc
 from experiments.calibration.predictive import judge_rows, plot_pairs, plot_predictive, predictive, predictive_distances, resample
 from experiments.calibration.screening import CHANCE_REPLICATES, FORCED, screen
+from experiments.evidence import observed as targets
 
 BUDGETS = {
     "smoke": {"trajectories": 1, "max_parameters": 4, "population": 16, "generations": 2, "walltime_minutes": 2.0,

@@ -35,7 +35,7 @@ from abm.mechanisms.collaboration import CCG_CCG
 from abm.mechanisms.leadership import shared_ao
 from abm.model import CommissioningModel
 from abm.vocabulary import DASHBOARD_BANDS, RATINGS
-from experiments.calibration.targets import SURVEY_2017, observed_counts
+from experiments.evidence.observed import SURVEY_2017, observed_counts
 from experiments.progress import run_parallel
 
 JC_TARGET, AO_TARGET = SURVEY_2017["joint_committees"], SURVEY_2017["shared_ao"]

@@ -13,7 +13,7 @@ Shared by ``experiments.calibration.calibrate`` (screening and ABC-SMC) and its 
   2015/16 and months up to 2016-03) and the rows the cut-offs were already read from (``targets.FIT``).
   **Held-out rows**: every later observation (2016/17 to 2019) not in ``targets.FIT``; nothing is tuned to them.
 * **Distance**: the root mean square over fit rows of (model - real) / scale, where the scale is the half-width of the
-  row's tolerance in ``experiments.calibration.targets`` (a count within max(6, 50 %): that; a share within 7 or 15 points: that;
+  row's tolerance in ``experiments.evidence.observed`` (a count within max(6, 50 %): that; a share within 7 or 15 points: that;
   CCG count ±10 %; net position a factor of 2: half the real value; ...). A distance of 1 means the fit rows sit on
   the edges of their tolerances on average; a row the run cannot answer counts as 10 scales away.
 """
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from abm.config import BehaviourConfig, Config, RegimeConfig, with_values
-from experiments.calibration import targets
+from experiments.evidence import observed as targets
 
 REPLAY = ["scenario=england_2013", "months=72", "write_organisations=false"]   # April 2013 to April 2019
 FIT_UNTIL = "2016-03"
@@ -41,7 +41,9 @@ PRIOR_RANGE = {"behaviour.initial_deficit_share": (0.1, 0.9), "behaviour.capacit
                # the behavioural numbers the published effects pin: over their whole range, for the data to speak
                "behaviour.pressure_effort": (0.0, 0.5), "behaviour.gaming": (0.0, 0.3),
                "behaviour.legitimacy_share": (0.0, 1.0), "behaviour.support_effect": (0.0, 0.2),
-               "behaviour.exit_stress": (0.0, 0.1),
+               "behaviour.exit_stress": (0.0, 0.1), "behaviour.commitment_effort": (0.0, 0.5),
+               "behaviour.effort_ceiling": (0.02, 0.3), "behaviour.stress_penalty": (0.0, 0.1),
+               "behaviour.capacity_penalty": (0.0, 0.1),
                "behaviour.perf_baseline": (0.95, 1.0), "behaviour.load_knee": (0.85, 1.05),
                "behaviour.alliance_max_load": (0.95, 1.15), "behaviour.cquin_floor": (0.5, 1.0),
                "behaviour.linked_success": (0.6, 1.0)}
@@ -124,15 +126,16 @@ def observations() -> pd.DataFrame:
     for t in trusts.calibration_targets():
         measure, period = t["key"].split("@")
         rows.append({**t, "measure": measure, "period": period, "use": "fit", "abc": True})
+    fitted = {d.key for d in effects.fitted()}
     for d in effects.DESIGNS:
         rows.append({"key": key("effect", d.key), "measure": "effect", "period": d.key, "real": d.published,
-                     "low": d.bounds[0], "high": d.bounds[1], "scale": d.unit, "use": "fit" if d.fit else "held out",
-                     "abc": d.fit})
+                     "low": d.bounds[0], "high": d.bounds[1], "scale": d.unit,
+                     "use": "fit" if d.key in fitted else "held out", "abc": d.key in fitted})
     return pd.DataFrame(rows)
 
 
 def scale(measure: str, real: float) -> float:
-    """Half-width of the row's tolerance (``experiments.calibration.targets.TOLERANCE``), the unit of the distance."""
+    """Half-width of the row's tolerance (``experiments.evidence.observed.TOLERANCE``), the unit of the distance."""
     r = abs(real)
     if measure == "ccgs":
         return 0.10 * r

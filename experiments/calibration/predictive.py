@@ -2,7 +2,7 @@
 
 ``predictive_draws`` particles drawn by weight, each re-run at a new replicate (all of them in batches of runs with
 different parameters), and as many replicates at the assumed values (the prior point) for comparison; the held-out
-rows judged with ``experiments.calibration.targets``' tolerances.
+rows judged with ``experiments.evidence.observed``' tolerances.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import delayed  # noqa: E402
 
-from experiments.calibration import fit, targets  # noqa: E402
+from experiments.calibration import fit  # noqa: E402
+from experiments.evidence import observed as targets  # noqa: E402
 from experiments.progress import (
     chunks,  # noqa: E402
     run_parallel,  # noqa: E402

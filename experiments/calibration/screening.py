@@ -30,10 +30,12 @@ from experiments.progress import (
 )
 
 CHANCE_REPLICATES = 12  # replicates at the assumed values that measure the distance's chance spread
-# The behavioural numbers the published effects bear on (their designs are in the distance): calibrated whatever
+# The behavioural numbers the published effects bear on (their designs are in the distance) and the fixed costs of a
+# style (stress, lost management capacity: issue "carrot or stick, decided by evidence"): calibrated whatever
 # their screening rank, since identifying them is what the effects are for.
-FORCED = ("behaviour.pressure_effort", "behaviour.gaming", "behaviour.legitimacy_share", "behaviour.support_effect",
-          "behaviour.exit_stress")
+FORCED = ("behaviour.pressure_effort", "behaviour.commitment_effort", "behaviour.effort_ceiling", "behaviour.gaming",
+          "behaviour.legitimacy_share", "behaviour.support_effect", "behaviour.exit_stress", "behaviour.stress_penalty",
+          "behaviour.capacity_penalty")
 
 
 def _distances(values: list[dict[str, float]], replicates: list[int]) -> list[float]:

@@ -22,11 +22,24 @@ from abm.compose import compose
 from abm.config import Config, PolicyEvent, with_values
 
 REPLAY = ["scenario=england_2013", "months=61", "write_organisations=true"]        # April 2013 to May 2018
-# The targets era: every trust rated each year against the standards (star ratings: the regulator attends to all),
-# sanctions for failure (the stick), and about 7 % a year real funding growth (published_effects README).
-TARGETS = ["scenario=england", "months=36", "regulator=stick", "behaviour.standard_weight=1.0",
-           "resources.capacity=1.0", "resources.funding_growth=0.07", "regime.stf_share=0.0",
-           "write_organisations=true", "scenario.from_data=false"]     # England of the era: not 2016's trusts
+# The targets era from April 2002: every trust rated each year against the standard (star ratings: the regulator
+# attends to all), sanctions for failure and the removal of chief executives (the stick), the NHS Plan's money (about
+# 7 % a year real growth: the published effects' README) and capacity that can grow with it (an assumption: the plan
+# bought staff and beds as fast as the money came), the four-hour standard moving from 90 % (2002/03) to 98 % (from
+# January 2005). England of the era: the anonymous England (its trusts are not 2016's).
+ERA = ["scenario=england", "scenario.from_data=false", "start=2002-04", "behaviour.standard_weight=1.0",
+       "resources.capacity=1.0", "resources.funding_growth=0.07", "behaviour.capacity_growth_max=0.07",
+       "behaviour.target=0.9", "regime.stf_share=0.0", "write_organisations=true"]
+TARGETS = [*ERA, "months=36", "regulator=stick"]
+# Targets without sanctions (Wales and Scotland kept the standard and the reporting, not England's sanctions): the
+# stick's logic, so the same escalation and the same reporting, at severity 0 and with no removal of leaders.
+WITHOUT_SANCTIONS = [*ERA, "months=36", "regulator=stick", "regulator.severity=0.0", "regulator.leader_removal=0.0",
+                     "regulator.force_collaboration=0.0"]
+# The decade to December 2013 (the four nations' shares that month are observed): the era's money to March 2010, then
+# each country's own (Appleby 2011, BMJ 342:d2982, planned real change 2010/11 to 2014/15: England -0.9 % over four
+# years, Wales nearly -11 %; Nuffield Trust from HM Treasury PESA 2015, per head 2009/10 to 2013/14: England flat,
+# Scotland -GBP 51, Wales -GBP 125 of about GBP 2,000: derived, -0.6 % and -1.5 % a year).
+DECADE = {"england": (TARGETS, 0.0), "scotland": (WITHOUT_SANCTIONS, -0.006), "wales": (WITHOUT_SANCTIONS, -0.015)}
 SWITCHED = ["scenario=england_2013", "months=28", "write_organisations=true"]      # April 2013 to August 2015
 SWITCH = "2014-04"                      # the month the replay's style is switched (a year in)
 
@@ -70,6 +83,35 @@ def no_special_measures(cfg: Config) -> Config:
     return with_values(cfg, {"resources.places_quality_sm": 0.0})
 
 
+def moving_standard(cfg: Config) -> Config:
+    """The four-hour standard of the targets era: 90 % from the start (2002/03), 98 % from January 2005, 95 % from
+    June 2010 (the standard relaxed; Scotland and Wales alike here, an approximation: Scotland kept 98 % to 2013)."""
+    events = [PolicyEvent(date="2005-01", changes=["behaviour.target=0.98"], note="the four-hour standard at 98 %",
+                          source="published effects: ae_waits_targets_era (target of 98 % from 2004/05)"),
+              PolicyEvent(date="2010-06", changes=["behaviour.target=0.95"], note="the standard relaxed to 95 %",
+                          source="seed 004 L117 (the 95 % standard of the 2010s)")]
+    return replace(cfg, timeline=[*cfg.timeline, *events])
+
+
+def era(before: float, funding_after_2010: float | None = None) -> Callable[[Config], Config]:
+    """The targets era started at ``before`` with the moving standard; with ``funding_after_2010``, that country's
+    real funding growth from April 2010."""
+    def adjust(cfg: Config) -> Config:
+        cfg = moving_standard(start_at(before)(cfg))
+        if funding_after_2010 is not None:
+            event = PolicyEvent(date="2010-04", changes=[f"resources.funding_growth={funding_after_2010}"],
+                                note="austerity: the country's own real funding growth", source="Appleby 2011; PESA 2015")
+            cfg = replace(cfg, timeline=[*cfg.timeline, event])
+        return cfg
+    return adjust
+
+
+def foundation_autonomy(cfg: Config) -> Config:
+    """The replay with the freedoms of foundation status: foundation trusts hold earned autonomy at the level a
+    well-rated body earns (``regulator.autonomy_reward``)."""
+    return with_values(cfg, {"regime.foundation_autonomy": float(cfg.regulator.autonomy_reward)})
+
+
 def switched(style: str) -> Callable[[Config], Config]:
     def adjust(cfg: Config) -> Config:
         return replace(cfg, counterfactual=replace(cfg.counterfactual, style=style, start=SWITCH))
@@ -80,9 +122,12 @@ ARMS = {a.name: a for a in [
     Arm("replay", tuple(REPLAY)),
     Arm("replay_no_fund", tuple(REPLAY), without_changes("regime.stf_share"), organisations=False),
     Arm("replay_no_special_measures", tuple(REPLAY), no_special_measures),
-    Arm("targets", tuple(TARGETS), start_at(0.77)),                 # NAO 2004: 23 % waited over four hours in 2002
-    Arm("targets_15_eds", tuple(TARGETS), start_at(0.839)),         # Mason et al. 2012: 83.9 % in 2003
-    Arm("no_sanctions", (*TARGETS[:2], "regulator=carrot", *TARGETS[3:]), start_at(0.77)),
+    Arm("replay_foundation_autonomy", tuple(REPLAY), foundation_autonomy, organisations=True),
+    Arm("targets", tuple(TARGETS), era(0.77)),                      # NAO 2004: 23 % waited over four hours in 2002
+    Arm("targets_15_eds", tuple(TARGETS), era(0.839)),              # Mason et al. 2012: 83.9 % in 2003
+    Arm("targets_without_sanctions", tuple(WITHOUT_SANCTIONS), era(0.77)),
+    *[Arm(f"decade_{country}", tuple("months=141" if o == "months=36" else o for o in overrides), era(0.77, funding))
+      for country, (overrides, funding) in DECADE.items()],         # April 2002 to December 2013
     Arm("carrot_from_2014", tuple(SWITCHED), switched("carrot")),
     Arm("stick_from_2014", tuple(SWITCHED), switched("stick")),
 ]}
@@ -114,6 +159,7 @@ class ArmRun:
         self._panels: dict[str, np.ndarray] = {}
         self.start = start
         self.codes = engine.structure.orgs.code.to_numpy()
+        self.foundation = engine.orgs.foundation[engine.org_runs[record.run]]
 
     def trust_series(self):
         """The run's trusts month by month (``experiments.evidence.trusts.TrustSeries``)."""

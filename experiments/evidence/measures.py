@@ -162,10 +162,49 @@ def gap_at(arm: str, months: int) -> Callable[[dict[str, ArmRun]], float]:
     return measure
 
 
-def true_share_of_gain(runs: dict[str, ArmRun]) -> float:
-    """Of the targets era's reported gain over 27 months, the share that is a true gain."""
-    reported = _gain(runs["targets"], 27)
-    return _gain(runs["targets"], 27, "ae_type1_true") / reported if reported > 0 else float("nan")
+def gain_not_true(months: int) -> Callable[[dict[str, ArmRun]], float]:
+    """The targets era's reported gain over ``months`` minus its true gain (a difference, in shares)."""
+    def measure(runs: dict[str, ArmRun]) -> float:
+        return _gain(runs["targets"], months) - _gain(runs["targets"], months, "ae_type1_true")
+    return measure
+
+
+def misreporting_share(months: int, material: float) -> Callable[[dict[str, ArmRun]], float]:
+    """The targets era: the share of acute trusts whose reported share exceeds the true by ``material`` or more (a
+    misstatement an audit would find) after ``months``."""
+    def measure(runs: dict[str, ArmRun]) -> float:
+        run = runs["targets"]
+        acute = run.of("acute")
+        gap = run.panel("perf_reported")[months, acute] - run.panel("perf_true")[months, acute]
+        return float((gap >= material).mean())
+    return measure
+
+
+def decade_gap(country: str) -> Callable[[dict[str, ArmRun]], float]:
+    """December 2013, after the decade from April 2002: England's four-hour share (all types, reported) minus that of
+    ``country``'s arm (targets without sanctions, its own funding from 2010). Type 1 shares become all types as the
+    observed series relate them (``experiments.evidence.observed.type1_weight``)."""
+    from experiments.evidence.observed import type1_weight
+
+    def measure(runs: dict[str, ArmRun]) -> float:
+        w = type1_weight()
+        england, other = runs["decade_england"], runs[f"decade_{country}"]
+        return w * (england.at("ae_type1_reported", "2013-12") - other.at("ae_type1_reported", "2013-12"))
+    return measure
+
+
+def foundation_effect(months: int) -> Callable[[dict[str, ArmRun]], float]:
+    """The freedoms of foundation status: the foundation trusts' true performance ``months`` into the replay where
+    they hold earned autonomy, minus the same trusts' in the replay without (paired: common random numbers), less
+    the same difference at the other acute trusts (a difference-in-differences, in shares)."""
+    def measure(runs: dict[str, ArmRun]) -> float:
+        free, plain = runs["replay_foundation_autonomy"], runs["replay"]
+        acute = free.of("acute")
+        foundation = acute & free.foundation
+        others = acute & ~free.foundation
+        diff = free.panel("perf_true")[months] - plain.panel("perf_true")[months]
+        return float(diff[foundation].mean() - diff[others].mean())
+    return measure
 
 
 def largest_ambulance_gap(runs: dict[str, ArmRun]) -> float:
@@ -177,7 +216,7 @@ def largest_ambulance_gap(runs: dict[str, ArmRun]) -> float:
 def with_minus_without(column: str, kinds: tuple[str, ...] = ("acute",), months: int = 24) -> Callable:
     """A measure of trusts of ``kinds`` under the targets regime minus the same without sanctions (paired)."""
     def measure(runs: dict[str, ArmRun]) -> float:
-        a, b = runs["targets"], runs["no_sanctions"]
+        a, b = runs["targets"], runs["targets_without_sanctions"]
         mask = a.of(*kinds)
         return float(a.panel(column)[months, mask].mean() - b.panel(column)[months, mask].mean())
     return measure

@@ -1,6 +1,6 @@
 """What published studies measured, reproduced by running their designs inside the model (indirect inference).
 
-    python -m experiments effects [--replications 10] [--jobs 2] [--smoke] [--out outputs/effects]
+    python -m experiments effects [--replicates 10] [--prior 64] [--jobs 2] [--smoke] [--out outputs/effects]
 
 ``abm/data/published_effects.csv`` (copied from the project's reference data, with its README) lists one finding a
 row: the targets era of 2002-2006, gaming, special measures, inspection, leaders, pay for performance, the
@@ -12,7 +12,16 @@ and fixes its sign; a direction-only finding constrains a sign or a symmetry. Th
 reason they cannot be reproduced (:data:`NOT_REPRODUCIBLE`). Each replication runs every arm at its own posterior
 draw, the arms sharing their random numbers. Writes ``effects.csv`` and ``effects.md``.
 
-The rows marked ``fit`` join the calibration's distance (``experiments.calibration.fit``); the others are held out.
+**Evidence that can fail.** Each design is also run at ``--prior`` draws of the calibrated parameters from their
+prior box (uniform over the calibration's priors, the other parameters at their defaults): its *pass rate across the
+prior* is the share of those draws at which its figure lies within its tolerance. A row that passes at 90 % or more of
+the prior's draws does not discriminate: whatever the parameters, it passes. Such a row, a row that restates a formula
+of the model (by construction) and a second row of a measure already counted are listed with the reason and neither
+counted as reproduced nor used in the fit. The statuses are kept in ``abm/data/design_discrimination.csv`` (written
+when the command runs with its defaults), which the calibration reads.
+
+The rows marked ``fit`` that count join the calibration's distance (``experiments.calibration.fit``); the others are
+held out.
 """
 
 from __future__ import annotations
@@ -25,25 +34,59 @@ import numpy as np
 import pandas as pd
 
 from abm.units import fmt
-from experiments.evidence.catalogue import DESIGNS, NOT_REPRODUCIBLE, Design, arms_of, fitted, load, measure
+from experiments.evidence.catalogue import (
+    DESIGNS,
+    DISCRIMINATES,
+    DISCRIMINATION_FILE,
+    NOT_REPRODUCIBLE,
+    Design,
+    arms_of,
+    fitted,
+    load,
+    measure,
+    status,
+)
 
-__all__ = ["DESIGNS", "NOT_REPRODUCIBLE", "Design", "arms_of", "draws", "fitted", "load", "measure", "report"]
+__all__ = ["DESIGNS", "NOT_REPRODUCIBLE", "Design", "arms_of", "draws", "fitted", "load", "measure", "prior_draws",
+           "report"]
 
 
-def draws(replications: int) -> tuple[list[dict[str, float]], list[int]]:
-    """The calibrated parameters of posterior draws 0, 1, ... (one per replication) and the replicates."""
+def draws(replicates: int) -> tuple[list[dict[str, float]], list[int]]:
+    """The calibrated parameters of posterior draws 0, 1, ... (one per replicate) and the replicates."""
     from abm import posterior
     table = posterior.table()
     names = posterior.parameters()
     if table is None or not names:
-        return [{} for _ in range(replications)], list(range(replications))
-    rows = [table.iloc[k % len(table)] for k in range(replications)]
-    return [{n: float(r[n]) for n in names} for r in rows], list(range(replications))
+        return [{} for _ in range(replicates)], list(range(replicates))
+    rows = [table.iloc[k % len(table)] for k in range(replicates)]
+    return [{n: float(r[n]) for n in names} for r in rows], list(range(replicates))
 
 
-def report(figures: np.ndarray, out: Path, replications: int) -> pd.DataFrame:
-    """Write effects.csv and effects.md: every published row, reproduced (model [interval] against published) or
-    not reproducible (why)."""
+def prior_box() -> pd.DataFrame:
+    """The calibrated parameters (the shipped posterior's and those always calibrated) with their prior ranges."""
+    from abm import posterior
+    from experiments.calibration.fit import free_parameters
+    from experiments.calibration.screening import FORCED
+    free = free_parameters()
+    names = set(posterior.parameters()) | set(FORCED)
+    return free[free.name.isin(names)].reset_index(drop=True)
+
+
+def prior_draws(n: int, seed: int = 20261207) -> tuple[list[dict[str, float]], list[int]]:
+    """``n`` draws from the prior box (uniform; whole numbers rounded), each at its own replicate (from 10,000, apart
+    from the posterior's)."""
+    box = prior_box()
+    rng = np.random.default_rng(seed)
+    u = rng.random((n, len(box)))
+    values = box.low.to_numpy() + u * (box.high - box.low).to_numpy()
+    out = [{name: (round(v) if integer else float(v)) for name, v, integer in zip(box.name, row, box.integer,
+                                                                                  strict=True)} for row in values]
+    return out, list(range(10_000, 10_000 + n))
+
+
+def report(figures: np.ndarray, prior: np.ndarray | None, out: Path, replicates: int) -> pd.DataFrame:
+    """Write effects.csv and effects.md: every published row, reproduced (model [interval] against published, with
+    its pass rate across the prior and whether it counts) or not reproducible (why)."""
     published = load().set_index("key")
     rows = []
     for j, d in enumerate(DESIGNS):
@@ -51,46 +94,71 @@ def report(figures: np.ndarray, out: Path, replications: int) -> pd.DataFrame:
         v = v[np.isfinite(v)]
         mean = float(v.mean()) if len(v) else float("nan")
         lo, hi = (float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95))) if len(v) else (np.nan, np.nan)
+        p = prior[:, j] if prior is not None else np.array([])
+        passing = float(np.mean([d.ok(x) for x in p])) if len(p) else float("nan")
         src = published.loc[d.published_row]
         rows.append({"design": d.key, "row": d.published_row, "finding": f"{src.value} ({src.unit}, {src.period})",
                      "design_in_model": d.what, "model_mean": mean, "model_low": lo, "model_high": hi,
                      "published": d.published, "tolerance": d.tolerance, "within": d.ok(mean), "n": len(v),
+                     "prior_pass": passing, "prior_draws": len(p), "status": status(d.key, passing),
                      "use": "fit" if d.fit else "held out", "reference": src.reference})
     for key, why in NOT_REPRODUCIBLE.items():
         src = published.loc[key]
         rows.append({"design": key, "row": key, "finding": f"{src.value} ({src.unit}, {src.period})",
                      "design_in_model": f"not reproducible: {why}", "model_mean": np.nan, "model_low": np.nan,
                      "model_high": np.nan, "published": np.nan, "tolerance": "", "within": None, "n": 0,
-                     "use": "", "reference": src.reference})
+                     "prior_pass": np.nan, "prior_draws": 0, "status": "not reproducible", "use": "",
+                     "reference": src.reference})
     table = pd.DataFrame(rows)
     missing = sorted(set(published.index) - set(table.row))
     if missing:
         raise ValueError(f"published rows with neither a design nor a reason: {', '.join(missing)}")
+    fitting = {d.key for d in fitted()}
+    table["use"] = [("fit" if r.design in fitting else "held out") if r.status != "not reproducible" else ""
+                    for r in table.itertuples()]
     table.to_csv(out / "effects.csv", index=False)
-    designed = table[table.within.notna()]
-    rows_ok = designed.groupby("row").within.all()
-    lines = ["# Published effects reproduced inside the model", "",
-             f"`python -m experiments effects`: each design run {replications} times, each replication at its own "
-             "posterior draw with every arm sharing its random numbers; model mean [5-95 % of replications] against "
-             "the published figure, judged by the design's tolerance (`experiments/evidence/catalogue.py`).", "",
-             f"**{int(rows_ok.sum())} of {len(rows_ok)} published rows with a design are reproduced within tolerance** "
-             f"({int(designed.within.sum())} of {len(designed)} design figures); "
-             f"{len(NOT_REPRODUCIBLE)} rows cannot be reproduced (reasons below). Fit rows joined the calibration's "
-             "distance; the others are held out.", "",
-             "| row | design in the model | model [5-95 %] | published | tolerance | within | use |",
-             "|---|---|---|---|---|---|---|"]
-    for r in designed.itertuples():
-        lines.append(f"| `{r.design}` | {r.design_in_model} | {_fmt(r.model_mean)} [{_fmt(r.model_low)}, "
-                     f"{_fmt(r.model_high)}] | {r.finding} | {r.tolerance} | {'yes' if r.within else 'NO'} | {r.use} |")
-    lines += ["", "Not reproducible:", ""]
-    lines += [f"- `{k}`: {why}." for k, why in NOT_REPRODUCIBLE.items()]
-    lines += ["", "References: `abm/data/published_effects.csv`.", ""]
-    (out / "effects.md").write_text("\n".join(lines))
+    (out / "effects.md").write_text("\n".join(lines(table, replicates)) + "\n")
     return table
+
+
+def lines(table: pd.DataFrame, replicates: int) -> list[str]:
+    designed = table[table.within.notna()]
+    counted = designed[designed.status == "counted"]
+    excluded = designed[designed.status != "counted"]
+    draws = int(designed.prior_draws.max()) if len(designed) else 0
+    out = ["# Published effects reproduced inside the model", "",
+           f"`python -m experiments effects`: each design run {replicates} times, each replicate at its own posterior "
+           "draw with every arm sharing its random numbers; model mean [5-95 % of replicates] against the published "
+           "figure, judged by the design's tolerance (`experiments/evidence/catalogue.py`). *Prior pass*: the share "
+           f"of {draws} draws from the calibrated parameters' prior box at which the design's figure lies within its "
+           f"tolerance; a row passing at {DISCRIMINATES:.0%} or more of them does not discriminate.", "",
+           f"**{int(counted.within.sum())} of {len(counted)} counted design rows are reproduced at the posterior** "
+           f"(they discriminate across the prior, restate no formula of the model, and are each the first of their "
+           f"measure); {len(excluded)} rows are listed but not counted (below), and {len(NOT_REPRODUCIBLE)} published "
+           "rows cannot be reproduced. Fit rows joined the calibration's distance; the others are held out.", "",
+           "| row | design in the model | model [5-95 %] | published | tolerance | prior pass | within | use |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in counted.itertuples():
+        out.append(f"| `{r.design}` | {r.design_in_model} | {_fmt(r.model_mean)} [{_fmt(r.model_low)}, "
+                   f"{_fmt(r.model_high)}] | {r.finding} | {r.tolerance} | {_share(r.prior_pass)} | "
+                   f"{'yes' if r.within else 'NO'} | {r.use} |")
+    out += ["", "## Listed, not counted", "",
+            "| row | why not counted | model [5-95 %] | tolerance | prior pass | within |", "|---|---|---|---|---|---|"]
+    for r in excluded.itertuples():
+        out.append(f"| `{r.design}` | {r.status} | {_fmt(r.model_mean)} [{_fmt(r.model_low)}, {_fmt(r.model_high)}] | "
+                   f"{r.tolerance} | {_share(r.prior_pass)} | {'yes' if r.within else 'NO'} |")
+    out += ["", "Not reproducible:", ""]
+    out += [f"- `{k}`: {why}." for k, why in NOT_REPRODUCIBLE.items()]
+    out += ["", "References: `abm/data/published_effects.csv`.", ""]
+    return out
 
 
 def _fmt(x: float) -> str:
     return fmt(x, "number")
+
+
+def _share(x: float) -> str:
+    return fmt(x, "share", digits=0) if np.isfinite(x) else "–"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,31 +166,41 @@ def main(argv: list[str] | None = None) -> int:
 
     from experiments.progress import chunks, run_parallel
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--replications", type=int, default=10, help="replications, each at its own posterior draw")
+    ap.add_argument("--replicates", "--replications", dest="replicates", type=int, default=10,
+                    help="replicates, each at its own posterior draw")
+    ap.add_argument("--prior", type=int, default=64, help="draws from the prior box for the pass rates (0: none)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel workers (default 2)")
-    ap.add_argument("--smoke", action="store_true", help="two replications (the tests' profile)")
+    ap.add_argument("--smoke", action="store_true", help="two replicates and eight prior draws (the tests' profile)")
     ap.add_argument("--out", type=Path, default=Path("outputs/effects"))
     args = ap.parse_args(argv)
-    reps = 2 if args.smoke else args.replications
-    if reps < 1 or args.jobs < 1:
-        print(f"error: --replications={reps} and --jobs={args.jobs} must be at least 1", file=sys.stderr)
+    reps, prior_n = (2, 8) if args.smoke else (args.replicates, args.prior)
+    if reps < 1 or args.jobs < 1 or prior_n < 0:
+        print(f"error: --replicates={reps}, --jobs={args.jobs} must be at least 1 and --prior={prior_n} at least 0",
+              file=sys.stderr)
         return 2
     values, replicates = draws(reps)
-    parts = chunks(list(range(reps)), -(-reps // args.jobs))
-    results = run_parallel([delayed(measure)([values[k] for k in part], [replicates[k] for k in part])
-                            for part in parts], args.jobs, "effects", unit="batch")
+    if prior_n:
+        more, extra = prior_draws(prior_n)
+        values, replicates = values + more, replicates + extra
+    n = len(values)
+    parts = chunks(list(range(n)), -(-n // max(args.jobs, 1)))
+    results = np.vstack(run_parallel([delayed(measure)([values[k] for k in part], [replicates[k] for k in part])
+                                      for part in parts], args.jobs, "effects", unit="batch"))
     args.out.mkdir(parents=True, exist_ok=True)
-    table = report(np.vstack(results), args.out, reps)
+    table = report(results[:reps], results[reps:] if prior_n else None, args.out, reps)
     designed = table[table.within.notna()]
-    if reps == 10 and not args.smoke:
+    counted = designed[designed.status == "counted"]
+    if reps == 10 and prior_n >= 64 and not args.smoke:
+        from abm.run import model_version
         from experiments import misses
-        misses.record("effects", f"{int(designed.groupby('row').within.all().sum())} of {designed.row.nunique()} "
-                      "published rows with a design reproduced", [
-                          f"`{r.design}` ({r.use}): model {_fmt(r.model_mean)} against {_fmt(r.published)} "
-                          f"({r.tolerance})" for r in designed.itertuples() if not r.within],
-                      "python -m experiments effects")
-    print(f"{int(designed.groupby('row').within.all().sum())} of {designed.row.nunique()} published rows reproduced "
-          f"within tolerance; report: {(args.out / 'effects.md').resolve()}")
+        path = Path(__file__).resolve().parents[2] / "abm" / "data" / DISCRIMINATION_FILE
+        designed[["design", "prior_pass", "prior_draws", "status"]].assign(model_version=model_version()).to_csv(
+            path, index=False, float_format="%.4g")
+        misses.record("effects", f"{int(counted.within.sum())} of {len(counted)} counted design rows reproduced", [
+            f"`{r.design}` ({r.use}): model {_fmt(r.model_mean)} against {_fmt(r.published)} ({r.tolerance})"
+            for r in counted.itertuples() if not r.within], "python -m experiments effects")
+    print(f"{int(counted.within.sum())} of {len(counted)} counted design rows reproduced at the posterior "
+          f"({len(designed) - len(counted)} listed, not counted); report: {(args.out / 'effects.md').resolve()}")
     return 0
 
 

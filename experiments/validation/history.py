@@ -12,7 +12,7 @@ legal directions, STPs by dashboard band: ``history.csv`` (one row per arm x rep
 ``--check`` also writes ``history_check.md`` and ``history_check.csv``: one row per observation of
 ``abm/data/observed_2013_2019.csv`` that the model measures, with the real value, the model's mean and 95 % interval
 over the replications, the tolerance, pass or fail, and whether the row was used to set a parameter (fit) or held
-out (see :mod:`experiments.calibration.targets`).
+out (see :mod:`experiments.evidence.observed`).
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ from abm.run import simulate  # noqa: E402
 from abm.units import fmt  # noqa: E402
 from experiments import misses  # noqa: E402
 from experiments.calibration import fit as fitting  # noqa: E402
-from experiments.calibration import targets as observed  # noqa: E402
-from experiments.evidence import trusts  # noqa: E402
+from experiments.evidence import (
+    observed,  # noqa: E402
+    trusts,  # noqa: E402
+)
 from experiments.progress import run_parallel  # noqa: E402
 from experiments.sweeps.compare import band, mean_ci  # noqa: E402
 from experiments.validation.spread import cross_sections  # noqa: E402

@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from abm.units import fmt  # noqa: E402
-from experiments.calibration import targets  # noqa: E402
+from experiments.evidence import observed as targets  # noqa: E402
 
 TRUSTS = ("acute", "mental_health", "community", "ambulance")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)

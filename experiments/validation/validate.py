@@ -36,7 +36,7 @@ from abm.precheck import precheck  # noqa: E402
 from abm.units import fmt, interval, number  # noqa: E402
 from abm.vocabulary import DASHBOARD_BANDS as CATEGORIES  # noqa: E402
 from abm.vocabulary import STP_MEMBERS  # noqa: E402
-from experiments.calibration.targets import DASHBOARD_TARGET, PATTERNS  # noqa: E402
+from experiments.evidence.observed import DASHBOARD_TARGET, PATTERNS  # noqa: E402
 from experiments.progress import run_parallel  # noqa: E402
 from experiments.sweeps.compare import mean_ci  # noqa: E402
 
