@@ -145,7 +145,16 @@ NETWORK = {
     "linked": ("boolean", "joint committee, pooled budget or alliance in force"),
 }
 
-TABLES = {"model.parquet": MODEL, "organisations.parquet": ORGANISATIONS, "network.parquet": NETWORK}
+STPS = {
+    "month": ("months", "months since the start (0 = the start)"),
+    "stp": ("code", "STP (April 2017 code)"),
+    "perf_true": ("0-1", "true four-hour share of the STP's acute trusts, weighted by demand (as ae_type1_true)"),
+    "perf_reported": ("0-1", "reported four-hour share of the STP's acute trusts, weighted by demand"),
+    "deficit": ("GBP m", "gross deficit: the negative balances of the STP's CCGs and trusts"),
+    "maturity": ("0-1", "STP maturity"),
+}
+TABLES = {"model.parquet": MODEL, "organisations.parquet": ORGANISATIONS, "network.parquet": NETWORK,
+          "stps.parquet": STPS}
 
 
 def markdown() -> str:

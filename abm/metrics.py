@@ -31,6 +31,26 @@ ORG_COLUMNS = ("alive", "balance", "perf_true", "perf_reported", "score", "ratin
                "reporting", "autonomy", "support", "population", "readiness")
 
 
+STP_COLUMNS = ("perf_true", "perf_reported", "deficit", "maturity")      # stps.parquet, besides month and stp
+
+
+def stp_values(m) -> dict[str, np.ndarray]:
+    """Each STP of every run this month (one value per STP of every run, runs one after another): the four-hour share
+    of its acute trusts (true and reported, weighted by demand, as ``ae_type1_*``), the gross deficit of its CCGs
+    and trusts (GBP m) and its maturity: what the map of a report or of the browser view colours."""
+    o = m.orgs
+    n = m.R * m.S
+    acute = m.mask("acute") & (o.stp >= 0)
+    where = o.stp[acute]
+    weight = np.bincount(where, weights=o.demand[acute], minlength=n)
+    out = {col: np.bincount(where, weights=(o.demand * getattr(o, col))[acute], minlength=n)
+           / np.maximum(weight, 1e-12) for col in ("perf_true", "perf_reported")}
+    bodies = m.mask("ccg", *PROVIDERS) & (o.stp >= 0) & (o.balance < 0)
+    out["deficit"] = -np.bincount(o.stp[bodies], weights=o.balance[bodies], minlength=n)
+    out["maturity"] = m.stps.maturity.copy()
+    return out
+
+
 class Tally:
     """Per-run counts, totals and means over one kind of element (organisations, relationships or STPs) of every run
     of an engine: run ``r`` holds elements ``r*size .. r*size+size-1``, so each is a sum along a row of the
@@ -230,11 +250,13 @@ class Recorder:
         self._stacked_months = -1
         self.organisations = organisations
         self.org_frames: list[dict[str, np.ndarray]] = []
+        self.stp_frames: list[dict[str, np.ndarray]] = []
 
     def collect(self) -> None:
         m = self.model
         columns, reg_trust = month_columns(m)
         self.months.append(columns)
+        self.stp_frames.append(stp_values(m) | {"month": m.t})
         if self.datacollector is not None:
             self.row = self.row_of(-1, 0)
             self.datacollector.collect(m)
@@ -290,6 +312,17 @@ class Recorder:
                 "src_x": pos[src, 0], "src_y": pos[src, 1], "dst_x": pos[dst, 0], "dst_y": pos[dst, 1],
                 "kind": np.array(EDGE_KINDS)[e.kind[sel]], "trust": e.trust[sel], "linked": e.link[sel]}
 
+    def stp_columns(self, run: int = 0) -> dict[str, np.ndarray]:
+        """Run ``run``'s STPs month by month (``stps.parquet``): month, stp (code), and :data:`STP_COLUMNS`."""
+        m = self.model
+        own = m.stp_runs[run]
+        codes = m.structure.stps.code.to_numpy()
+        frames = self.stp_frames
+        cols = {"month": np.repeat([f["month"] for f in frames], m.S), "stp": np.tile(codes, len(frames))}
+        for c in STP_COLUMNS:
+            cols[c] = np.concatenate([f[c][own] for f in frames])
+        return cols
+
     def organisation_frame(self, run: int = 0) -> pd.DataFrame:
         """Run ``run``'s organisations, one row per organisation per month recorded."""
         return pd.DataFrame(self.organisation_columns(run))
@@ -340,6 +373,9 @@ class RunRecord:
 
     def organisation_frame(self) -> pd.DataFrame:
         return self.recorder.organisation_frame(self.run)
+
+    def stp_columns(self) -> dict[str, np.ndarray]:
+        return self.recorder.stp_columns(self.run)
 
     def organisation_columns(self) -> dict[str, np.ndarray]:
         return self.recorder.organisation_columns(self.run)

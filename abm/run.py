@@ -69,7 +69,7 @@ def tables_of(recorder: Recorder | RunRecord, config: Config) -> dict[str, pd.Da
 def arrow_tables(recorder: Recorder | RunRecord, config: Config) -> dict[str, pa.Table]:
     """:func:`tables_of` as Arrow tables, the form they are written in: the parameter columns are built as constant
     Arrow columns rather than repeated through pandas (a third of the cost of writing a run)."""
-    columns = {"model": recorder.model_columns(), "network": recorder.network_columns()}
+    columns = {"model": recorder.model_columns(), "network": recorder.network_columns(), "stps": recorder.stp_columns()}
     if config.write_organisations:
         columns["organisations"] = recorder.organisation_columns()
     head = {"run_id": run_id(config), "seed": config.seed}

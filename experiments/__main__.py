@@ -16,6 +16,7 @@ COMMANDS = {
     "history": ("experiments.validation.history", "replay 2013-2022 against observed England, or a counterfactual"),
     "validate": ("experiments.validation.validate", "the seeds' patterns: target, model [95 % interval], pass/fail"),
     "effects": ("experiments.validation.effects", "the published studies' designs re-run in the model, against their findings"),
+    "card": ("experiments.card", "one trust: the model's version of it beside its own published figures"),
     "dynamics": ("experiments.validation.dynamics", "the bounds every style keeps over 60 months"),
     "bench": ("experiments.performance.bench", "benchmarks (make bench)"),
     "profile_step": ("experiments.performance.profile_step", "where a month's step spends its time"),

@@ -83,28 +83,38 @@ def test_the_page_renders_offline_steps_and_compares_styles(server):
             page.get_by_text("Time: 0").wait_for(timeout=60_000)
             time.sleep(8.0)                      # as a reader would: the page's late loads come while it sits idle
             images = page.locator("img")
-            # Performance, then the network and the outcome figures (the last two images), each under a heading
-            # and a caption in words with units; the page and the browser tab carry the model's name, not "Page 0".
-            page.wait_for_function("document.querySelectorAll('img').length >= 3", timeout=120_000)
+            # Performance, the network, the outcome figures, a trust's card and the map of England (the last five
+            # images), each under a heading and a caption in words with units; the page and the browser tab carry the
+            # model's name, not "Page 0".
+            page.wait_for_function("document.querySelectorAll('img').length >= 5", timeout=120_000)
             for text in ("Carrot or stick: English NHS commissioning", "% of patients seen within the standard",
-                         "The organisation network", "money (GBP m)", "mean trust (0-1)"):
+                         "The organisation network", "money (GBP m)", "mean trust (0-1)", "A trust as itself",
+                         "England as a map"):
                 assert page.get_by_text(text).count() >= 1, text
             assert page.get_by_text("Page 0", exact=True).count() == 0
             assert "Carrot or stick" in page.title()
             widths = images.evaluate_all("els => els.map(e => e.naturalWidth)")
-            assert len(widths) >= 3 and min(widths[-2:]) > 300       # the network and the charts are drawn
-            first = images.nth(-1).get_attribute("src")
+            assert len(widths) >= 5 and min(widths[-4:]) > 300       # network, charts, card and map are drawn
+            src = "n => document.querySelectorAll('img')[document.querySelectorAll('img').length - n].getAttribute('src')"
+            changed = ("a => { const i = document.querySelectorAll('img'); "
+                       "return i[i.length - a[0]].getAttribute('src') !== a[1]; }")
+            # Pick a trust by typing part of its name: its card is drawn again.
+            card = page.evaluate(src, 2)
+            page.get_by_label("Find a trust (part of its name or its code)").fill("Leeds Teaching")
+            page.wait_for_function(changed, arg=[2, card], timeout=60_000)
+            assert page.get_by_text("RR8 Leeds Teaching Hospitals", exact=False).count() >= 1
+            outcomes, card, england = page.evaluate(src, 3), page.evaluate(src, 2), page.evaluate(src, 1)
             step.click()
             page.get_by_text("Time: 1").wait_for(timeout=60_000)
-            page.wait_for_function("src => { const i = document.querySelectorAll('img'); "
-                                   "return i[i.length - 1].getAttribute('src') !== src; }", arg=first, timeout=60_000)
+            for n, before in ((3, outcomes), (2, card), (1, england)):   # the charts, the card and the map move on
+                page.wait_for_function(changed, arg=[n, before], timeout=60_000)
             page.get_by_text("Side by side with a second style").click()
             page.get_by_role("button", name="Reset").click()
             page.get_by_text("Time: 0").wait_for(timeout=120_000)
             step.click()
             page.get_by_text("Time: 1").wait_for(timeout=60_000)
             page.wait_for_function("w => { const i = document.querySelectorAll('img'); "
-                                   "return i[i.length - 2].naturalWidth > 1.5 * w; }", arg=widths[-2],
+                                   "return i[i.length - 4].naturalWidth > 1.5 * w; }", arg=widths[-4],
                                    timeout=60_000)              # the network now shows two Englands side by side
             page.wait_for_load_state("networkidle", timeout=60_000)
             time.sleep(3.0)                      # the page's own late loads (Solara's components load on mount)

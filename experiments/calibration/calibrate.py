@@ -44,7 +44,7 @@ from experiments.evidence import observed as targets
 BUDGETS = {
     "smoke": {"trajectories": 1, "max_parameters": 4, "population": 16, "generations": 2, "walltime_minutes": 2.0,
               "predictive_draws": 4},
-    "default": {"trajectories": 6, "max_parameters": 12, "population": 500, "generations": 12,
+    "default": {"trajectories": 6, "max_parameters": 14, "population": 500, "generations": 12,
                 "walltime_minutes": 34.0, "predictive_draws": 40},
     "long": {"trajectories": 20, "max_parameters": 16, "population": 1000, "generations": 40,
              "walltime_minutes": 600.0, "predictive_draws": 200},

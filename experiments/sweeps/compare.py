@@ -35,6 +35,7 @@ from abm.units import fmt, interval
 from experiments import misses
 from experiments.sweeps.figures import named, plot_answer, plot_dashboard, plot_endpoints, plot_network, plot_timeseries
 from experiments.sweeps.outcomes import ANSWER, END, MAIN, OUTCOMES, TOTAL, per_run
+from experiments.sweeps.places import place_lines
 from experiments.sweeps.stats import (
     CI_KIND,
     DRAW,
@@ -245,7 +246,8 @@ def answer_lines(against: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def write_report(out: Path, sweep: Path, summary: pd.DataFrame, against: dict[str, pd.DataFrame], settings: list[str],
-                 n_runs: int, keys: list[str], figures: list[str], when: str, pairing: str) -> Path:
+                 n_runs: int, keys: list[str], figures: list[str], when: str, pairing: str,
+                 places: list[str] | None = None) -> Path:
     lo_col, hi_col, kind = interval_columns(summary)
     posterior = kind == POSTERIOR_KIND
     what = (f"mean [{kind}: parameter uncertainty, chance averaged over each draw's replicates; "
@@ -255,6 +257,7 @@ def write_report(out: Path, sweep: Path, summary: pd.DataFrame, against: dict[st
     if against:
         lines += ["## The answer", "", "![answer](answer.png)", "", *answer_lines(against), "", pairing, ""]
     lines += misses.section()
+    lines += places or []
     counts = summary.groupby("setting", sort=False).n.max()
     lines += ["## Every key outcome", "",
               f"{fmt(n_runs, 'count')} finished runs from `{sweep}`; "
@@ -371,8 +374,9 @@ def _build(sweep: Path, out: Path, baseline: str) -> Path:
     figures.append("dashboard.png")
     if plot_network(results, networks, settings, out / "network.png"):
         figures.append("network.png")
+    places = place_lines(sweep, results, against, out, config, finished_jobs(sweep))
     return write_report(out, sweep, summary, against, settings, runs.run_id.nunique(), keys, figures,
-                        horizon(results, config), pairing_text(strata, note))
+                        horizon(results, config), pairing_text(strata, note), places)
 
 
 def main(argv: list[str] | None = None) -> int:
