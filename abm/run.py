@@ -39,7 +39,7 @@ def flat_params(config: Config) -> dict:
         if isinstance(value, dict):
             for k, v in value.items():
                 out[f"{key}.{k}"] = json.dumps(v) if isinstance(v, list) else v
-        elif key not in ("run_id", "write_organisations", "write_figures"):
+        elif key not in ("run_id", "write_organisations", "write_network", "write_figures"):
             out[key] = value
     return out
 
@@ -61,7 +61,7 @@ def simulate(config: Config) -> dict[str, pd.DataFrame]:
 
 
 def tables_of(recorder: Recorder | RunRecord, config: Config) -> dict[str, pd.DataFrame]:
-    """A finished run's tables (monthly, network, organisations when asked), with the run id, the seed and every
+    """A finished run's tables (monthly, STPs, and the network and organisations when asked), with the run id, the seed and every
     parameter of ``config`` (the run's configuration, posterior draw applied) as columns."""
     return {name: table.to_pandas() for name, table in arrow_tables(recorder, config).items()}
 
@@ -69,7 +69,9 @@ def tables_of(recorder: Recorder | RunRecord, config: Config) -> dict[str, pd.Da
 def arrow_tables(recorder: Recorder | RunRecord, config: Config) -> dict[str, pa.Table]:
     """:func:`tables_of` as Arrow tables, the form they are written in: the parameter columns are built as constant
     Arrow columns rather than repeated through pandas (a third of the cost of writing a run)."""
-    columns = {"model": recorder.model_columns(), "network": recorder.network_columns(), "stps": recorder.stp_columns()}
+    columns = {"model": recorder.model_columns(), "stps": recorder.stp_columns()}
+    if config.write_network:
+        columns["network"] = recorder.network_columns()
     if config.write_organisations:
         columns["organisations"] = recorder.organisation_columns()
     head = {"run_id": run_id(config), "seed": config.seed}

@@ -156,7 +156,8 @@ def test_aggregation_writes_table_summary_figures_and_report(tmp_path):
     results = pd.read_parquet(out / "results.parquet")
     assert len(results) == 6 * 13 and set(results.setting) == {"carrot", "stick"}
     summary = pd.read_csv(out / "summary.csv")
-    assert (summary.n == 3).all() and (summary.ci_low <= summary["mean"]).all()
+    # Three runs a setting: too few for an interval (NaN bounds); the runs' range is shown instead.
+    assert (summary.n == 3).all() and summary.ci_low.isna().all() and (summary["min"] <= summary["mean"]).all()
     diffs = pd.read_csv(out / "paired_differences.csv")
     assert set(diffs.setting) == {"carrot"} and (diffs.n_pairs == 3).all()
     text = report.read_text()
@@ -165,7 +166,13 @@ def test_aggregation_writes_table_summary_figures_and_report(tmp_path):
     first = text.index("![")
     assert text[first:].startswith("![answer](answer.png)")          # the answer is the report's first figure
     assert text.index("## The answer") < first < text.index("## Every key outcome")
-    assert "- **carrot** against stick: true performance" in text and "] points" in text
+    assert "- **carrot** against stick: true performance" in text and "(runs " in text
+    assert "range of the runs (fewer than 5: no interval can be estimated)" in text
+    # Built once: a second call with the same runs, baseline and code reuses the report; another baseline rebuilds it.
+    stamp = (out / ".built_from").read_text()
+    assert compare(tmp_path, baseline="regulator.name=stick").read_text() == text
+    compare(tmp_path, baseline="regulator.name=carrot")
+    assert (out / ".built_from").read_text() != stamp and "against carrot" in (out / "report.md").read_text()
 
 
 def test_no_report_of_a_small_preset_prints_scientific_notation(tmp_path):

@@ -399,3 +399,47 @@ def test_groups_are_the_connected_ccgs_and_no_merger_happens_while_none_is_ready
     a, c = e.src[fwd[0]], e.dst[fwd[0]]
     assert label[a] == label[c] == min(a, c)
     assert (label[np.setdiff1d(np.arange(len(label)), [a, c])] == np.setdiff1d(np.arange(len(label)), [a, c])).all()
+
+
+# --- effort: deterrence and commitment ------------------------------------------------------------------------------
+def test_deterrence_and_commitment_each_raise_effort_and_the_total_never_passes_its_ceiling(small_model):
+    from abm.mechanisms import effort
+    m = small_model
+    o = m.orgs
+    prov = m.mask("provider")
+    trust_in = np.full(len(o.kind), 0.5)
+    o.pressure[:], o.peer_pressure[:], o.support[:], o.autonomy[:] = 0.0, 0.0, 0.0, 0.0
+    base = effort.effort(m, trust_in)
+    o.pressure[prov] = 1.0                                        # the stick's theory: pressure buys effort
+    pressed = effort.effort(m, trust_in)
+    assert np.all(pressed[prov] > base[prov])
+    o.pressure[:] = 0.0
+    o.support[prov], o.autonomy[prov] = 1.0, 1.0                  # the carrot's: help, room and trust, no pressure
+    committed = effort.effort(m, np.full(len(o.kind), 1.0))
+    assert np.all(committed[prov] > base[prov])
+    m.beh.pressure_effort, m.beh.commitment_effort = 5.0, 5.0     # however strong the drive, effort stops at the ceiling
+    o.pressure[prov] = 1.0
+    assert np.all(effort.effort(m, trust_in) <= m.beh.effort_ceiling + 1e-12)
+    assert np.all(np.diff(np.sort(effort.effort(m, trust_in)[prov])) >= 0)
+
+
+def test_legitimacy_discounts_pressure_from_a_distrusted_regulator(small_model):
+    from abm.mechanisms import effort
+    m = small_model
+    o = m.orgs
+    o.pressure[:], o.peer_pressure[:] = 1.0, 0.0
+    m.beh.legitimacy_share = 0.6
+    low, high = effort.deterrence(m, np.full(len(o.kind), 0.0)), effort.deterrence(m, np.full(len(o.kind), 1.0))
+    assert np.allclose(low, 0.4) and np.allclose(high, 1.0)
+
+
+def test_foundation_trusts_hold_their_freedoms_only_where_the_regime_grants_them():
+    for granted in (0.0, 0.3):
+        m = CommissioningModel(small_config("regulator=stick", f"regime.foundation_autonomy={granted}", "months=3"))
+        m.run()
+        ft = m.orgs.foundation & m.mask("provider")
+        assert ft.any()
+        if granted:
+            assert np.all(m.orgs.autonomy[ft] >= granted)
+        else:
+            assert np.all(m.orgs.autonomy[ft] == 0.0)                # the stick gives no autonomy

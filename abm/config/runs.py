@@ -130,6 +130,8 @@ class Config:
     run_id: str = p("", source="technical", doc="label of the run; derived from the config and seed when empty")
     write_organisations: bool = p(True, source="technical",
                                   doc="write organisations.parquet (one row per organisation per month)")
+    write_network: bool = p(True, source="technical",
+                            doc="write network.parquet (the relationships and their trust at the end of the run)")
     write_figures: bool = p(False, source="technical",
                             doc="python -m abm: also draw the run's key outcomes month by month (figures.png)")
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)

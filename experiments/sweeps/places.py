@@ -40,6 +40,10 @@ def place_lines(sweep: Path, results: pd.DataFrame, against: dict[str, pd.DataFr
                   f"share) coloured by **{style}**'s effect against **{named(comparator)}** on its acute trusts' true "
                   f"four-hour share over the last 12 months (points; runs paired as above). Dots: trusts' headquarters. "
                   "Draw another outcome or style with `abm.places.map_figure` (README, *A map of England*).", ""]
+    if config.get("experiment", {}).get("name") == "whole_posterior":
+        from experiments.sweeps import voi
+        path = voi.report(sweep)
+        lines += path.read_text().splitlines()[2:] + [f"(Also in `{path.name}`.)", ""]
     if config.get("experiment", {}).get("name") in HEADLINES:
         from experiments.card import make
         png, _ = make(CARD_TRUST, 8, out / "cards")

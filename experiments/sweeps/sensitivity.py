@@ -36,13 +36,40 @@ from experiments.sweeps.outcomes import OUTCOMES as READ  # noqa: E402
 TOP = 25      # parameters shown per outcome in indices.png (all are in indices.csv)
 
 
-def outcomes_of(configs: list[Config], outcomes: list[str], contrast: list[str] | None = None) -> list[dict[str, float]]:
+# The regulators' own numbers a contrast varies, each as a factor on every style's preset value (a style that sets a
+# number to 0 keeps 0): the logic's thresholds and strengths, and the means the regulators act with.
+REGULATORS = ("severity", "escalation_threshold", "autonomy_reward", "leader_removal", "force_collaboration",
+              "coaching_share", "recovery_margin", "sanction_at_level", "reporting_at_level")
+MEANS = ("budget", "capacity", "reporting_load", "intervention_cost")
+FACTOR = (0.5, 1.5)     # the range of each factor: within half and one and a half times the preset's value
+
+
+def regulated(config: Config, style: str, factors: dict[str, float]) -> Config:
+    """``config`` under ``style``'s preset, with the regulators' numbers of ``factors`` (``regulator.NAME`` or
+    ``resources.NAME`` -> factor) applied to the preset's values (clipped to each number's range)."""
+    from dataclasses import fields
+    preset = regulator_preset(style)
+    meta = {f.name: f.metadata for f in fields(preset)} | {f.name: f.metadata for f in fields(config.resources)}
+    reg, res = {}, {}
+    for key, factor in factors.items():
+        group, name = key.split(".", 1)
+        lo, hi = meta[name].get("lo"), meta[name].get("hi")
+        value = getattr(preset if group == "regulator" else config.resources, name)
+        scaled = ([float(np.clip(v * factor, lo, hi)) for v in value] if isinstance(value, list)
+                  else float(np.clip(value * factor, lo, hi)))
+        (reg if group == "regulator" else res)[name] = scaled
+    return replace(config, regulator=replace(preset, **reg), resources=replace(config.resources, **res))
+
+
+def outcomes_of(configs: list[Config], outcomes: list[str], contrast: list[str] | None = None,
+                factors: list[dict[str, float]] | None = None) -> list[dict[str, float]]:
     """End-of-run outcomes of several samples, run as one batch of runs with different parameters (``abm.batch``);
-    with a ``contrast`` [A, B], the paired difference A minus B of each (each style's preset logic, everything else,
-    seed and replicate included, the same: one batch per style)."""
+    with a ``contrast`` [A, B], the paired difference A minus B of each (each style's preset logic, its numbers scaled
+    by the sample's ``factors``, everything else, seed and replicate included, the same: one batch per style)."""
     from abm.batch import Batch
     if contrast:
-        a, b = (outcomes_of([replace(c, regulator=regulator_preset(style)) for c in configs], outcomes)
+        scale = factors or [{} for _ in configs]
+        a, b = (outcomes_of([regulated(c, style, f) for c, f in zip(configs, scale, strict=True)], outcomes)
                 for style in contrast)
         return [{o: x[o] - y[o] for o in outcomes} for x, y in zip(a, b, strict=True)]
     batch = Batch.of(configs, organisations=False).run()
@@ -56,10 +83,12 @@ def sign_deciders(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed
     is switched from matrix A to matrix B, signed by the direction of the switch)."""
     positive = (y > 0).astype(float)
     if positive.std() == 0:                       # the sign never changes: nothing decides it
-        return pd.DataFrame({"parameter": problem["names"], "index": 0.0, "direction": 0.0})
+        return pd.DataFrame({"parameter": problem["names"], "index": 0.0, "low": 0.0, "direction": 0.0})
     indices = analyse(method, problem, x, positive, seed)
     key = "mu_star" if method == "morris" else "ST"
-    table = indices[indices["index"] == key].set_index("parameter").value.rename("index").to_frame()
+    chosen = indices[indices["index"] == key].set_index("parameter")
+    table = chosen.value.rename("index").to_frame()
+    table["low"] = (chosen.value - chosen.conf.fillna(0.0)).clip(lower=0.0)       # the lower end of its 95 % interval
     d = problem["num_vars"]
     if method == "morris":
         from SALib.analyze import morris
@@ -130,12 +159,53 @@ def plot(indices: pd.DataFrame, method: str, path: Path) -> None:
     plt.close(fig)
 
 
+ANSWERS = Path("outputs/experiments/whole_posterior/report/answer_by_draw.csv")    # experiments.sweeps.voi
+
+
+def crossing_draws(path: Path = ANSWERS) -> list[int]:
+    """The two posterior draws whose answer (carrot minus stick) lies nearest zero, and those at its quartiles."""
+    if not path.is_file():
+        raise ConfigError(f"--draws=crossing needs {path}: run python -m experiments run whole_posterior first")
+    answer = pd.read_csv(path).set_index("draw").effect
+    near = answer.abs().nsmallest(2).index.tolist()
+    quartiles = [int((answer - answer.quantile(q)).abs().idxmin()) for q in (0.25, 0.75)]
+    return list(dict.fromkeys([*near, *quartiles]))
+
+
+def at_draws(args, overrides: list[str]) -> int:
+    """The analysis at each of several posterior draws, each into ``<out>/draw-K``, and a summary of their signs."""
+    try:
+        draws = crossing_draws() if args.draws == "crossing" else [int(d) for d in args.draws.split(",")]
+    except (ConfigError, ValueError) as exc:
+        print(f"error: --draws={args.draws!r}: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    base = args.out or Path("outputs/experiments") / args.preset / "draws"
+    lines = [f"# The contrast at {len(draws)} posterior draws", ""]
+    for d in draws:
+        out = base / f"draw-{d}"
+        code = main([f"--preset={args.preset}", f"--jobs={args.jobs}", f"--out={out}", *overrides,
+                     f"posterior.draw={d}"])
+        if code:
+            return code
+        text = (out / "report.md").read_text()
+        sign = text.split("## The sign of the contrast", 1)[-1].strip().splitlines()
+        lines += [f"## Draw {d}", "", *sign[:14], "", f"(`{out / 'report.md'}`)", ""]
+    (base / "report.md").write_text("\n".join(lines) + "\n")
+    print(f"report: {(base / 'report.md').resolve()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2, help="parallel workers (default 2)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--preset", default="sensitivity", help="experiment preset (sensitivity or contrast)")
+    ap.add_argument("--draws", default="", help="posterior draws to run at, one after another: a comma list, or "
+                                                "'crossing' (the two draws of the whole-posterior sweep nearest zero "
+                                                "and those at its quartiles: run whole_posterior first)")
     args, overrides = ap.parse_known_args(argv)
+    if args.draws:
+        return at_draws(args, overrides)
     overrides = [f"+experiment={args.preset}", *overrides]
     precheck(overrides)
     config = compose(overrides)
@@ -155,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         names, bounds = free.name.tolist(), free[["low", "high"]].to_numpy().tolist()
     else:
         names, bounds = [p.name for p in spec.parameters], [[p.low, p.high] for p in spec.parameters]
+    contrast = list(spec.contrast)
+    scaled = ([f"regulator.{n}" for n in REGULATORS] + [f"resources.{n}" for n in MEANS]
+              if spec.assumptions and contrast else [])
+    names, bounds = names + scaled, bounds + [list(FACTOR)] * len(scaled)
     problem = {"num_vars": len(names), "names": names, "bounds": bounds}
     try:
         x = sample(spec.method, problem, spec.n, config.seed)
@@ -164,11 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path("outputs/experiments") / args.preset / f"{spec.method}-n{spec.n}"
     print(f"sensitivity ({spec.method}): {len(x)} runs of {config.scenario.name}, {len(names)} parameters",
           file=sys.stderr)
-    samples = [with_values(config, dict(zip(names, row, strict=True))) for row in x]
-    contrast = list(spec.contrast)
+    plain = [n for n in names if n not in scaled]
+    samples = [with_values(config, {n: v for n, v in zip(names, row, strict=True) if n in plain}) for row in x]
+    factors = [{n: float(v) for n, v in zip(names, row, strict=True) if n in scaled} for row in x]
     width = config.batch.width
-    parts = [samples[i:i + width] for i in range(0, len(samples), width)]
-    results = run_parallel((delayed(outcomes_of)(part, spec.outcomes, contrast) for part in parts),
+    parts = [(samples[i:i + width], factors[i:i + width]) for i in range(0, len(samples), width)]
+    results = run_parallel((delayed(outcomes_of)(part, spec.outcomes, contrast, scale) for part, scale in parts),
                            args.jobs, "sensitivity", unit="batch")
     y = pd.DataFrame([r for part in results for r in part])
     out.mkdir(parents=True, exist_ok=True)
@@ -209,16 +284,27 @@ def main(argv: list[str] | None = None) -> int:
                 lines += ["The sign is the same in every sample: no parameter decides it (the indicator is constant, "
                           f"so every {key} of the sign is 0).", ""]
                 continue
-            largest = float(deciders["index"].max()) if len(deciders) else 0.0
-            if largest < 0.2:
-                lines[-1] += (f" No parameter has a {key} of 0.2 or more on the sign (the largest is {number(largest)}): "
-                              "no single assumption decides it.")
-            lines[-1] += (f" Parameters that decide the sign ({key} of the indicator \"the contrast is positive\"; "
-                          "direction: + when raising the parameter makes a positive contrast more likely):")
-            lines += ["", f"| parameter | {key} of the sign | direction |", "|---|---|---|"]
-            for r in deciders.head(6).itertuples():
+            plain = deciders[~deciders.parameter.isin(scaled)]
+            deciding = plain[plain.low >= 0.2]
+            if len(deciding):
+                lines[-1] += (f" **{len(deciding)} plain assumption(s) have a {key} of 0.2 or more on the sign, judged "
+                              "on the lower end of the index's 95 % interval: "
+                              + ", ".join(f"`{r.parameter}` ({number(r.index)}, lower end {number(r.low)})"
+                                          for r in deciding.itertuples()) + "**.")
+            else:
+                largest = plain.sort_values("low", ascending=False).head(1)
+                lines[-1] += (f" No plain assumption has a {key} of 0.2 or more on the sign, judged on the lower end of "
+                              "its 95 % interval" + (f" (the largest: `{largest.parameter.iloc[0]}`, "
+                                                     f"{number(largest['index'].iloc[0])}, lower end "
+                                                     f"{number(largest.low.iloc[0])})" if len(largest) else "") + ".")
+            lines[-1] += (f" Parameters that decide the sign ({key} of the indicator \"the contrast is positive\", with "
+                          "the lower end of its 95 % interval; direction: + when raising the parameter makes a "
+                          "positive contrast more likely; the regulators' numbers are factors on each style's preset):")
+            lines += ["", f"| parameter | {key} of the sign | lower end | direction |", "|---|---|---|---|"]
+            for r in deciders.head(8).itertuples():
                 arrow = "+" if r.direction > 0 else "−" if r.direction < 0 else "0"
-                lines.append(f"| `{r.parameter}` | {number(r.index)} | {arrow} |")
+                what = " (the regulators' number)" if r.parameter in scaled else ""
+                lines.append(f"| `{r.parameter}`{what} | {number(r.index)} | {number(r.low)} | {arrow} |")
             lines.append("")
     lines += ["![indices.png](indices.png)", "", "Files: `samples.parquet`, `indices.csv`"
               + (", `sign_<outcome>.csv`" if contrast else "") + ".", ""]
