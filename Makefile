@@ -9,7 +9,7 @@ PORT ?= 8765
 venv:
 	@bash scripts/bootstrap.sh
 
-run: venv  ## the headline experiment: all five styles on the real England, 20 paired replications, report
+run: venv  ## the headline experiment: all five styles on the real England, 16 posterior draws x 2 replicates, report
 	$(VENV_PY) -m experiments run carrot_vs_stick --jobs 2
 
 test: venv  ## the whole test suite (CI=true runs the heavier profile)

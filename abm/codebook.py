@@ -14,7 +14,7 @@ COMMON = {
     "run_id": ("text", "label of the run: scenario, style, seed, replicate and a hash of every other parameter"),
     "seed": ("integer", "master seed"),
     "start": ("YYYY-MM", "calendar month of month 0"),
-    "replicate": ("integer", "replication index (common random numbers across settings)"),
+    "replicate": ("integer", "replicate index (common random numbers across settings)"),
     "months": ("months", "horizon of the run"),
 }
 

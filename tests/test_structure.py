@@ -240,3 +240,32 @@ def test_the_packages_import_each_other_in_one_direction():
                          [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
                 broken += [f"{path.relative_to(ROOT)} imports {n}" for n in names if n.startswith(forbidden)]
     assert not broken, broken
+
+
+def test_the_makefile_and_readme_state_the_headline_presets_own_counts():
+    """`make run`'s description and the README's preset table say what the carrot_vs_stick preset runs (draws x
+    replicates, runs, jobs), read from the preset itself; the docs use one word, *replicate*, as the overrides do."""
+    import re
+
+    import yaml
+
+    from abm import vocabulary
+    from abm.compose import CONF_DIR
+    preset = yaml.safe_load((CONF_DIR / "experiment" / "carrot_vs_stick.yaml").read_text())
+    params = preset["hydra"]["sweeper"]["params"]
+    starts = str(params["posterior.draw"]).split(",")
+    draws = len(starts) * preset["batch"]["draws"]
+    replicates = preset["batch"]["replicates"]
+    runs = len(str(params["regulator"]).split(",")) * draws * replicates
+    jobs = len(starts) * len(str(params["regulator"]).split(","))
+    assert runs == len(vocabulary.STYLES) * draws * replicates
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"{draws} posterior draws x {replicates} replicates" in makefile
+    readme = (ROOT / "README.md").read_text()
+    row = re.search(r"^\| `carrot_vs_stick` \|(.+)\|(.+)\|$", readme, re.M)
+    assert row and f"{draws} posterior draws × {replicates} replicates" in row.group(1), row
+    assert row.group(2).strip() == f"{runs} ({jobs})"
+    for doc in ("README.md", "CONTRIBUTING.md", "Makefile", "docs/ODD.md", "outputs/README.md"):
+        assert not re.search(r"\breplications?\b", (ROOT / doc).read_text(), re.I), doc
+    out = (ROOT / "outputs" / "README.md").read_text()
+    assert f"experiments/{preset['experiment']['name']}/" in out

@@ -123,7 +123,7 @@ class Config:
     seed: int = p(0, 0, 2**31 - 1, "technical", doc="master seed: with the replicate, fixes every random stream")
     start: str = p("2016-04", source="technical", doc="calendar month (YYYY-MM) of month 0")
     replicate: int = p(0, 0, 1_000_000, "technical",
-                       doc="replication index; settings compared at the same seed and replicate share random streams")
+                       doc="replicate index; settings compared at the same seed and replicate share random streams")
     months: int = p(47, 1, 1200, "technical",
                     doc="horizon in months from the start (47 from April 2016: to March 2020, as the headline, before "
                         "the COVID-19 regime; the long-run bounds use 60, the replay 111)")

@@ -7,8 +7,8 @@ Two steps:
 1. **Initial collaboration** (``behaviour.init_joint_committee``, ``behaviour.init_shared_ao``), on the default
    configuration (``as_was_2016``, real England, months 0-15): a grid search scored on the March 2017 NHSCC survey
    shares (joint committees 70 %, shared accountable officers 40 %; seed 002 L125), score = sum of squared
-   differences of the replication means.
-2. **Cut-offs** on the 2013 replay (``scenario=england_2013``), each the quantiles (pooled over replications) that
+   differences of the replicate means.
+2. **Cut-offs** on the 2013 replay (``scenario=england_2013``), each the quantiles (pooled over replicates) that
    reproduce an observed distribution (``abm/data/observed_2013_2019.csv``; these rows are then fit rows, not tests):
    ``behaviour.dashboard_cuts`` from STP maturity in July 2017 (5 / 14 / 20 / 5 of 44 STPs),
    ``behaviour.ccg_rating_cuts`` from the CCGs' mean assessed score of 2015/16 (July 2016 ratings: 26 inadequate,
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     grid.reset_index().to_csv(args.out / "grid.csv", index=False)
     overrides = [f"behaviour.init_joint_committee={best_jc}", f"behaviour.init_shared_ao={best_ao}",
                  *(f"behaviour.{k}=[{','.join(str(c) for c in v)}]" for k, v in found.items())]
-    lines = ["# Calibration", "", f"{args.replicates} replications per grid point (default configuration).", "",
+    lines = ["# Calibration", "", f"{args.replicates} replicates per grid point (default configuration).", "",
              "| init_joint_committee | init_shared_ao | joint committees (70 %) | shared AO (40 %) | score |",
              "|---|---|---|---|---|"]
     for (jc, ao), r in grid.iterrows():

@@ -5,7 +5,7 @@ Each arm is a configuration built from the model's own scenarios: the 2013 repla
 counterfactuals of it: no sustainability fund, no quality special measures), the targets era of 2002-2006 (the real
 England structure under high-powered targets and the era's funding growth, started from the measured performance of
 the time) and its counterpart without sanctions, and the replay with the regulator's style switched a year in (to the
-carrot, to the stick). Runs of one replication share their random numbers across arms (common random numbers), so
+carrot, to the stick). Runs of one replicate share their random numbers across arms (common random numbers), so
 differences between arms are paired. Every parameter of a particle or posterior draw applies to every arm.
 """
 

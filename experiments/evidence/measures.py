@@ -1,4 +1,4 @@
-"""The model's figure for each published effect: functions of the arms' runs of one replication
+"""The model's figure for each published effect: functions of the arms' runs of one replicate
 (:class:`experiments.evidence.arms.ArmRun`), one per design of :mod:`experiments.evidence.catalogue`."""
 
 from __future__ import annotations

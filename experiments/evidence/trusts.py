@@ -287,18 +287,18 @@ def check_rows(free: list[TrustSeries], anchored: list[TrustSeries], start_2016:
     return pd.DataFrame(rows)
 
 
-def check_lines(table: pd.DataFrame, replications: int) -> list[str]:
+def check_lines(table: pd.DataFrame, replicates: int) -> list[str]:
     """The per-trust rows in words and a table (for ``history_check.md``)."""
     from abm.units import fmt
     judged = table[table.ok.notna()]
     lines = ["## Trust by trust", "",
              f"Each trust's own figures (`abm/data/trust_ae_fy.csv`, `abm/data/trust_loans_2016_17.csv`), "
-             f"{replications} replications per arm, each at its own posterior draw. **{int(judged.ok.sum())} of "
+             f"{replicates} replicates per arm, each at its own posterior draw. **{int(judged.ok.sum())} of "
              f"{len(judged)} judged rows pass** (fit {int(judged[judged.use == 'fit'].ok.sum())} of "
              f"{int((judged.use == 'fit').sum())}, held out {int(judged[judged.use == 'held out'].ok.sum())} of "
              f"{int((judged.use == 'held out').sum())}).", "",
              "- *Forecast*: over the acute trusts with a real type 1 share in the year and the year before, the "
-             "Spearman correlation of the replications' mean share with the real one against the naive forecast's "
+             "Spearman correlation of the replicates' mean share with the real one against the naive forecast's "
              "(last year's share plus the real national change), and the mean absolute error (points) against the "
              "naive one's. Passes when the correlation is at least the naive one's minus 0.05 and the error no larger. "
              "The re-anchored replay sets each trust at its last published year each April from 2014 to 2016 "

@@ -9,7 +9,7 @@ horizon, with the resources of the time where the design's period had them (the 
 :mod:`experiments.evidence.arms`), and states a tolerance that reflects the design: a before/after with growing
 budgets is compared with the era's money in the model; a cross-country gap is not causal, so it bounds a difference
 and fixes its sign; a direction-only finding constrains a sign or a symmetry. The other rows are listed with the
-reason they cannot be reproduced (:data:`NOT_REPRODUCIBLE`). Each replication runs every arm at its own posterior
+reason they cannot be reproduced (:data:`NOT_REPRODUCIBLE`). Each replicate runs every arm at its own posterior
 draw, the arms sharing their random numbers. Writes ``effects.csv`` and ``effects.md``.
 
 **Evidence that can fail.** Each design is also run at ``--prior`` draws of the calibrated parameters from their

@@ -11,7 +11,7 @@ legal directions, STPs by dashboard band: ``history.csv`` (one row per arm x rep
 
 ``--check`` also writes ``history_check.md`` and ``history_check.csv``: one row per observation of
 ``abm/data/observed_2013_2019.csv`` that the model measures, with the real value, the model's mean and 95 % interval
-over the replications, the tolerance, pass or fail, and whether the row was used to set a parameter (fit) or held
+over the replicates, the tolerance, pass or fail, and whether the row was used to set a parameter (fit) or held
 out (see :mod:`experiments.evidence.observed`).
 """
 
@@ -136,7 +136,7 @@ def check(runs: list[pd.DataFrame], out: Path) -> pd.DataFrame:
     held = table[table.use == "held out"]
     lines = ["# The 2013 replay against observed England, 2013-2019", "",
              f"`python -m experiments history --check`: `scenario=england_2013` under the policy timeline, "
-             f"{int(table.n.max())} replications, each at its own posterior draw unless `--at-mean` (mean and 95 % "
+             f"{int(table.n.max())} replicates, each at its own posterior draw unless `--at-mean` (mean and 95 % "
              "interval of the mean). Rating rows are shares of "
              "CCGs or of rated trusts; money is in GBP (net position in bn over the financial year; the model's "
              "providers are the trusts CCGs commission, so its sector is smaller than the real one).", "",
@@ -204,7 +204,7 @@ def plot(summary: pd.DataFrame, history: pd.DataFrame, arms: list[str], out: Pat
     for ax in axes[-1]:
         ax.set_xlabel("financial year (2013 = 2013/14)")
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle("Replay of 2013-2022 under the policy timeline: mean and 95 % band over replications")
+    fig.suptitle("Replay of 2013-2022 under the policy timeline: mean and 95 % band over replicates")
     fig.tight_layout()
     fig.savefig(out / "history.png", dpi=110)
     plt.close(fig)
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("outputs/history"))
     ap.add_argument("--check", action="store_true", help="compare the as-was replay with the observed 2013-2019 rows")
     ap.add_argument("--at-mean", action="store_true",
-                    help="run every replication at the defaults (the posterior's medoid) instead of one posterior draw each")
+                    help="run every replicate at the defaults (the posterior's medoid) instead of one posterior draw each")
     args, overrides = ap.parse_known_args(argv)
     if args.replicates < 1 or args.jobs < 1:
         print(f"error: --replicates={args.replicates} and --jobs={args.jobs} must be at least 1", file=sys.stderr)
@@ -251,8 +251,8 @@ def main(argv: list[str] | None = None) -> int:
                                                             f"counterfactual.start={args.start}"]
     for arm in arms.values():
         precheck(arm)
-    print(f"history: {len(arms)} arm(s) x {args.replicates} replications, 2013-2022", file=sys.stderr)
-    # Replication r runs posterior draw r (parameter uncertainty and chance together), unless --at-mean or a
+    print(f"history: {len(arms)} arm(s) x {args.replicates} replicates, 2013-2022", file=sys.stderr)
+    # Replicate r runs posterior draw r (parameter uncertainty and chance together), unless --at-mean or a
     # posterior.* override says otherwise.
     shipped = posterior.table()
     draws = 0 if args.at_mean or shipped is None or any(o.startswith("posterior.") for o in overrides) else len(shipped)
@@ -274,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             "contract_fines", "ccg_rating_good", "ccg_rating_inadequate", "n_ics", "leader_turnover"]
     lines = ["# Replay of 2013-2022", "",
              f"`scenario=england_2013` (211 CCGs in April 2013) under the policy timeline of "
-             f"`conf/scenario/england_2013.yaml`; {args.replicates} replications; arms: {', '.join(arms)}. "
-             "Yearly values (financial years; means over replications) of the as-was replay:", "",
+             f"`conf/scenario/england_2013.yaml`; {args.replicates} replicates; arms: {', '.join(arms)}. "
+             "Yearly values (financial years; means over replicates) of the as-was replay:", "",
              "| year | " + " | ".join(LABELS[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
     for year, row in table.iterrows():
         lines.append(f"| {year}/{str(year + 1)[-2:]} | "

@@ -1,7 +1,7 @@
 """Who fails, and for how long: the spread of money and performance across trusts in the replay, year by year, against
 the observed cross-sections, and the persistence of deficits.
 
-From each replication's organisation table (``python -m experiments history`` writes it for these): per financial
+From each replicate's organisation table (``python -m experiments history`` writes it for these): per financial
 year, the distribution across trusts of the income-and-expenditure margin (12 months to March) and across acute trusts
 of the reported four-hour share (the year's mean); the share of trusts in deficit and of acute trusts meeting the 95 %
 standard; and how much likelier a trust in deficit one year is to be in deficit the next than a trust in surplus.
@@ -61,8 +61,8 @@ def _observed(measure: str) -> pd.DataFrame:
 
 def plot(spread: pd.DataFrame, path: Path) -> None:
     """Four panels by financial year: margins across trusts, the share in deficit, four-hour shares across acute
-    trusts, the share meeting the standard; model band (5-95 % across trusts pooled over replications, or across
-    replications for shares) against the observed points."""
+    trusts, the share meeting the standard; model band (5-95 % across trusts pooled over replicates, or across
+    replicates for shares) against the observed points."""
     years = sorted(spread.year.unique())
     by = spread.groupby("year")
     fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
@@ -83,7 +83,7 @@ def plot(spread: pd.DataFrame, path: Path) -> None:
                                         (axes[1, 1], "meeting_standard", "share of acute trusts meeting 95 % (%)",
                                          "ae_type1_trusts_meeting_95")):
         q = by[col].quantile([0.05, 0.5, 0.95]).unstack() * 100.0
-        ax.fill_between(years, q[0.05], q[0.95], color="C1", alpha=0.25, lw=0, label="model: 5-95 % of replications")
+        ax.fill_between(years, q[0.05], q[0.95], color="C1", alpha=0.25, lw=0, label="model: 5-95 % of replicates")
         ax.plot(years, q[0.5], color="C1", lw=1.6, label="model: median")
         o = _observed(obs_measure)
         ax.scatter(o.year, 100.0 * o.value, color="k", zorder=3, label="observed")

@@ -3,7 +3,7 @@
     python -m experiments validate [--replicates 20] [--jobs 2] [--out outputs/validation] [Hydra overrides ...]
 
 Runs the historical replay (``scenario=england_2013``: the real England from April 2013 under the policy timeline, at
-the calibrated defaults) to July 2018 over paired replications (the model's England of 2016-2018, on which the
+the calibrated defaults) to July 2018 over paired replicates (the model's England of 2016-2018, on which the
 dashboard cut-offs are read) and compares the model with each pattern of the model brief: the July 2017 STP
 dashboard, the March 2017 NHSCC survey, the correlates of STP maturity, rating and autonomy, the conditions of risk
 sharing, and the April 2017 NHS Providers survey. Writes ``validation.md`` (target, model mean and 95 % interval,
@@ -200,19 +200,19 @@ def main(argv: list[str] | None = None) -> int:
     overrides = [f"months={(END - start).n}", "write_organisations=false", *overrides]
     base = compose(overrides)
     configs = [compose([*overrides, f"replicate={r}"]) for r in range(args.replicates)]
-    print(f"validation: {args.replicates} replications of {base.scenario.name} under {base.regulator.name}",
+    print(f"validation: {args.replicates} replicates of {base.scenario.name} under {base.regulator.name}",
           file=sys.stderr)
     runs = pd.DataFrame(run_parallel((delayed(observe)(c) for c in configs), args.jobs, "validation runs"))
     table = assess(runs)
     args.out.mkdir(parents=True, exist_ok=True)
-    runs.to_csv(args.out / "replications.csv", index=False)
+    runs.to_csv(args.out / "replicates.csv", index=False)
     table.to_csv(args.out / "patterns.csv", index=False)
     figs = figures(runs, table, args.out)
     passed = int((table.result == "pass").sum())
     lines = ["# Pattern-oriented validation of the default calibration", "",
-             f"{args.replicates} paired replications of `{base.scenario.name}` from {start} to {END} under "
+             f"{args.replicates} paired replicates of `{base.scenario.name}` from {start} to {END} under "
              f"`{base.regulator.name}` (seed {base.seed}); **{passed} of {len(table)} patterns pass**. Model values "
-             "are means over replications with 95 % confidence intervals. The dashboard cut-offs were read from the "
+             "are means over replicates with 95 % confidence intervals. The dashboard cut-offs were read from the "
              "2013 replay's STP maturity in July 2017 (docs/ODD.md, section 8), so the four dashboard rows check that "
              "reading rather than validate the model; the initial collaboration of the April 2016 start was "
              "calibrated on the March 2017 survey, so under `scenario=england` those rows check the calibration too. "
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         value = "—" if np.isnan(r.mean) else interval(r.mean, r.ci_low, r.ci_high, "share" if r.share else "number")
         lines.append(f"| {r.pattern} | {r.source} | {r.target} | {value} | {r.tolerance} | **{r.result}** |")
     lines += ["", *[f"![{f}]({f})" for f in figs], "",
-              "Command: `python -m experiments validate` (files: `patterns.csv`, `replications.csv`)."]
+              "Command: `python -m experiments validate` (files: `patterns.csv`, `replicates.csv`)."]
     (args.out / "validation.md").write_text("\n".join(lines) + "\n")
     print(f"{passed}/{len(table)} patterns pass")
     print(f"report: {(args.out / 'validation.md').resolve()}")
