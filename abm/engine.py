@@ -152,8 +152,9 @@ class Engine(RunAxis):
         self._placements()
         if self.config.scenario.from_data:
             initial.regulators_view(self, SPIN_UP_MONTHS)
-        if self.month_of_year == 0:
-            money.plan_capacity(self, accept)       # and, in an April, this year's capacity plan
+        if self.month_of_year == 0:                 # in an April, both sides' plans for the year
+            money.plan_spending(self)
+            money.plan_capacity(self, accept)
 
     def set_regulators(self, regulators: list) -> None:
         """Give each run the regulator configuration ``regulators[r]`` (and the styles they name)."""

@@ -443,3 +443,23 @@ def test_foundation_trusts_hold_their_freedoms_only_where_the_regime_grants_them
             assert np.all(m.orgs.autonomy[ft] >= granted)
         else:
             assert np.all(m.orgs.autonomy[ft] == 0.0)                # the stick gives no autonomy
+
+
+def test_a_run_that_starts_in_april_plans_both_sides_of_the_contract_round():
+    """At an April start the providers plan the year's capacity, and the CCGs plan their spending for the contracts
+    that capacity will cost (last year's grown with demand): each CCG's other spending is cut to what its allocation
+    leaves, as far as its plan can be cut. Without the CCGs' half, an April start left every CCG paying for a year of
+    growth it had not planned (CCGs with a cumulative deficit after a year: 47 of 211 against 19 observed)."""
+    april = CommissioningModel(small_config("seed=3", "start=2016-04", "months=12", "scenario.from_data=false"))
+    may = CommissioningModel(small_config("seed=3", "start=2016-05", "months=12", "scenario.from_data=false"))
+    o, e, b = april.orgs, april.edges, april.beh
+    ccg = april.mask("ccg")
+    cp = money.commissioning_edges(april)
+    growth = b.demand_growth * (1.0 + b.age_demand * (o.older - 1.0))
+    contracts = np.bincount(e.src[cp], weights=e.last_payment[cp], minlength=len(o.kind)) * (1.0 + growth)
+    room = (o.allocation * (1.0 - b.planned_surplus) - contracts
+            - np.maximum(-o.balance, 0.0) / (12.0 * b.deficit_repayment_years))
+    before, after = may.orgs.other_spend[ccg], o.other_spend[ccg]         # a May start plans nothing until April
+    assert np.all(after <= before * (1.0 + growth[ccg]) + 1e-9)
+    assert np.all((after <= room[ccg] + 1e-9) | np.isclose(after, (1.0 - b.plan_cut_limit) * before))
+    assert np.any(after < before)                                           # the plan did cut somewhere

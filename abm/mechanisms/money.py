@@ -247,21 +247,7 @@ def contract_round(m: ModelState) -> dict:
     o.ytd_net[:] = 0.0
     o.ytd_income[:] = 0.0
     o.ytd_plan[:] = 0.0
-    # CCGs keep a 1 % reserve and spend surplus above it with their providers over the coming year (NHS England
-    # 2016/17 business rules; assumption that the rest is released as non-recurrent activity funding).
-    ccg = m.mask("ccg")
-    surplus = m.each(b.planned_surplus)
-    growth = m.each(b.demand_growth) * (1.0 + m.each(b.age_demand) * (o.older - 1.0))      # next year's demand
-    o.release = np.where(ccg, np.maximum(o.balance - surplus * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
-    # CCGs plan to balance: other spending is re-planned to what the allocation leaves after the contract payments
-    # (last year's, grown with demand), a 1 % planned surplus and a third of any cumulative deficit (rationing and
-    # savings programmes).
-    contracts = np.bincount(e.src[cp], weights=e.last_payment[cp], minlength=len(o.kind)) * (1.0 + growth)
-    planned = (o.allocation * (1.0 - surplus) - contracts
-               - np.maximum(-o.balance, 0.0) / (12.0 * m.each(b.deficit_repayment_years)))
-    o.other_spend = np.where(ccg, np.clip(planned, (1.0 - m.each(b.plan_cut_limit)) * o.other_spend,
-                                          o.other_spend * (1.0 + growth)),
-                             o.other_spend)
+    plan_spending(m)
     prov = m.mask("provider")
     accept = offer_control_totals(m)
     cip = plan_capacity(m, accept)
@@ -274,6 +260,31 @@ def contract_round(m: ModelState) -> dict:
                           / m.each(b.distress_years) / 12.0, 0.0)
     offered = prov & (m.each(g.stf_share) > 0.0) & (not g.covid)
     return {"control_totals_offered": m.sums(offered), "control_totals_accepted": m.sums(accept)}
+
+
+def plan_spending(m: ModelState) -> None:
+    """The commissioners' half of the contract round: each CCG keeps a 1 % reserve and releases surplus above it to
+    its providers over the coming year, and re-plans its other spending to balance: what the allocation leaves after
+    the contract payments (last year's, grown with demand), a 1 % planned surplus and a third of any cumulative
+    deficit, cut by at most ``plan_cut_limit`` (rationing and savings programmes). Each April, and at the start of a
+    run that starts in April, when the providers plan their year too (:func:`plan_capacity`). The 1 % is NHS
+    England's 2016/17 business rules; that the rest is released as non-recurrent activity funding is an assumption.
+
+    Evidence: seed 003 L322, “system recovery was identified as a major focus” (a CCG in deficit cuts its other
+    spending).
+    """
+    o, e, b = m.orgs, m.edges, m.beh
+    cp = commissioning_edges(m)
+    ccg = m.mask("ccg")
+    surplus = m.each(b.planned_surplus)
+    growth = m.each(b.demand_growth) * (1.0 + m.each(b.age_demand) * (o.older - 1.0))      # next year's demand
+    o.release = np.where(ccg, np.maximum(o.balance - surplus * 12.0 * o.allocation, 0.0) / 12.0, 0.0)
+    contracts = np.bincount(e.src[cp], weights=e.last_payment[cp], minlength=len(o.kind)) * (1.0 + growth)
+    planned = (o.allocation * (1.0 - surplus) - contracts
+               - np.maximum(-o.balance, 0.0) / (12.0 * m.each(b.deficit_repayment_years)))
+    o.other_spend = np.where(ccg, np.clip(planned, (1.0 - m.each(b.plan_cut_limit)) * o.other_spend,
+                                          o.other_spend * (1.0 + growth)),
+                             o.other_spend)
 
 
 def plan_capacity(m: ModelState, accept: np.ndarray) -> np.ndarray:
