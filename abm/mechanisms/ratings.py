@@ -102,7 +102,10 @@ def relative_scores(m: ModelState, year: np.ndarray) -> np.ndarray:
         if reference is None:
             m.rating_reference[r] = np.sort(year[own])
             continue
-        place = (np.argsort(np.argsort(year[own], kind="stable"), kind="stable") + 0.5) / len(own)
+        # the lowest CCG reads the reference's lowest score and the highest its highest; with as many CCGs as the
+        # reference year each reads exactly the score at its own rank (fewer after mergers: evenly between them)
+        rank = np.argsort(np.argsort(year[own], kind="stable"), kind="stable")
+        place = rank / (len(own) - 1) if len(own) > 1 else np.full(1, 0.5)
         read[own] = np.quantile(reference, place)
     return read
 
