@@ -263,12 +263,13 @@ def contract_round(m: ModelState) -> dict:
 
 
 def plan_spending(m: ModelState) -> None:
-    """The commissioners' half of the contract round: each CCG keeps a 1 % reserve and releases surplus above it to
-    its providers over the coming year, and re-plans its other spending to balance: what the allocation leaves after
-    the contract payments (last year's, grown with demand), a 1 % planned surplus and a third of any cumulative
-    deficit, cut by at most ``plan_cut_limit`` (rationing and savings programmes). Each April, and at the start of a
-    run that starts in April, when the providers plan their year too (:func:`plan_capacity`). The 1 % is NHS
-    England's 2016/17 business rules; that the rest is released as non-recurrent activity funding is an assumption.
+    """The commissioners' half of the contract round: each CCG keeps a reserve of ``planned_surplus`` and releases
+    surplus above it to its providers over the coming year, and re-plans its other spending to balance: what the
+    allocation leaves after the contract payments (last year's, grown with demand), the planned surplus and a third of
+    any cumulative deficit, cut by at most ``plan_cut_limit`` (rationing and savings programmes). Each April, and at
+    the start of a run that starts in April, when the providers plan their year too (:func:`plan_capacity`). NHS
+    England's 2016/17 business rules ask a 1 % surplus; that the rest is released as non-recurrent activity funding is
+    an assumption.
 
     Evidence: seed 003 L322, “system recovery was identified as a major focus” (a CCG in deficit cuts its other
     spending).

@@ -317,7 +317,7 @@ def check_lines(table: pd.DataFrame, replicates: int) -> list[str]:
         target = {"forecast": "naive ", "loans": "≥ ", "persistence": "real "}[r.kind] + fmt(r.target, "number", digits=2)
         lines.append(f"| {r.kind} | {ARMS[r.arm]} | {r.period} | {'' if pd.isna(r.trusts) else int(r.trusts)} | "
                      f"{fmt(r.model, 'number', digits=2)} | {target} | "
-                     f"{'' if pd.isna(r.mae) else fmt(100 * r.mae, 'number', digits=2)} | "
-                     f"{'' if pd.isna(r.mae_naive) else fmt(100 * r.mae_naive, 'number', digits=2)} | "
-                     f"{'' if pd.isna(r.bias) else fmt(100 * r.bias, 'number', digits=2)} | {verdict} | {r.use} |")
+                     f"{'' if pd.isna(r.mae) else f'{100 * r.mae:.2f}'} | "
+                     f"{'' if pd.isna(r.mae_naive) else f'{100 * r.mae_naive:.2f}'} | "
+                     f"{'' if pd.isna(r.bias) else f'{100 * r.bias:+.2f}'} | {verdict} | {r.use} |")
     return lines

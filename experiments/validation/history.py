@@ -173,8 +173,7 @@ def record_misses(table: pd.DataFrame, per_trust: pd.DataFrame) -> None:
         what = f"{r.kind}, {trusts.ARMS[r.arm]}, {r.period} ({r.use})"
         if r.kind == "forecast":
             return (f"{what}: rank correlation {fmt(r.model, 'number', digits=2)} against the naive forecast's "
-                    f"{fmt(r.target, 'number', digits=2)}; error {fmt(100 * r.mae, 'number', digits=2)} against "
-                    f"{fmt(100 * r.mae_naive, 'number', digits=2)} points")
+                    f"{fmt(r.target, 'number', digits=2)}; error {100 * r.mae:.2f} against {100 * r.mae_naive:.2f} points")
         return f"{what}: {fmt(r.model, 'number', digits=2)} against {fmt(r.target, 'number', digits=2)}"
     misses.record("trusts", f"{int(per_trust.ok.sum())} of {len(per_trust)} per-trust rows",
                   [trust_label(r) for r in per_trust.itertuples() if not r.ok], "python -m experiments history --check")
