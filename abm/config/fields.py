@@ -47,13 +47,20 @@ def p(default: Any, lo: float | None = None, hi: float | None = None, source: st
     return field(default=default, metadata=meta)
 
 
-CALIBRATION = "0.2.0"      # the calibration whose shipped draws give the defaults declared with :func:`medoid`
+CALIBRATION = "0.3.0"      # the calibration whose shipped draws give the defaults declared with :func:`medoid`
 
 
-def medoid(default: float, lo: float, hi: float, assumed: float, basis: str, doc: str):
+def medoid(default: float, lo: float, hi: float, assumed: float, basis: str, doc: str,
+           calibration: str = CALIBRATION):
     """A parameter the ABC-SMC calibrates: ``default`` is the shipped draws' medoid (``abm/data/posterior.csv``),
-    ``assumed`` the value before (the prior's centre) and ``basis`` what that value rested on."""
-    source = (f"calibrated: ABC-SMC medoid ({CALIBRATION}), abm/data/posterior.csv (assumed before: {assumed:g}; "
-              f"{basis})")
+    ``assumed`` the value before (the prior's centre) and ``basis`` what that value rested on. A parameter an earlier
+    calibration set and the current one did not re-fit names that ``calibration``: its value is that calibration's
+    medoid, held since (the shipped draws do not vary it)."""
+    if calibration == CALIBRATION:
+        source = (f"calibrated: ABC-SMC medoid ({CALIBRATION}), abm/data/posterior.csv (assumed before: {assumed:g}; "
+                  f"{basis})")
+    else:
+        source = (f"calibrated: ABC-SMC medoid ({calibration}), held in {CALIBRATION}, which screened it but "
+                  f"calibrated others within its budget (assumed before: {assumed:g}; {basis})")
     return p(default, lo, hi, source, doc=doc, assumed=assumed)
 
