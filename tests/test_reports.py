@@ -160,3 +160,28 @@ def test_the_contrast_scales_each_styles_own_numbers_and_a_zero_stays_zero():
     assert carrot.resources.budget == pytest.approx(0.5 * cfg.resources.budget)
     stick = regulated(cfg, "stick", {"regulator.severity": 1.5})
     assert stick.regulator.severity == 1.0                           # clipped to its range
+
+
+def test_value_of_information_is_asked_whenever_the_90_percent_interval_includes_zero():
+    """P above 90 % is not enough: if the draws' 90 % interval still includes zero, the report names the design and
+    the figure at which the sign flips; an interval clear of zero needs no measurement."""
+    from experiments.sweeps import voi
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=200)
+    effect = 0.015 + 0.01 * x                              # about 93 % above zero, 5th percentile below it
+    table = pd.DataFrame({"draw": range(200), "gaming_audited_rate": x})
+    text = "\n".join(voi.lines(pd.Series(effect), table, "carrot", "stick"))
+    assert "the sign flips" in text and "`gaming_audited_rate`" in text
+    clear = "\n".join(voi.lines(pd.Series(0.05 + 0.01 * x), table, "carrot", "stick"))
+    assert "excludes zero" in clear and "sign flips" not in clear
+
+
+def test_the_contrasts_samples_with_every_regulators_number_scaled_run_in_one_batch():
+    """Every factor the contrast varies (REGULATORS, MEANS) can differ between the runs of one batch: the samples
+    of a Sobol design run together, one batch per style."""
+    from abm.compose import compose
+    from experiments.sweeps.sensitivity import MEANS, REGULATORS, outcomes_of
+    cfg = compose(["scenario=small", "months=3"])
+    factors = [{**{f"regulator.{n}": f for n in REGULATORS}, **{f"resources.{n}": f for n in MEANS}} for f in (0.5, 1.5)]
+    out = outcomes_of([cfg, cfg], ["perf_true"], ["carrot", "stick"], factors)
+    assert len(out) == 2 and all(np.isfinite(o["perf_true"]) for o in out)

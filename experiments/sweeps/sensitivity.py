@@ -37,9 +37,12 @@ TOP = 25      # parameters shown per outcome in indices.png (all are in indices.
 
 
 # The regulators' own numbers a contrast varies, each as a factor on every style's preset value (a style that sets a
-# number to 0 keeps 0): the logic's thresholds and strengths, and the means the regulators act with.
+# number to 0 keeps 0): the logic's thresholds and strengths, and the means the regulators act with. The two lists by
+# escalation level (sanction_at_level, reporting_at_level) are not varied: the runs of a batch share lists
+# (abm.params), and a factor on the sanctions by level is a factor on severity, which is varied (the sanction felt is
+# severity x sanction_at_level), as reporting_load scales the reporting every body owes.
 REGULATORS = ("severity", "escalation_threshold", "autonomy_reward", "leader_removal", "force_collaboration",
-              "coaching_share", "recovery_margin", "sanction_at_level", "reporting_at_level")
+              "coaching_share", "recovery_margin")
 MEANS = ("budget", "capacity", "reporting_load", "intervention_cost")
 FACTOR = (0.5, 1.5)     # the range of each factor: within half and one and a half times the preset's value
 

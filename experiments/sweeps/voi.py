@@ -5,9 +5,9 @@ performance against a comparator: the mean over the draw's replicates of the las
 each published design's figure (``experiments.evidence.catalogue``). Where the draws disagree on the answer's sign, a
 design whose figure goes with the sign would decide it: had the study measured the figure at a value ``v``, only draws
 whose figure is near ``v`` would remain. For each design, a logistic curve of P(the style does better | figure = v) is
-fitted across the draws; the report names the design that separates the draws best (the area under its ROC curve
-farthest from a half), and the values of its figure at which P falls below 10 % and rises above 90 %, beside the value
-the study published.
+fitted across the draws. Where the answer's 90 % interval across the draws includes zero, the report names the design
+that separates the draws best (the area under its ROC curve farthest from a half) and the values of its figure at
+which P falls to 10 %, crosses a half (the sign flips) and rises to 90 %, beside the value the study published.
 """
 
 from __future__ import annotations
@@ -89,10 +89,12 @@ def lines(answer: pd.Series, table: pd.DataFrame, style: str, comparator: str) -
     joined = table.set_index("draw").join(answer.rename("effect"), how="inner")
     better = (joined.effect > 0).astype(int).to_numpy()
     p = better.mean()
+    low, high = np.quantile(joined.effect, [0.05, 0.95])
     out = ["## Value of information", "",
            f"{style} does better than {comparator} on true performance at {int(better.sum())} of {len(better)} "
-           f"posterior draws ({fmt(p, 'share', digits=0)}; each draw's mean over its replicates, the last 12 months)."]
-    if 0.1 <= p <= 0.9:
+           f"posterior draws ({fmt(p, 'share', digits=0)}; each draw's mean over its replicates, the last 12 months); "
+           f"the 90 % interval of the difference across the draws is {fmt(low, 'points')} to {fmt(high, 'points')}."]
+    if low < 0.0 < high:
         rows = []
         for key in [c for c in table.columns if c in by_key]:
             x = joined[key].to_numpy(float)
@@ -100,9 +102,9 @@ def lines(answer: pd.Series, table: pd.DataFrame, style: str, comparator: str) -
             if ok.sum() < 10 or len(set(better[ok])) < 2:
                 continue
             a, b = logistic(x[ok], better[ok])
-            at = {q: (np.log(q / (1 - q)) - a) / b if abs(b) > 1e-12 else np.nan for q in (0.1, 0.9)}
+            at = {q: (np.log(q / (1 - q)) - a) / b if abs(b) > 1e-12 else np.nan for q in (0.1, 0.5, 0.9)}
             lo, hi = np.nanmin(x[ok]), np.nanmax(x[ok])
-            rows.append({"design": key, "auc": auc(x[ok], better[ok]), "p10": at[0.1], "p90": at[0.9], "lo": lo,
+            rows.append({"design": key, "auc": auc(x[ok], better[ok]), "p10": at[0.1], "p50": at[0.5], "p90": at[0.9], "lo": lo,
                          "hi": hi, "published": by_key[key].published})
         ranked = sorted(rows, key=lambda r: -abs(r["auc"] - 0.5))
         if ranked:
@@ -111,22 +113,23 @@ def lines(answer: pd.Series, table: pd.DataFrame, style: str, comparator: str) -
             def within(v: float) -> str:
                 return (fmt(v, "number", digits=3) + ("" if best["lo"] <= v <= best["hi"] else
                                                        " (beyond what any draw gives)")) if np.isfinite(v) else "–"
-            out += ["", f"The posterior straddles zero. The measurement that would decide it best is the figure of "
+            out += ["", f"The interval includes zero. The measurement that would decide it best is the figure of "
                     f"**`{best['design']}`** ({by_key[best['design']].what}; area under the ROC curve "
                     f"{fmt(best['auc'], 'number', digits=2)}): had it been measured at {within(best['p10'])}, P({style} "
-                    f"better) would fall to 10 %; at {within(best['p90'])}, it would rise to 90 % (the draws give "
+                    f"better) would fall to 10 %; at {within(best['p50'])}, to a half (the sign flips); at "
+                    f"{within(best['p90'])}, it would rise to 90 % (the draws give "
                     f"{fmt(best['lo'], 'number', digits=3)} to {fmt(best['hi'], 'number', digits=3)}; the study "
                     f"published {fmt(best['published'], 'number', digits=3)}).", "",
-                    "| design | AUC | figure at P = 10 % | figure at P = 90 % | range across draws | published |",
-                    "|---|---|---|---|---|---|"]
+                    "| design | AUC | figure at P = 10 % | at P = 50 % | at P = 90 % | range across draws | published |",
+                    "|---|---|---|---|---|---|---|"]
             for r in ranked:
                 out.append(f"| `{r['design']}` | {fmt(r['auc'], 'number', digits=2)} | "
-                           f"{fmt(r['p10'], 'number', digits=3)} | {fmt(r['p90'], 'number', digits=3)} | "
+                           f"{fmt(r['p10'], 'number', digits=3)} | {fmt(r['p50'], 'number', digits=3)} | "
+                           f"{fmt(r['p90'], 'number', digits=3)} | "
                            f"{fmt(r['lo'], 'number', digits=3)} to {fmt(r['hi'], 'number', digits=3)} | "
                            f"{fmt(r['published'], 'number', digits=3)} |")
     else:
-        out += ["", "The posterior does not straddle zero (P below 10 % or above 90 %): no single measurement is "
-                "needed to decide the sign."]
+        out += ["", "The interval excludes zero: no single measurement is needed to decide the sign."]
     return out + [""]
 
 
