@@ -162,3 +162,16 @@ def test_forecast_rows_judge_against_the_naive_forecast():
     naive = real[[2014]].rename(columns={2014: 2015})                # last year's share, no national change
     worse = trusts.forecast_row(naive - 0.05, real, 2015)
     assert not worse["ok"] and worse["mae"] > worse["mae_naive"]
+
+
+def test_the_trusts_the_published_lists_name_are_the_ones_placed_in_july_2013():
+    """The 2013 replay's quality special measures of July 2013 go to the trusts named by the published list (as many
+    as the model holds), not to the model's worst."""
+    from abm.mechanisms import oversight
+    m = CommissioningModel(compose(["scenario=england_2013", "months=4", "seed=2"]))
+    m.run()
+    codes = m.structure.orgs.code.to_numpy()
+    named = initial.entering(codes, "quality", "2013-07")
+    assert len(named) >= 10
+    placed = np.flatnonzero(m.orgs.regime_kind == oversight.QUALITY_SM)
+    assert set(named) <= set(placed)

@@ -68,4 +68,4 @@ def test_the_published_effects_table_lists_every_row_reproduced_or_why_not(tmp_p
     assert len(designed) == len(effects.DESIGNS) and designed.n.max() == 2 and (designed.n >= 1).mean() > 0.8
     assert table.within.isna().sum() == len(effects.NOT_REPRODUCIBLE)
     text = (tmp_path / "effects.md").read_text()
-    assert "published rows with a design are reproduced within tolerance" in text and "Not reproducible:" in text
+    assert "counted design rows are reproduced at the posterior" in text and "Not reproducible:" in text
