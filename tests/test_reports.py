@@ -68,6 +68,18 @@ def test_the_most_likely_better_style_is_never_one_whose_mean_points_the_other_w
     assert "of 16 draws" in text
 
 
+def test_an_answer_over_replicates_names_its_interval():
+    """At one parameter set the answer's intervals cover chance only, and the sentences say so."""
+    from experiments.sweeps.compare import answer_lines
+    rows = [{"setting": "carrot", "baseline": "stick", "outcome": outcome, "difference": 0.01, "ci_low": 0.005,
+             "ci_high": 0.015, "min": 0.0, "max": 0.02, "draws": 1}
+            for outcome in ("perf_true", "perf_gap", "net_balance", "ccg_trust_in_nhse", "mean_stress",
+                            "leader_turnover")]
+    text = "\n".join(answer_lines({"stick": pd.DataFrame(rows)}))
+    assert "confidence interval of the mean over runs" in text and "chance only" in text
+    assert "posterior" not in text
+
+
 def test_explain_says_what_a_parameter_is_and_where_it_comes_from():
     from abm.config.explain import explain
     text = explain("behaviour.pressure_effort")

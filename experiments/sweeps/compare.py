@@ -230,6 +230,8 @@ def answer_lines(against: dict[str, pd.DataFrame]) -> list[str]:
             else:
                 lines.append(f"- Against **{named(comparator)}**, no style does better on true performance on "
                              "average across the posterior draws.")
+        elif kind == CI_KIND:
+            lines.append(f"- Against **{named(comparator)}**, each setting's mean difference [{kind}, chance only]:")
         for setting, d in diffs[diffs.outcome.isin(ANSWER)].groupby("setting", sort=False):
             parts = []
             for col in ANSWER:
