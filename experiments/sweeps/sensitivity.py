@@ -39,8 +39,10 @@ TOP = 25      # parameters shown per outcome in indices.png (all are in indices.
 # The regulators' own numbers a contrast varies, each as a factor on every style's preset value (a style that sets a
 # number to 0 keeps 0): the logic's thresholds and strengths, and the means the regulators act with. The two lists by
 # escalation level (sanction_at_level, reporting_at_level) are not varied: the runs of a batch share lists
-# (abm.params), and a factor on the sanctions by level is a factor on severity, which is varied (the sanction felt is
-# severity x sanction_at_level), as reporting_load scales the reporting every body owes.
+# (abm.params). A factor on the sanctions by level acts as the factor on severity, which is varied (the sanction felt
+# is severity x sanction_at_level), except that severity also scales the sanction for misreporting found and is
+# clipped at 1. reporting_load, the reporting every body owes, is varied; the extra reporting owed at each escalation
+# level is not (a known gap of the contrast).
 REGULATORS = ("severity", "escalation_threshold", "autonomy_reward", "leader_removal", "force_collaboration",
               "coaching_share", "recovery_margin")
 MEANS = ("budget", "capacity", "reporting_load", "intervention_cost")
