@@ -265,7 +265,7 @@ def test_the_makefile_and_readme_state_the_headline_presets_own_counts():
     row = re.search(r"^\| `carrot_vs_stick` \|(.+)\|(.+)\|$", readme, re.M)
     assert row and f"{draws} posterior draws × {replicates} replicates" in row.group(1), row
     assert row.group(2).strip() == f"{runs} ({jobs})"
-    for doc in ("README.md", "CONTRIBUTING.md", "Makefile", "docs/ODD.md", "outputs/README.md"):
+    for doc in ("README.md", "CONTRIBUTING.md", "Makefile", "outputs/README.md"):
         assert not re.search(r"\breplications?\b", (ROOT / doc).read_text(), re.I), doc
     out = (ROOT / "outputs" / "README.md").read_text()
     assert f"experiments/{preset['experiment']['name']}/" in out
