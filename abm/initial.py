@@ -158,7 +158,7 @@ def settle(m, share: np.ndarray) -> None:
     performance level, with the effort, support, stress, management capacity and misreporting of its present state,
     is its own reported share (the inverse of :func:`abm.mechanisms.money.performance`); its true and reported
     performance start there. The year's assessments so far stand for three quarters, as at the start."""
-    from abm.mechanisms.money import ccg_performance, performance_level_now
+    from abm.mechanisms.money import ccg_performance, misreporting, performance_level_now
 
     o, b = m.orgs, m.beh
     idx = np.flatnonzero(np.isfinite(share))
@@ -168,8 +168,8 @@ def settle(m, share: np.ndarray) -> None:
     base = performance_level(load, m.each(b.perf_baseline, "orgs", idx), m.each(b.load_sensitivity, "orgs", idx),
                              m.each(b.load_knee, "orgs", idx))
     offset = performance_level_now(m, reg_trust)[idx] - base      # effort, support, stress, management capacity
-    gap = np.where(s < m.each(b.target, "orgs", idx),
-                   m.each(b.gaming, "orgs", idx) * o.pressure[idx] * (1.0 - reg_trust[idx]), 0.0) * (o.gaming_block[idx] <= 0)
+    # below the standard a reported share is the true one plus the misreporting; at or above it, the true one
+    gap = np.where(s < m.each(b.target, "orgs", idx), misreporting(m, reg_trust)[idx], 0.0)
     true = s - gap
     load = load_for(true, offset, m.each(b.perf_baseline, "orgs", idx), m.each(b.load_sensitivity, "orgs", idx),
                     m.each(b.load_knee, "orgs", idx))

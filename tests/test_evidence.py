@@ -14,7 +14,8 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 MECHANISMS = ["money", "effort", "oversight", "ratings", "trust", "peers", "collaboration", "mergers", "leadership",
               "stp"]
 # Public functions that compute or book but decide nothing, so carry no behavioural rule of their own.
-NOT_RULES = {"money.commissioning_edges", "money.performance_level_now", "money.pooled_fraction", "money.close_books",
+NOT_RULES = {"money.commissioning_edges", "money.performance_level_now", "money.misreporting", "money.pooled_fraction",
+             "money.close_books",
              "ratings.initial_ratings",
              "oversight.places", "oversight.tick", "oversight.affordable_places", "money.intervention_spend",
              "trust.in_regulators", "trust.upward", "collaboration.stp_members", "mergers.merge", "mergers.groups",

@@ -357,10 +357,18 @@ def performance(m: ModelState) -> None:
     # Misreporting brings the figure up towards the standard, never beyond it (what is measured is the target), and
     # not while a trust caught at it is being watched.
     shortfall = np.maximum(m.each(b.target) - o.perf_true, 0.0)
-    gap = np.minimum(m.each(b.gaming) * o.pressure * (1.0 - reg_trust), shortfall) * (o.gaming_block <= 0)
+    gap = np.minimum(misreporting(m, reg_trust), shortfall)
     o.perf_reported = np.where(prov, np.clip(o.perf_true + gap, 0.0, 1.0), o.perf_reported)
     o.gaming_block = np.maximum(o.gaming_block - 1.0, 0.0)
     ccg_performance(m)
+
+
+def misreporting(m: ModelState, reg_trust: np.ndarray) -> np.ndarray:
+    """How far each body would push its reported figure above the true one, before the standard caps it: ``gaming``
+    x the regulator's pressure x distrust of the regulator, and nothing while a body caught at it is being watched.
+    Used by :func:`performance` and, inverted, by :func:`abm.initial.settle`."""
+    o = m.orgs
+    return m.each(m.beh.gaming) * o.pressure * (1.0 - reg_trust) * (o.gaming_block <= 0)
 
 
 def performance_level_now(m: ModelState, reg_trust: np.ndarray) -> np.ndarray:
