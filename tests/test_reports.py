@@ -2,6 +2,7 @@
 value of a swept parameter, the everyday paths (explain, figures, cards, maps), the evidence's statuses, the value of
 information and the contrast's regulators' numbers."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -184,6 +185,7 @@ def test_value_of_information_is_asked_whenever_the_90_percent_interval_includes
     table = pd.DataFrame({"draw": range(200), "gaming_audited_rate": x})
     text = "\n".join(voi.lines(pd.Series(effect), table, "carrot", "stick"))
     assert "the sign flips" in text and "`gaming_audited_rate`" in text
+    assert re.search(r"\| `gaming_audited_rate` \| [0-9.]+ \| -?[0-9.]+ % \|", text)   # a share reads as a share
     clear = "\n".join(voi.lines(pd.Series(0.05 + 0.01 * x), table, "carrot", "stick"))
     assert "excludes zero" in clear and "sign flips" not in clear
 

@@ -110,24 +110,27 @@ def lines(answer: pd.Series, table: pd.DataFrame, style: str, comparator: str) -
         if ranked:
             best = ranked[0]
 
+            def shown(v: float, key: str) -> str:                  # in the design's own unit (points, %, ...)
+                return fmt(v, by_key[key].shown_as)
+
             def within(v: float) -> str:
-                return (fmt(v, "number", digits=3) + ("" if best["lo"] <= v <= best["hi"] else
-                                                       " (beyond what any draw gives)")) if np.isfinite(v) else "–"
+                return (shown(v, best["design"]) + ("" if best["lo"] <= v <= best["hi"] else
+                                                    " (beyond what any draw gives)")) if np.isfinite(v) else "–"
+            published = (f"the study published {shown(best['published'], best['design'])}"
+                         if np.isfinite(best["published"]) else "the study published its direction, not its size")
             out += ["", f"The interval includes zero. The measurement that would decide it best is the figure of "
                     f"**`{best['design']}`** ({by_key[best['design']].what}; area under the ROC curve "
                     f"{fmt(best['auc'], 'number', digits=2)}): had it been measured at {within(best['p10'])}, P({style} "
                     f"better) would fall to 10 %; at {within(best['p50'])}, to a half (the sign flips); at "
-                    f"{within(best['p90'])}, it would rise to 90 % (the draws give "
-                    f"{fmt(best['lo'], 'number', digits=3)} to {fmt(best['hi'], 'number', digits=3)}; the study "
-                    f"published {fmt(best['published'], 'number', digits=3)}).", "",
+                    f"{within(best['p90'])}, it would rise to 90 % (the draws give {shown(best['lo'], best['design'])} "
+                    f"to {shown(best['hi'], best['design'])}; {published}).", "",
                     "| design | AUC | figure at P = 10 % | at P = 50 % | at P = 90 % | range across draws | published |",
                     "|---|---|---|---|---|---|---|"]
             for r in ranked:
-                out.append(f"| `{r['design']}` | {fmt(r['auc'], 'number', digits=2)} | "
-                           f"{fmt(r['p10'], 'number', digits=3)} | {fmt(r['p50'], 'number', digits=3)} | "
-                           f"{fmt(r['p90'], 'number', digits=3)} | "
-                           f"{fmt(r['lo'], 'number', digits=3)} to {fmt(r['hi'], 'number', digits=3)} | "
-                           f"{fmt(r['published'], 'number', digits=3)} |")
+                k = r["design"]
+                out.append(f"| `{k}` | {fmt(r['auc'], 'number', digits=2)} | {shown(r['p10'], k)} | "
+                           f"{shown(r['p50'], k)} | {shown(r['p90'], k)} | {shown(r['lo'], k)} to {shown(r['hi'], k)} | "
+                           f"{shown(r['published'], k)} |")
     else:
         out += ["", "The interval excludes zero: no single measurement is needed to decide the sign."]
     return out + [""]

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from abm.units import fmt
+from abm.units import fmt, interval
 from experiments.evidence.catalogue import (
     DESIGNS,
     DISCRIMINATES,
@@ -49,6 +49,8 @@ from experiments.evidence.catalogue import (
 
 __all__ = ["DESIGNS", "NOT_REPRODUCIBLE", "Design", "arms_of", "draws", "fitted", "load", "measure", "prior_draws",
            "report"]
+
+SHOWN_AS = {d.key: d.shown_as for d in DESIGNS}      # each design's figure as a person reads it
 
 
 def draws(replicates: int) -> tuple[list[dict[str, float]], list[int]]:
@@ -139,13 +141,13 @@ def lines(table: pd.DataFrame, replicates: int) -> list[str]:
            "| row | design in the model | model [5-95 %] | published | tolerance | prior pass | within | use |",
            "|---|---|---|---|---|---|---|---|"]
     for r in counted.itertuples():
-        out.append(f"| `{r.design}` | {r.design_in_model} | {_fmt(r.model_mean)} [{_fmt(r.model_low)}, "
-                   f"{_fmt(r.model_high)}] | {r.finding} | {r.tolerance} | {_share(r.prior_pass)} | "
+        out.append(f"| `{r.design}` | {r.design_in_model} | {_shown(r)} | {r.finding} | {r.tolerance} | "
+                   f"{_share(r.prior_pass)} | "
                    f"{'yes' if r.within else 'NO'} | {r.use} |")
     out += ["", "## Listed, not counted", "",
             "| row | why not counted | model [5-95 %] | tolerance | prior pass | within |", "|---|---|---|---|---|---|"]
     for r in excluded.itertuples():
-        out.append(f"| `{r.design}` | {r.status} | {_fmt(r.model_mean)} [{_fmt(r.model_low)}, {_fmt(r.model_high)}] | "
+        out.append(f"| `{r.design}` | {r.status} | {_shown(r)} | "
                    f"{r.tolerance} | {_share(r.prior_pass)} | {'yes' if r.within else 'NO'} |")
     out += ["", "Not reproducible:", ""]
     out += [f"- `{k}`: {why}." for k, why in NOT_REPRODUCIBLE.items()]
@@ -153,8 +155,13 @@ def lines(table: pd.DataFrame, replicates: int) -> list[str]:
     return out
 
 
-def _fmt(x: float) -> str:
-    return fmt(x, "number")
+def _shown(r) -> str:
+    """The model's mean and its 5-95 % range in the design's own unit (points, %, months, GBP m ...)."""
+    return interval(r.model_mean, r.model_low, r.model_high, SHOWN_AS[r.design])
+
+
+def _fmt(x: float, design: str) -> str:
+    return fmt(x, SHOWN_AS[design])
 
 
 def _share(x: float) -> str:
@@ -197,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         designed[["design", "prior_pass", "prior_draws", "status"]].assign(model_version=model_version()).to_csv(
             path, index=False, float_format="%.4g")
         misses.record("effects", f"{int(counted.within.sum())} of {len(counted)} counted design rows reproduced", [
-            f"`{r.design}` ({r.use}): model {_fmt(r.model_mean)} against {_fmt(r.published)} ({r.tolerance})"
+            f"`{r.design}` ({r.use}): model {_fmt(r.model_mean, r.design)} against "
+            f"{_fmt(r.published, r.design)} ({r.tolerance})"
             for r in counted.itertuples() if not r.within], "python -m experiments effects")
     print(f"{int(counted.within.sum())} of {len(counted)} counted design rows reproduced at the posterior "
           f"({len(designed) - len(counted)} listed, not counted); report: {(args.out / 'effects.md').resolve()}")
