@@ -117,12 +117,15 @@ def text_lines(trust: pd.Series, series: dict, real: dict, draws: int, figure: s
                  + ", ".join(fmt(np.quantile(perf[:, months].mean(axis=1), q), "share") for q in (0.05, 0.95)) + "]"
                  if len(months) == 12 else "–")
         published = fmt(real["share"].get(year, np.nan), "share")
+        if model == "–" and published == "–":
+            continue                                        # a part-year of the run with no published share
         lines.append(f"| {year}/{str(year + 1)[-2:]}{' (held out)' if year >= 2016 else ''} | {published} | {model} |")
+    lines.append("")
     debt = np.asarray(series["debt"])
     for date, value in real["debt"].items():
         if date in list(series["dates"]):
             t = list(series["dates"]).index(date)
-            lines.append(f"- Debt at the end of {date}: published loans {fmt(value, 'gbp_m')}, model "
+            lines.append(f"- Debt in {date}: published loans {fmt(value, 'gbp_m')}, model "
                          f"{fmt(np.median(debt[:, t]), 'gbp_m')} (median of {draws} runs).")
     lines += [f"- {date}: {text} (published list)." for date, text in real["events"].items()]
     lines += ["", "Draw another: `python -m experiments card CODE` (a code, or part of a trust's name)."]
