@@ -185,7 +185,14 @@ def test_value_of_information_is_asked_whenever_the_90_percent_interval_includes
     table = pd.DataFrame({"draw": range(200), "gaming_audited_rate": x})
     text = "\n".join(voi.lines(pd.Series(effect), table, "carrot", "stick"))
     assert "the sign flips" in text and "`gaming_audited_rate`" in text
-    assert re.search(r"\| `gaming_audited_rate` \| [0-9.]+ \| -?[0-9.]+ % \|", text)   # a share reads as a share
+    # a share reads as a share, and the curve is shown only where some draw is
+    assert re.search(r"\| `gaming_audited_rate` \| [0-9.]+ \| (-?[0-9.]+ %|beyond the draws) \|", text)
+    assert re.search(r"\| -?[0-9.]+ % to -?[0-9.]+ % \|", text)
+    # a design that separates nothing: its curve reaches 10 % or 90 % only far beyond every draw, which is not shown
+    noise = table.assign(special_measures_exit_12m=0.3 + 0.05 * rng.normal(size=200))
+    row = [line for line in voi.lines(pd.Series(effect), noise, "carrot", "stick")
+           if line.startswith("| `special_measures_exit_12m`")][0]
+    assert "beyond the draws" in row and not re.search(r"[0-9]{3,}\.[0-9] %", row)    # no 367.2 % of trusts
     clear = "\n".join(voi.lines(pd.Series(0.05 + 0.01 * x), table, "carrot", "stick"))
     assert "excludes zero" in clear and "sign flips" not in clear
 

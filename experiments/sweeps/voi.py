@@ -126,11 +126,16 @@ def lines(answer: pd.Series, table: pd.DataFrame, style: str, comparator: str) -
                     f"to {shown(best['hi'], best['design'])}; {published}).", "",
                     "| design | AUC | figure at P = 10 % | at P = 50 % | at P = 90 % | range across draws | published |",
                     "|---|---|---|---|---|---|---|"]
+            def cell(r: dict, q: str) -> str:                    # the fitted curve only where some draw is
+                v = r[q]
+                return shown(v, r["design"]) if np.isfinite(v) and r["lo"] <= v <= r["hi"] else "beyond the draws"
             for r in ranked:
                 k = r["design"]
-                out.append(f"| `{k}` | {fmt(r['auc'], 'number', digits=2)} | {shown(r['p10'], k)} | "
-                           f"{shown(r['p50'], k)} | {shown(r['p90'], k)} | {shown(r['lo'], k)} to {shown(r['hi'], k)} | "
+                out.append(f"| `{k}` | {fmt(r['auc'], 'number', digits=2)} | {cell(r, 'p10')} | "
+                           f"{cell(r, 'p50')} | {cell(r, 'p90')} | {shown(r['lo'], k)} to {shown(r['hi'], k)} | "
                            f"{shown(r['published'], k)} |")
+            out += ["", "*Beyond the draws*: the fitted curve reaches that probability only at a figure no draw gives "
+                    "(an extrapolation, not shown); a design with an AUC near a half separates nothing."]
     else:
         out += ["", "The interval excludes zero: no single measurement is needed to decide the sign."]
     return out + [""]
