@@ -162,6 +162,10 @@ def test_forecast_rows_judge_against_the_naive_forecast():
     naive = real[[2014]].rename(columns={2014: 2015})                # last year's share, no national change
     worse = trusts.forecast_row(naive - 0.05, real, 2015)
     assert not worse["ok"] and worse["mae"] > worse["mae_naive"]
+    # Had it known the sector's change, last year's share is the naive forecast itself; the truth's own changes are
+    # the real ones.
+    assert worse["mae_sector_known"] == pytest.approx(worse["mae_naive"])
+    assert perfect["mae_sector_known"] == pytest.approx(0.0) and perfect["own_change_rho"] == pytest.approx(1.0)
 
 
 def test_the_trusts_the_published_lists_name_are_the_ones_placed_in_july_2013():
