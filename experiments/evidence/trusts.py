@@ -292,7 +292,8 @@ def check_rows(free: list[TrustSeries], anchored: list[TrustSeries], start_2016:
         floor = LOAN_FLOOR if month == "2016-03" else r["rho_real_persistence"] - NAIVE_SLACK
         rows.append({"kind": "loans", "arm": arm, "period": month, "trusts": r["trusts"], "model": r["rho"],
                      "target": floor, "mae": np.nan, "mae_naive": np.nan, "bias": np.nan,
-                     "mae_sector_known": np.nan, "own_change_rho": np.nan, "ok": bool(r["rho"] >= floor), "use": "fit" if month == "2016-03" else "held out"})
+                     "mae_sector_known": np.nan, "own_change_rho": np.nan, "ok": bool(r["rho"] >= floor),
+                     "use": "fit" if month == "2016-03" else "held out"})
     for r in persistence(free, real):
         rows.append({"kind": "persistence", "arm": "replay", "period": f"{fy_label(r['from'])} to {fy_label(r['to'])}",
                      "trusts": np.nan, "model": r["model"], "target": r["real"], "mae": np.nan, "mae_naive": np.nan,
