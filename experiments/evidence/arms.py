@@ -25,8 +25,9 @@ REPLAY = ["scenario=england_2013", "months=61", "write_organisations=true"]     
 # The targets era from April 2002: every trust rated each year against the standard (star ratings: the regulator
 # attends to all), sanctions for failure and the removal of chief executives (the stick), the NHS Plan's money (about
 # 7 % a year real growth: the published effects' README) and capacity that can grow with it (an assumption: the plan
-# bought staff and beds as fast as the money came), the four-hour standard moving from 90 % (2002/03) to 98 % (from
-# January 2005). England of the era: the anonymous England (its trusts are not 2016's).
+# bought staff and beds as fast as the money came), the four-hour standard moving from 90 % (the milestone of March
+# 2003) to 98 % (the target for December 2004, managed towards from April 2003). England of the era: the anonymous
+# England (its trusts are not 2016's).
 ERA = ["scenario=england", "scenario.from_data=false", "start=2002-04", "behaviour.standard_weight=1.0",
        "resources.capacity=1.0", "resources.funding_growth=0.07", "behaviour.capacity_growth_max=0.07",
        "behaviour.target=0.9", "regime.stf_share=0.0", "write_organisations=true"]
@@ -83,11 +84,22 @@ def no_special_measures(cfg: Config) -> Config:
     return with_values(cfg, {"resources.places_quality_sm": 0.0})
 
 
+NINETY_EIGHT = "2003-04"      # the month the era's standard moves to 98 % (see moving_standard)
+
+
 def moving_standard(cfg: Config) -> Config:
-    """The four-hour standard of the targets era: 90 % from the start (2002/03), 98 % from January 2005, 95 % from
-    June 2010 (the standard relaxed; Scotland and Wales alike here, an approximation: Scotland kept 98 % to 2013)."""
-    events = [PolicyEvent(date="2005-01", changes=["behaviour.target=0.98"], note="the four-hour standard at 98 %",
-                          source="published effects: ae_waits_targets_era (target of 98 % from 2004/05)"),
+    """The four-hour standard of the targets era: 90 % in 2002/03 (the milestone for the end of March 2003), 98 % from
+    April 2003 (the next milestone was the target itself, 98 % by December 2004, and trusts were managed towards it
+    week by week; no intermediate national milestone was found), 95 % from June 2010 (the standard relaxed; Scotland
+    and Wales alike here, an approximation: Scotland kept 98 % to 2013).
+
+    Sources: HSJ, 20 March 2003, “the end of March milestone that 90 per cent of patients should be admitted,
+    transferred or discharged within four hours”; Public Accounts Committee, Sixteenth Report 2004-05 (HC 445), the
+    Department “has been pro-actively managing NHS trust performance to ensure that, by December 2004, no one will
+    spend longer than four hours in A&E” and “At the end of October 2004, around 70 trusts had consistently achieved
+    the weekly mark of 98%”."""
+    events = [PolicyEvent(date=NINETY_EIGHT, changes=["behaviour.target=0.98"], note="the four-hour standard at 98 %",
+                          source="PAC HC 445 (2004-05): 98 % by December 2004, managed towards from April 2003"),
               PolicyEvent(date="2010-06", changes=["behaviour.target=0.95"], note="the standard relaxed to 95 %",
                           source="seed 004 L117 (the 95 % standard of the 2010s)")]
     return replace(cfg, timeline=[*cfg.timeline, *events])

@@ -123,6 +123,18 @@ def report(figures: np.ndarray, prior: np.ndarray | None, out: Path, replicates:
     return table
 
 
+def fit_sentence() -> str:
+    """What *fit* means for the shipped posterior: its calibration's distance, unless the model's designs changed
+    since (a newer model version than the calibration's), when the fit rows are those the next calibration fits."""
+    from abm.config.fields import CALIBRATION
+    from abm.run import model_version
+    if model_version() in (CALIBRATION, "unknown"):
+        return "Fit rows joined the calibration's distance; the others are held out."
+    return (f"Fit rows join the next calibration's distance; the others are held out. The shipped posterior is "
+            f"calibration {CALIBRATION}'s, fitted to the designs of model {CALIBRATION}: designs changed since "
+            f"(CHANGELOG, {model_version()}) were fitted as they were then.")
+
+
 def lines(table: pd.DataFrame, replicates: int) -> list[str]:
     designed = table[table.within.notna()]
     counted = designed[designed.status == "counted"]
@@ -137,7 +149,7 @@ def lines(table: pd.DataFrame, replicates: int) -> list[str]:
            f"**{int(counted.within.sum())} of {len(counted)} counted design rows are reproduced at the posterior** "
            f"(they discriminate across the prior, restate no formula of the model, and are each the first of their "
            f"measure); {len(excluded)} rows are listed but not counted (below), and {len(NOT_REPRODUCIBLE)} published "
-           "rows cannot be reproduced. Fit rows joined the calibration's distance; the others are held out.", "",
+           f"rows cannot be reproduced. {fit_sentence()}", "",
            "| row | design in the model | model [5-95 %] | published | tolerance | prior pass | within | use |",
            "|---|---|---|---|---|---|---|---|"]
     for r in counted.itertuples():
