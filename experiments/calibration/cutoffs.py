@@ -1,6 +1,6 @@
 """The re-runnable procedure that set the initial collaboration and the cut-offs (docs/ODD.md, section 8).
 
-    python -m experiments cutoffs [--replicates 6] [--jobs 2] [--out outputs/cutoffs]
+    python -m experiments cutoffs [--replicates 10] [--jobs 2] [--out outputs/cutoffs]
 
 Two steps:
 
@@ -8,7 +8,8 @@ Two steps:
    configuration (``as_was_2016``, real England, months 0-15): a grid search scored on the March 2017 NHSCC survey
    shares (joint committees 70 %, shared accountable officers 40 %; seed 002 L125), score = sum of squared
    differences of the replicate means.
-2. **Cut-offs** on the 2013 replay (``scenario=england_2013``), each the quantiles (pooled over replicates) that
+2. **Cut-offs** on the 2013 replay (``scenario=england_2013``; replicate r at posterior draw r, as ``history --check``
+   and ``validate`` run it), each the quantiles (pooled over replicates) that
    reproduce an observed distribution (``abm/data/observed_2013_2019.csv``; these rows are then fit rows, not tests):
    ``behaviour.dashboard_cuts`` from STP maturity in July 2017 (5 / 14 / 20 / 5 of 44 STPs),
    ``behaviour.ccg_rating_cuts`` from the CCGs' mean assessed score of 2015/16 (July 2016 ratings: 26 inadequate,
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 from joblib import delayed
 
+from abm import posterior
 from abm.compose import compose
 from abm.mechanisms.collaboration import CCG_CCG
 from abm.mechanisms.leadership import shared_ao
@@ -62,11 +64,13 @@ def run(jc: float, ao: float, replicate: int) -> dict:
     return out
 
 
-def replay(replicate: int) -> dict:
-    """One 2013 replay to July 2017: the distributions the cut-offs are read from."""
+def replay(replicate: int, draw: int | None = None) -> dict:
+    """One 2013 replay to July 2017, at posterior draw ``draw`` (the defaults if None): the distributions the cut-offs
+    are read from."""
     from abm.mechanisms import oversight, ratings
+    at = [] if draw is None else [f"posterior.draw={draw}"]
     m = CommissioningModel(compose(["scenario=england_2013", "months=52", "write_organisations=false",
-                                    f"replicate={replicate}"]))
+                                    f"replicate={replicate}", *at]))
     out = {}
     prov = m.mask("provider")
     inspected = np.full(len(m.orgs.kind), np.nan)      # each trust's overall assessment at its latest inspection
@@ -95,7 +99,7 @@ def cuts(values, counts) -> list[float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--replicates", type=int, default=6)
+    ap.add_argument("--replicates", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("outputs/cutoffs"))
     args = ap.parse_args(argv)
@@ -107,7 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     grid = runs.groupby(["init_joint_committee", "init_shared_ao"])[["joint_committees", "shared_ao"]].mean()
     grid["score"] = (grid.joint_committees - JC_TARGET) ** 2 + (grid.shared_ao - AO_TARGET) ** 2
     best_jc, best_ao = grid.score.idxmin()
-    replays = run_parallel((delayed(replay)(r) for r in range(args.replicates)), args.jobs, "2013 replays")
+    # Replicate r of the replays runs posterior draw r, as `history --check` and `validate` do: the bands are read
+    # where they are judged.
+    shipped = posterior.table()
+    draws = len(shipped) if shipped is not None else 0
+    replays = run_parallel((delayed(replay)(r, r % draws if draws else None) for r in range(args.replicates)),
+                           args.jobs, "2013 replays")
     found = {"dashboard_cuts": cuts([r["maturity"] for r in replays], DASHBOARD_COUNTS),
              "ccg_rating_cuts": cuts([r["ccg"] for r in replays], CCG_RATING_COUNTS),
              "cqc_rating_cuts": cuts([r["cqc"] for r in replays], CQC_RATING_COUNTS)}
@@ -115,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     grid.reset_index().to_csv(args.out / "grid.csv", index=False)
     overrides = [f"behaviour.init_joint_committee={best_jc}", f"behaviour.init_shared_ao={best_ao}",
                  *(f"behaviour.{k}=[{','.join(str(c) for c in v)}]" for k, v in found.items())]
-    lines = ["# Calibration", "", f"{args.replicates} replicates per grid point (default configuration).", "",
+    lines = ["# Calibration", "", f"{args.replicates} replicates per grid point (default configuration); the 2013 "
+             f"replays {'each at its own posterior draw' if draws else 'at the defaults'}.", "",
              "| init_joint_committee | init_shared_ao | joint committees (70 %) | shared AO (40 %) | score |",
              "|---|---|---|---|---|"]
     for (jc, ao), r in grid.iterrows():
