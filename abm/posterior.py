@@ -32,6 +32,15 @@ def table() -> pd.DataFrame | None:
         return pd.read_csv(fh)
 
 
+@cache
+def digest() -> str:
+    """A short fingerprint of the shipped draws (the first 12 hex digits of the file's SHA-256; "" if none): a result
+    computed at ``posterior.draw=K`` is that draw's only while the same draws are shipped."""
+    import hashlib
+    path = resources.files("abm.data").joinpath(FILE)
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
+
+
 def parameters() -> list[str]:
     """Names (``group.name``) of the calibrated parameters in the shipped posterior."""
     t = table()

@@ -130,7 +130,8 @@ def model_version() -> str:
 
 
 def is_complete(outdir: Path, config: Config | None = None) -> bool:
-    """True when ``outdir`` holds a result this version of the model finished (for ``config``, when given)."""
+    """True when ``outdir`` holds a result this version of the model finished with the same shipped posterior (for
+    ``config``, when given)."""
     done = Path(outdir) / "done.json"
     if not done.is_file():
         return False
@@ -140,8 +141,8 @@ def is_complete(outdir: Path, config: Config | None = None) -> bool:
         return False
     if not all((Path(outdir) / f).is_file() for f in record.get("files", [])):
         return False
-    if record.get("model_version") != model_version():
-        return False
+    if record.get("model_version") != model_version() or record.get("posterior", "") != posterior.digest():
+        return False                         # another version, or other shipped draws behind posterior.draw=K
     return config is None or record.get("key") == config_key(config)
 
 
@@ -187,7 +188,8 @@ def run_job(config: Config, outdir: Path, tables: dict[str, pd.DataFrame] | dict
     files = [p.name for p in write(tables, outdir, config)]
     _write_json(outdir / "provenance.json", provenance())
     _write_json(outdir / "done.json", {"key": config_key(config), "model_version": model_version(),
-                                       "run_id": run_id(config), "files": [*files, "provenance.json"]})
+                                       "posterior": posterior.digest(), "run_id": run_id(config),
+                                       "files": [*files, "provenance.json"]})
     return True, tables
 
 

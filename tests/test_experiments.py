@@ -135,6 +135,16 @@ def test_a_run_finished_by_another_model_version_is_run_again(tmp_path, monkeypa
         run.model_version.cache_clear()
 
 
+def test_a_run_finished_with_other_shipped_draws_is_run_again(tmp_path, monkeypatch):
+    """posterior.draw=K names a row of the shipped draws: a new calibration (the same version) must not reuse it."""
+    from abm import posterior, run
+    cfg = compose([*SMALL, "write_organisations=false"])
+    assert run.run_job(cfg, tmp_path)[0] and is_complete(tmp_path, cfg)
+    monkeypatch.setattr(posterior, "digest", lambda: "0123456789ab")
+    assert not is_complete(tmp_path, cfg) and run.run_job(cfg, tmp_path)[0]
+    assert json.loads((tmp_path / "done.json").read_text())["posterior"] == "0123456789ab"
+
+
 def test_basic_and_joblib_launchers_give_identical_results(tmp_path):
     tables = []
     for launcher, extra in (("basic", []), ("joblib", ["hydra.launcher.n_jobs=2"])):
