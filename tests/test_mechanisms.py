@@ -106,9 +106,11 @@ def _run_performance(m, pressure, months=12):
 
 
 def test_a_high_powered_target_raises_reported_more_than_true_performance():
-    # effort small enough that true performance stays below the standard (misreporting stops at the standard)
-    calm = CommissioningModel(small_config("seed=1", "behaviour.pressure_effort=0.05"))
-    pushed = CommissioningModel(small_config("seed=1", "behaviour.pressure_effort=0.05"))
+    # effort small enough, and the standard high enough, that true performance stays below the standard
+    # (misreporting stops at the standard); gaming set here, not left to the calibration, which may put it near 0
+    setting = ("seed=1", "behaviour.pressure_effort=0.05", "behaviour.target=1.0", "behaviour.gaming=0.06")
+    calm = CommissioningModel(small_config(*setting))
+    pushed = CommissioningModel(small_config(*setting))
     true0, rep0 = _run_performance(calm, 0.0)
     true1, rep1 = _run_performance(pushed, 1.0)
     assert true1 > true0                       # effort improves the measured target (Propper et al.)
