@@ -116,7 +116,10 @@ def finished_generation(out: Path) -> int:
 
 @pytest.mark.slow
 def test_a_killed_calibration_resumes_where_it_stopped_and_ends_as_if_never_killed(tmp_path):
-    args = ["calibrate.budget=smoke", "calibrate.population=6", "calibrate.generations=3"]
+    # a wall-time limit no run reaches: on a busy machine the smoke budget's 2 minutes stopped the uninterrupted run
+    # a generation early, which is the clock, not the resume
+    args = ["calibrate.budget=smoke", "calibrate.population=6", "calibrate.generations=3",
+            "calibrate.walltime_minutes=600"]
     whole = tmp_path / "whole"
     assert calibrate.main([*args, "--out", str(whole)]) == 0
     killed = tmp_path / "killed"

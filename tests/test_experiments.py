@@ -227,7 +227,9 @@ def test_the_precheck_checks_the_sweeps_a_preset_declares():
 
 def test_morris_screening_finds_the_parameters_that_drive_an_outcome(tmp_path):
     from experiments.sweeps import sensitivity
+    # capacity short of demand, so that trusts fall short of the standard and can misreport whatever the defaults
     rc = sensitivity.main(["--jobs=2", f"--out={tmp_path}", "scenario=small", "months=12", "sensitivity.n=4",
+                           "behaviour.capacity_headroom=0.9",
                            "sensitivity.parameters=[{name:behaviour.gaming,low:0.0,high:0.2},"
                            "{name:behaviour.la_memory,low:0.1,high:0.9},{name:regulator.severity,low:0.1,high:1.0}]",
                            "sensitivity.outcomes=[perf_gap,mean_stress]"])
