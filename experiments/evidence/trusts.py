@@ -146,8 +146,8 @@ def persistence(runs: list[TrustSeries], real: pd.DataFrame, pairs=PAIRS) -> lis
         if a not in real.columns or b not in real.columns:
             continue
         same = real[[a, b]].dropna().index
-        within = [spearman(s.loc[s.index.intersection(same), a], s.loc[s.index.intersection(same), b])
-                  for s in shares if a in s.columns and b in s.columns]
+        within = [spearman(both[a], both[b]) for both in (s.loc[s.index.intersection(same)] for s in shares)
+                  if a in both.columns and b in both.columns]
         if not within:
             continue
         model, truth = float(np.nanmean(within)), spearman(real.loc[same, a], real.loc[same, b])
