@@ -32,7 +32,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from abm.mechanisms import performance_level
+from abm.mechanisms import load_at_level, performance_level
 from abm.scenarios import read_table
 
 LOAN_DATES = {"2016-04": "balance_2016_04_01_gbp_m", "2017-04": "balance_2017_03_31_gbp_m"}   # balance at the start
@@ -116,10 +116,9 @@ def figures(codes: np.ndarray, kinds: np.ndarray, start: str) -> TrustFigures:
 
 
 def load_for(share: np.ndarray, level_offset: np.ndarray, baseline, sensitivity, knee) -> np.ndarray:
-    """The load at which ``performance_level(load) + level_offset`` equals ``share``: the inverse of
-    :func:`abm.mechanisms.performance_level` above the knee, and as far below the knee as the share is above the
-    baseline (a trust that beats the baseline has spare capacity)."""
-    return knee + (baseline - (share - level_offset)) / np.maximum(sensitivity, 1e-9)
+    """The load at which ``performance_level(load) + level_offset`` equals ``share``
+    (:func:`abm.mechanisms.load_at_level`)."""
+    return load_at_level(share - level_offset, baseline, sensitivity, knee)
 
 
 def assign_by_rank(values: np.ndarray, order_key: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -165,14 +164,14 @@ def settle(m, share: np.ndarray) -> None:
     s = share[idx]
     reg_trust = m.trust_in_regulators()
     load = o.demand[idx] / np.maximum(o.capacity[idx], 1e-12)
-    base = performance_level(load, m.each(b.perf_baseline, "orgs", idx), m.each(b.load_sensitivity, "orgs", idx),
-                             m.each(b.load_knee, "orgs", idx))
+    curve = (m.each(b.perf_baseline, "orgs", idx), m.each(b.load_sensitivity, "orgs", idx),
+             m.each(b.load_knee, "orgs", idx))
+    base = performance_level(load, *curve)
     offset = performance_level_now(m, reg_trust)[idx] - base      # effort, support, stress, management capacity
     # below the standard a reported share is the true one plus the misreporting; at or above it, the true one
     gap = np.where(s < m.each(b.target, "orgs", idx), misreporting(m, reg_trust)[idx], 0.0)
     true = s - gap
-    load = load_for(true, offset, m.each(b.perf_baseline, "orgs", idx), m.each(b.load_sensitivity, "orgs", idx),
-                    m.each(b.load_knee, "orgs", idx))
+    load = load_for(true, offset, *curve)
     o.demand[idx] = o.capacity[idx] * np.clip(load, 0.5, 2.0)
     o.perf_true[idx] = true
     o.perf_reported[idx] = s

@@ -76,7 +76,8 @@ class Orgs:
     deficit_months: np.ndarray  # months the body has closed with a negative balance since the run began
     pressure: np.ndarray        # regulator sanction pressure in [0, 1]
     peer_pressure: np.ndarray
-    support: np.ndarray         # support received this quarter in [0, 1]
+    support_offer: np.ndarray   # support the regulator decided at the body's last review (units a quarter)
+    support: np.ndarray         # support received this month, in units (what the budget paid of the offer)
     reporting: np.ndarray       # share of management capacity on reporting, [0, 1]
     autonomy: np.ndarray        # earned autonomy in [0, 1]
     conflicted: np.ndarray      # received inconsistent regulator instructions this quarter
@@ -221,7 +222,8 @@ def build_state(structure: Structure, beh: BehaviourConfig, rng: np.random.Gener
         review_slot=np.arange(n) % 3, inspect_slot=(np.arange(n) * 7) % beh.inspection_interval,
         regime_months=np.zeros(n, int), regime_kind=np.zeros(n, int), regime_spells=np.zeros(n, int),
         deficit_months=np.zeros(n, int),
-        pressure=z.copy(), peer_pressure=z.copy(), support=z.copy(), reporting=z.copy(), autonomy=z.copy(),
+        pressure=z.copy(), peer_pressure=z.copy(), support_offer=z.copy(), support=z.copy(), reporting=z.copy(),
+        autonomy=z.copy(),
         conflicted=np.zeros(n, bool), sanctioned=z.copy(), gaming_block=z.copy(), stress=stress, tenure=tenure,
         resilience=rng.beta(5.0, 2.0, n), leader=np.arange(n), capacity_loss=z.copy(),
         readiness=np.where(is_ccg, rng.beta(2.0, 2.0, n), 0.0), shared_months=z.copy(),

@@ -1,6 +1,8 @@
 """The oversight regime, the money levers and the policy timeline: each rule's direction of effect, and the bounds
 that keep long runs credible. No test here says which style is better: that is for the experiments to find."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -48,6 +50,24 @@ def test_the_budget_pays_interventions_first_and_support_from_what_is_left():
     none, some = run(0.0), run(3.0)
     assert not none.any()                                           # no budget: no interventions, no support
     assert some[:, 0].max() > 0
+
+
+def test_support_offered_at_a_review_is_paid_each_month_until_the_next_and_a_short_month_does_not_cancel_it():
+    # The regulator decides a body's support at its quarterly review; the budget pays it month by month. A month the
+    # budget cannot pay (here: none left) pays nothing, and the next month with money pays the offer again.
+    m = CommissioningModel(small_config(*WIDE, "regulator=carrot", "resources.capacity=1.0", "months=6"))
+    o, body = m.orgs, int(np.flatnonzero(m.mask(*oversight.PROVIDERS))[0])
+    o.regime_kind[:] = 0
+    o.support_offer[:] = 0.0
+    o.support_offer[body] = 0.5
+    budget = m.res.budget
+    paid = []
+    for money_left in (True, False, True, True):
+        m.res = replace(m.res, budget=budget if money_left else 0.0)
+        oversight._pay_support(m)
+        paid.append(o.support[body])
+    assert paid[0] > 0 and paid[1] == 0 and paid[2] == paid[0] and paid[3] == paid[0]
+    assert o.support_offer[body] == 0.5                      # paying never changes what was decided
 
 
 def test_a_body_leaves_special_measures_only_after_the_minimum_stay_and_on_recovery():

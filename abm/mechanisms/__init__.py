@@ -59,6 +59,13 @@ def performance_level(load: np.ndarray, baseline, sensitivity, knee) -> np.ndarr
     return baseline - sensitivity * np.maximum(load - knee, 0.0)
 
 
+def load_at_level(level, baseline, sensitivity, knee) -> np.ndarray:
+    """The load at which :func:`performance_level` is ``level``: its inverse above the knee, and as far below the knee
+    as ``level`` is above ``baseline`` (a trust that beats the baseline has spare capacity). The one inverse that the
+    start (:func:`abm.initial.load_for`), capacity planning and the designs' starting loads share."""
+    return knee + (baseline - np.asarray(level, dtype=float)) / np.maximum(sensitivity, 1e-9)
+
+
 def monthly(rate_per_year):
     """Convert an annual growth or event rate (a parameter: a number, or one per run) to its monthly equivalent."""
     return per_run(lambda r: (1.0 + r) ** (1.0 / 12.0) - 1.0, rate_per_year)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.mechanisms import effort, management_capacity, monthly, performance_level
+from abm.mechanisms import effort, load_at_level, management_capacity, monthly, performance_level
 from abm.params import per_run
 from abm.vocabulary import EDGE_KINDS, FINANCIAL_SM
 
@@ -305,8 +305,8 @@ def plan_capacity(m: ModelState, accept: np.ndarray) -> np.ndarray:
     surplus = m.each(b.planned_surplus)
     growth = m.each(b.demand_growth) * (1.0 + m.each(b.age_demand) * (o.older - 1.0))      # next year's demand
     asked = np.where(accept, o.control_total - o.net_margin, 0.0)
-    standard_load = m.each(b.load_knee) + (np.maximum(m.each(b.perf_baseline) - m.each(b.target), 0.0)
-                                           / np.maximum(m.each(b.load_sensitivity), 1e-9))
+    standard_load = load_at_level(np.minimum(m.each(b.target), m.each(b.perf_baseline)), m.each(b.perf_baseline),
+                                  m.each(b.load_sensitivity), m.each(b.load_knee))
     wanted = o.demand * (1.0 + growth) / (standard_load * np.maximum(o.capacity, 1e-12)) - 1.0
     affordable = m.each(m.res.funding_growth) + np.maximum(o.net_margin - surplus, 0.0)
     growth_max, cip_rate = m.each(b.capacity_growth_max), m.each(b.cip_rate)

@@ -179,7 +179,7 @@ def review(m: ModelState) -> dict:
         o.fail_streak[bodies] = streak
         o.pressure[bodies] = sanction
         o.sanctioned[bodies] = np.where(level >= 2, sanction, 0.0)
-        o.support[bodies] = support
+        o.support_offer[bodies] = support
         # Foundation status brings freedoms whatever the style (0 unless a design sets it: regime.foundation_autonomy).
         o.autonomy[bodies] = np.maximum(autonomy, m.each(m.regime.foundation_autonomy, "orgs", bodies)
                                         * o.foundation[bodies])
@@ -306,7 +306,7 @@ def _pay_support(m: ModelState) -> None:
     style's logic asks for less than it holds (assumption: the envelope's use; ``docs/ODD.md`` section 7)."""
     o = m.orgs
     in_regime = o.alive & (o.regime_kind > 0)
-    wanted = np.maximum(np.where(o.alive, o.support, 0.0), m.each(m.beh.programme_units, "orgs") * in_regime)
+    wanted = np.maximum(np.where(o.alive, o.support_offer, 0.0), m.each(m.beh.programme_units, "orgs") * in_regime)
     unit = np.broadcast_to(m.each(m.beh.support_unit, "runs") / 3.0, (m.R,))   # GBP m a month, per run
     left = np.maximum(m.each(m.res.budget, "runs") / 12.0 - intervention_spend(m), 0.0)   # after the fixed costs
     paid = np.zeros(len(o.kind))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from abm.compose import compose
 from abm.config import Config, PolicyEvent, with_values
+from abm.mechanisms import load_at_level
 
 REPLAY = ["scenario=england_2013", "months=61", "write_organisations=true"]        # April 2013 to May 2018
 # The targets era from April 2002: every trust rated each year against the standard (star ratings: the regulator
@@ -57,10 +58,11 @@ class Arm:
 
 def start_at(before: float) -> Callable[[Config], Config]:
     """Start the trusts at the load at which their performance level is ``before`` (the measured share of the era):
-    capacity relative to demand ``1 / (knee + (baseline - before) / sensitivity)``, with the run's own parameters."""
+    capacity relative to demand ``1 / load``, the load at which the level is ``before``
+    (:func:`abm.mechanisms.load_at_level`), with the run's own parameters."""
     def adjust(cfg: Config) -> Config:
         b = cfg.behaviour
-        load = b.load_knee + max(b.perf_baseline - before, 0.0) / max(b.load_sensitivity, 1e-9)
+        load = float(load_at_level(min(before, b.perf_baseline), b.perf_baseline, b.load_sensitivity, b.load_knee))
         return with_values(cfg, {"behaviour.capacity_headroom": float(np.clip(1.0 / load, 0.5, 1.5))})
     return adjust
 
