@@ -48,30 +48,30 @@ class MoneyBehaviour:
     age_demand: float = p(1.0, 0.0, 5.0, "assumption; seed 004 L166, “a growing ageing population needing more care”",
                           doc="how much faster demand grows for patients with a larger share aged 65+: growth x "
                               "(1 + age_demand x (relative share of 65+ - 1))")
-    capacity_headroom: float = medoid(0.9966, 0.5, 1.5, 0.97,
+    capacity_headroom: float = medoid(0.9766, 0.5, 1.5, 0.97,
                                       "seed 004 L117",
                                       doc="mean initial provider capacity relative to demand")
     perf_adjust_rate: float = p(0.15, 0.01, 1.0, "assumption", doc="monthly speed at which true performance moves to its level")
-    load_sensitivity: float = medoid(0.8853, 0.0, 5.0, 1.2,
+    load_sensitivity: float = medoid(1.246, 0.0, 5.0, 1.2,
                                      "seed 004 L117, L134",
                                      doc="loss of true performance per unit of demand above capacity")
-    pressure_effort: float = medoid(0.245, 0.0, 0.5, 0.1,
+    pressure_effort: float = medoid(0.0877, 0.0, 0.5, 0.1,
                                     "Propper et al. 2008, 2010",
                                     doc="gain in true target performance per unit of high-powered pressure")
-    commitment_effort: float = medoid(0.3006, 0.0, 0.5, 0.05,
+    commitment_effort: float = medoid(0.3027, 0.0, 0.5, 0.05,
                                       "assumption: no source states a size; the rule rests on seed 000 L139, L194, "
                                       "L265, Ayres and Braithwaite 1992 and West and Dawson 2012",
                                       doc="gain in true target performance per unit of commitment (the mean of trust in the "
                                      "regulator, support received and autonomy earned): effort of a body's own accord")
-    effort_ceiling: float = medoid(0.1837, 0.01, 0.5, 0.15,
+    effort_ceiling: float = medoid(0.2221, 0.01, 0.5, 0.15,
                                    "assumption (the form, diminishing returns to effort, and the value)",
                                    doc="the most effort (deterrence and commitment together) can add to true performance")
     effort_cost: float = p(0.01, 0.0, 0.1, "seed 000 L135",
                            doc="extra cost (share of income) per unit of effort spent chasing the target")
-    gaming: float = medoid(0.004538, 0.0, 0.3, 0.06,
+    gaming: float = medoid(0.03446, 0.0, 0.3, 0.06,
                            "Bevan and Hood 2006; seed 003 L454",
                            doc="largest reported-minus-true gap per unit of pressure")
-    support_effect: float = medoid(0.08779, 0.0, 0.2, 0.03,
+    support_effect: float = medoid(0.01766, 0.0, 0.2, 0.03,
                                    "seed 000 L192, L269",
                                    doc="gain in true performance per unit of support received")
     target: float = p(0.95, 0.5, 1.0, "seed 004 L117: “the 95% 4-hour A&E target”", provenance="source-number",
@@ -105,10 +105,10 @@ class OversightBehaviour:
                                    doc="months a CCG stays under legal directions before they can be lifted")
     inspection_interval: int = p(24, 1, 120, "assumption (CQC re-inspection about every two years)",
                                  doc="months between CQC inspections of a trust (staggered)")
-    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.37, 0.48, 0.6], metadata={
+    ccg_rating_cuts: list[float] = field(default_factory=lambda: [0.35, 0.47, 0.59], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed ccg_rating_* 2016-07", "choices": None,
         "doc": "CCG assessment cut-offs: inadequate | requires improvement | good | outstanding"})
-    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.22, 0.61, 0.8], metadata={
+    cqc_rating_cuts: list[float] = field(default_factory=lambda: [0.21, 0.61, 0.81], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed cqc_trust_rating_* 2016-05", "choices": None,
         "doc": "CQC overall rating cut-offs: inadequate | requires improvement | good | outstanding"})
     cqc_well_led_weight: float = p(0.2, 0.0, 1.0, "derived: the CQC's rating principles weigh its five key questions "
@@ -229,7 +229,7 @@ class LeadershipBehaviour:
     exit_base: float = p(0.08, 0.0, 1.0, "derived: seed 002 L352, “nearly a third said they were going to retire in "
                                          "the next 3-5 years”: a third over about four years is 8 % a year",
                          doc="annual leader exit rate at no stress (retirement, career moves)")
-    exit_stress: float = medoid(0.07112, 0.0, 1.0, 0.02,
+    exit_stress: float = medoid(0.06605, 0.0, 1.0, 0.02,
                                 "seed 000 L212, L224",
                                 doc="monthly exit probability at full stress")
     turnover_capacity_loss: float = p(0.3, 0.0, 1.0, "seed 000 L234",
@@ -263,10 +263,10 @@ class StpBehaviour:
 class FormsBehaviour:
     """Behaviour: functional forms: numbers that shape the rules (assumptions unless a source states the number)."""
 
-    perf_baseline: float = medoid(0.9909, 0.5, 1.0, 0.985,
+    perf_baseline: float = medoid(0.9767, 0.5, 1.0, 0.985,
                                   "assumption (performance with spare capacity)",
                                   doc="performance level with demand at or below the load knee and nothing else pressing")
-    load_knee: float = medoid(1.019, 0.5, 1.5, 0.95,
+    load_knee: float = medoid(1.005, 0.5, 1.5, 0.95,
                               "assumption",
                               doc="load (demand over capacity) above which performance falls")
     perf_noise: float = p(0.0085, 0.0, 0.1, "derived: the variation of trusts' type 1 shares that passes "
@@ -280,10 +280,10 @@ class FormsBehaviour:
                               "month) is a shock to capacity: 0.61 points a month over load_sensitivity (1.02)",
                               doc="monthly shock to a provider's capacity (sd, share of capacity) that lasts: it moves "
                                   "the capacity planned too")
-    stress_penalty: float = medoid(0.07412, 0.0, 0.5, 0.03, "assumption", doc="performance lost at full leader stress")
-    capacity_penalty: float = medoid(0.06207, 0.0, 0.5, 0.02, "assumption; seed 000 L174",
+    stress_penalty: float = medoid(0.02468, 0.0, 0.5, 0.03, "assumption", doc="performance lost at full leader stress")
+    capacity_penalty: float = medoid(0.04371, 0.0, 0.5, 0.02, "assumption; seed 000 L174",
                                      doc="performance lost with no management capacity left")
-    legitimacy_share: float = medoid(0.5885, 0.0, 1.0, 0.5,
+    legitimacy_share: float = medoid(0.5708, 0.0, 1.0, 0.5,
                                      "assumption; Braithwaite and Makkai 1994",
                                      doc="share of effort under pressure that depends on trust in the regulator")
     breach_margin: float = p(0.05313, 0.0, 0.5,
@@ -301,7 +301,7 @@ class FormsBehaviour:
     fsm_interest: float = p(0.06, 0.0, 0.3, "seed 004 L108: “6% compared with 1.5% for most other trusts”",
                             provenance="source-number",
                             doc="annual interest on debt in financial special measures")
-    planned_surplus: float = medoid(0.01143, 0.0, 0.1, 0.01, "assumption (NHS business rules: a 1 % surplus)",
+    planned_surplus: float = medoid(0.00995, 0.0, 0.1, 0.01, "assumption (NHS business rules: a 1 % surplus)",
                                     doc="surplus CCGs plan and keep in reserve, and below which trusts run savings")
     deficit_repayment_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which a CCG plans to repay a deficit")
     ccg_spend_spread: float = p(0.03, 0.0, 0.2, "calibrated by hand to observed ccgs_cumulative_deficit 2016-03 (fit "
@@ -323,7 +323,7 @@ class FormsBehaviour:
                                          "cip_rates")
     distress_years: float = p(3.0, 0.5, 20.0, "assumption", doc="years over which distress funding covers the excess debt")
     benchmark_width: float = p(2.55, 0.5, 10.0,
-                               "calibrated (0.1.0): posterior mean; held in 0.2.0, 0.3.0 and 0.3.1 (assumed before: 2.0; "
+                               "calibrated (0.1.0): posterior mean; held in 0.2.0, 0.3.0, 0.3.1 and 0.3.2 (assumed before: 2.0; "
                                "assumption)",
                                doc="spreads from the national mean at which a benchmarked domain reaches 0 or 1", assumed=2.0)
     finance_scale: float = p(10.0, 1.0, 100.0, "assumption",
@@ -384,7 +384,7 @@ class FormsBehaviour:
     investment_depreciation: float = p(0.1, 0.0, 1.0, "assumption", doc="yearly loss of the effect of past STP investment")
     ics_autonomy: float = p(0.3, 0.0, 1.0, "assumption; seed 004 L192 (freedoms and flexibilities of an ICS)",
                             doc="earned autonomy of the members of an integrated care system")
-    dashboard_cuts: list[float] = field(default_factory=lambda: [0.45, 0.51, 0.6], metadata={
+    dashboard_cuts: list[float] = field(default_factory=lambda: [0.45, 0.51, 0.59], metadata={
         "lo": 0.0, "hi": 1.0, "source": "calibrated to observed stp_dashboard_* 2017-07 in the 2013 replay", "choices": None,
         "doc": "maturity cut-offs: needs most improvement | making progress | advanced | outstanding"})
 

@@ -47,7 +47,7 @@ def p(default: Any, lo: float | None = None, hi: float | None = None, source: st
     return field(default=default, metadata=meta)
 
 
-CALIBRATION = "0.3.1"      # the calibration whose shipped draws give the defaults declared with :func:`medoid`
+CALIBRATION = "0.3.2"      # the calibration whose shipped draws give the defaults declared with :func:`medoid`
 
 
 def medoid(default: float, lo: float, hi: float, assumed: float, basis: str, doc: str,
