@@ -123,7 +123,8 @@ ORGANISATIONS = {
     "tenure": ("months", "leader's months in post"),
     "reporting": ("share", "share of management capacity spent on reporting"),
     "autonomy": ("0-1", "earned autonomy"),
-    "support": ("0-1", "intensity of regulator support received"),
+    "support": ("0-1", "regulator support received this month: the share of a full support unit the budget paid of "
+                "the offer made at the body's last review"),
     "population": ("persons", "GP-registered patients (CCGs) or residents (local authorities)"),
     "readiness": ("0-1", "CCG readiness to collaborate"),
     "trust_in_regulators": ("0-1", "mean trust in the regulators that oversee it"),

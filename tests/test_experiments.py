@@ -157,7 +157,7 @@ def test_basic_and_joblib_launchers_give_identical_results(tmp_path):
     pd.testing.assert_frame_equal(tables[0], tables[1])
 
 
-def test_aggregation_writes_table_summary_figures_and_report(tmp_path):
+def test_aggregation_writes_table_summary_figures_and_report(tmp_path, monkeypatch):
     res = abm(["-m", "scenario=small", "months=12", "regulator=carrot,stick", "replicate=0,1,2",
                f"hydra.sweep.dir={tmp_path}", "hydra/launcher=joblib"], ROOT)
     assert res.returncode == 0, res.stderr
@@ -183,6 +183,15 @@ def test_aggregation_writes_table_summary_figures_and_report(tmp_path):
     assert compare(tmp_path, baseline="regulator.name=stick").read_text() == text
     compare(tmp_path, baseline="regulator.name=carrot")
     assert (out / ".built_from").read_text() != stamp and "against carrot" in (out / "report.md").read_text()
+    # Misses measured again (abm/data/model_misses.json) rebuild it: the report quotes them beside the answer.
+    from experiments import misses
+    stamp = (out / ".built_from").read_text()
+    fake = tmp_path / "misses.json"
+    fake.write_text(json.dumps({"history": {"model_version": "0.0.0", "date": "2026-01-01", "command": "history",
+                                            "passed": "1 of 2 observed rows", "misses": ["a row missed"]}}))
+    monkeypatch.setattr(misses, "FILE", fake)
+    text = compare(tmp_path, baseline="regulator.name=carrot").read_text()
+    assert (out / ".built_from").read_text() != stamp and "1 of 2 observed rows" in text
 
 
 def test_no_report_of_a_small_preset_prints_scientific_notation(tmp_path):

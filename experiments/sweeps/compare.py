@@ -322,14 +322,17 @@ def pairing_text(strata: list[str], note: str) -> str:
 
 
 def fingerprint(sweep: Path, baseline: str) -> str:
-    """What a report is built from: every finished run's record, the baseline asked for, and the code that builds the
-    report (so a changed run, a new one, another baseline or a changed report rebuilds it)."""
+    """What a report is built from: every finished run's record, the baseline asked for, the code that builds the
+    report and what the model gets wrong (``abm/data/model_misses.json``, which the report quotes): so a changed run, a
+    new one, another baseline, a changed report or misses measured again rebuild it."""
     import hashlib
     digest = hashlib.sha256(baseline.encode())
     for job in finished_jobs(sweep):
         digest.update(str(job.relative_to(sweep)).encode() + (job / "done.json").read_bytes())
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
+    if misses.FILE.is_file():
+        digest.update(misses.FILE.read_bytes())
     return digest.hexdigest()
 
 
