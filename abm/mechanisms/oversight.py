@@ -298,8 +298,9 @@ def affordable_places(m: ModelState) -> np.ndarray:
 
 def _pay_support(m: ModelState) -> None:
     """What the budget leaves after the fixed costs of interventions pays for the help the bodies can take: the support
-    a style offers, and the improvement programme of each body in special measures or under directions
-    (``programme_units`` units). One unit is ``support_unit`` a quarter. Full offers (a unit or more: the programmes,
+    a style offered at the body's last review (``support_offer``, kept until its next review: a month the money runs
+    short pays less of it, never cancels it), and the improvement programme of each body in special measures or under
+    directions (``programme_units`` units). One unit is ``support_unit`` a quarter. Full offers (a unit or more: the programmes,
     and support a style gives in full) are paid first; partial offers (lighter coaching) share what is left. Within a
     tier, when a run's budget cannot pay every want in full, each is paid the same share of it. So a bigger envelope
     buys fuller help, a style that intervenes less has more to support with, and an envelope goes unspent only when the
