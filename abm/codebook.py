@@ -77,6 +77,8 @@ MODEL = {
     "regulator_spend": ("GBP m (month)", "support plus intervention spend: what the style spent of its budget"),
     "enforcement_actions": ("count (month)", "escalations to a warning or above"),
     "n_special_measures": ("count", "trusts in special measures (quality or financial)"),
+    "n_providers_escalated": ("count", "trusts the regulator has escalated to a warning or above (warning, directions, "
+                                       "special measures)"),
     "n_quality_special_measures": ("count", "trusts in quality special measures"),
     "n_financial_special_measures": ("count", "trusts in financial special measures"),
     "n_ccgs_under_directions": ("count", "CCGs under legal directions (or special measures)"),

@@ -140,6 +140,7 @@ def month_columns(m) -> tuple[dict, np.ndarray]:
     row["regulator_spend"] = f.support + f.interventions
     row["enforcement_actions"] = f.enforcement_actions
     row["n_special_measures"] = count(prov & (o.escalation >= 4))
+    row["n_providers_escalated"] = count(prov & (o.escalation >= 2))
     row["n_quality_special_measures"] = count(prov & (o.regime_kind == QUALITY_SM))
     row["n_financial_special_measures"] = count(prov & (o.regime_kind == FINANCIAL_SM))
     row["n_ccgs_under_directions"] = count(ccg & (o.escalation >= 3))

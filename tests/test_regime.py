@@ -419,3 +419,27 @@ def test_suspending_contract_sanctions_keeps_more_commissioner_provider_trust():
                 for extra in ([], ["regime.sanctions_suspended=all"])]
         with_fines, without = (df.trust_commissioner_provider.iloc[-1] for df in runs)
         assert without > with_fines
+
+
+def test_trusts_escalated_to_a_warning_or_above_answer_the_observed_share_in_nhs_improvements_lowest_segments():
+    """NHS Improvement's segments 3 and 4 (mandated support, special measures) are read as the model's warning,
+    directions and special measures: the monthly count takes every trust at level 2 or above and no CCG, and the
+    observed row reads it as a share of the trusts."""
+    from abm.metrics import month_columns
+    from experiments.evidence import observed
+
+    m = CommissioningModel(small_config(*WIDE))
+    o = m.orgs
+    trusts = np.flatnonzero(m.mask(*oversight.PROVIDERS))
+    o.escalation[:] = 4                                            # every CCG too: they must not count
+    o.escalation[trusts] = np.arange(len(trusts)) % 5              # levels 0..4 in turn among the trusts
+    row, _ = month_columns(m)
+    expected = int((o.escalation[trusts] >= 2).sum())
+    assert row["n_providers_escalated"][0] == expected
+    assert row["n_trusts"][0] == len(trusts)
+    obs = observed.load()
+    seg = obs[obs.measure == "providers_in_segments_3_4_share"].iloc[0]
+    table = pd.DataFrame({"date": [seg.period], "n_providers_escalated": [expected], "n_trusts": [len(trusts)]})
+    assert observed.model_value(seg, table) == pytest.approx(expected / len(trusts))
+    assert observed.tolerance(seg.measure)[1](seg.value, seg.value + 0.09)
+    assert not observed.tolerance(seg.measure)[1](seg.value, seg.value - 0.11)

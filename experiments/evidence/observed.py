@@ -252,6 +252,10 @@ def model_value(row, run: pd.DataFrame | Mapping[str, Any] | Monthly) -> float:
             "ccgs_cumulative_deficit": lambda: t.at("n_ccgs_in_deficit", period),
             "trusts_in_quality_special_measures": lambda: t.at("n_quality_special_measures", period),
             "trusts_in_financial_special_measures": lambda: t.at("n_financial_special_measures", period),
+            # NHS Improvement's segments 3 (mandated support: formal undertakings or requirements for a suspected
+            # breach of licence) and 4 (special measures): the model's warning, directions and special measures
+            "providers_in_segments_3_4_share": lambda: _share(t.at("n_providers_escalated", period),
+                                                              t.at("n_trusts", period)),
             }.get(m, lambda: float("nan"))()
 
 
@@ -273,6 +277,7 @@ TOLERANCE = [
     ("provider_net_position", "same sign, within a factor of 2", lambda r, x: r * x > 0 and 0.5 <= x / r <= 2.0),
     ("contract_fines", "within a factor of 2 (stated here)", lambda r, x: x > 0 and 0.5 <= x / r <= 2.0),
     ("providers_in_deficit_share", "±15 points", lambda r, x: abs(x - r) <= 0.15),
+    ("providers_in_segments_3_4_share", "±10 points (stated here)", lambda r, x: abs(x - r) <= 0.10),
     ("special_measures_time_in_regime", "±50 % (stated here)", lambda r, x: abs(x - r) <= 0.5 * r),
     ("stp_dashboard_", "±3 STPs (as the validation report)", lambda r, x: abs(x - r) <= 3.0),
     ("", "larger of 6 and 50 %", _within_count),
@@ -292,6 +297,7 @@ def formatter(measure: str, real: float):
     counts as whole numbers, months."""
     from abm.units import fmt
     shares = ("ccg_rating_", "cqc_trust_rating_", "ccgs_sharing_accountable_officer", "providers_in_deficit_share",
+              "providers_in_segments_3_4_share",
               "ae_")
     if measure.startswith(shares):
         return lambda v: fmt(v, "share")
