@@ -63,6 +63,24 @@ def test_sensitivity_ranges_are_checked():
         compose(["+experiment=sensitivity", "sensitivity.parameters=[{name:behaviour.nothing,low:0,high:1}]"])
 
 
+def test_the_contrast_varies_the_escalation_threshold_only_where_the_observed_history_allows_it():
+    """The contrast's factor on the 2016 mix's threshold stays strictly inside the thresholds at which the replay
+    misses an observed row (0.35: NHS Improvement's first segmentation; 0.5: the CCGs under directions in 2013; docs/ODD.md
+    section 8), and every other regulators' number keeps the wide box."""
+    from abm.compose import regulator_preset
+    from experiments.sweeps import sensitivity
+
+    threshold = regulator_preset("as_was_2016").escalation_threshold
+    low, high = sensitivity.factor_range("regulator.escalation_threshold")
+    assert 0.35 < low * threshold < threshold < high * threshold < 0.5
+    wide = sensitivity.FACTOR
+    assert wide[0] < low and high < wide[1]
+    for name in sensitivity.REGULATORS:
+        if name != "escalation_threshold":
+            assert sensitivity.factor_range(f"regulator.{name}") == wide
+    assert all(sensitivity.factor_range(f"resources.{n}") == wide for n in sensitivity.MEANS)
+
+
 def test_common_random_numbers_pair_settings_and_replicates_differ():
     a = simulate(compose([*SMALL, "regulator=carrot", "replicate=3"]))["model"]
     b = simulate(compose([*SMALL, "regulator=stick", "replicate=3"]))["model"]

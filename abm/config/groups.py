@@ -42,9 +42,10 @@ class RegulatorConfig:
                   doc="regulatory style (strategy class in abm/styles.py)")
     severity: float = p(0.7, 0.0, 1.0, "seed 000 L98",
                         doc="strength of sanctions at full escalation (warnings, directions, special measures)")
-    escalation_threshold: float = p(0.4, 0.0, 1.0, "seed 000 L200; seed 003 L614 (the rule, not the number); checked "
-                                                   "against observed providers_in_segments_3_4_share 2016-12 (held "
-                                                   "out) and ccgs_under_legal_directions (fit rows)",
+    escalation_threshold: float = p(0.4, 0.0, 1.0, "seed 000 L200; seed 003 L614 (the rule, not the number); observed "
+                                                   "providers_in_segments_3_4_share 2016-12 and "
+                                                   "ccgs_under_legal_directions (fit rows) bound it to about 0.39-0.45 "
+                                                   "(docs/ODD.md section 8)",
                                     doc="assessed score below which a body counts as failing")
     autonomy_reward: float = p(0.3, 0.0, 1.0, "seed 000 L194",
                                doc="earned autonomy given to bodies rated well (less reporting, room to push back)")

@@ -34,6 +34,8 @@ FIT = {
     ("trusts_in_financial_special_measures", "2016-07"): "policy event: 5 trusts placed",
     ("trusts_in_financial_special_measures", "2017-03"): "places_financial_sm",
     ("special_measures_time_in_regime", "2017-04"): "regime_min_months",
+    ("providers_in_segments_3_4_share", "2016-12"): "the range of regulator.escalation_threshold in the contrast's "
+                                                    "Sobol (experiments.sweeps.sensitivity.FACTOR_OF)",
     ("providers_in_deficit_share", "2013/14"): "initial_deficit_share",
     ("ccgs_cumulative_deficit", "2014-03"): "initial_ccg_deficit_share",
     ("ccgs_sharing_accountable_officer", "2016-09"): "ao_sharing_rate",

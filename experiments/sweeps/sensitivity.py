@@ -47,6 +47,17 @@ REGULATORS = ("severity", "escalation_threshold", "autonomy_reward", "leader_rem
               "coaching_share", "recovery_margin")
 MEANS = ("budget", "capacity", "reporting_load", "intervention_cost")
 FACTOR = (0.5, 1.5)     # the range of each factor: within half and one and a half times the preset's value
+# Numbers the observed history bounds more tightly, as factors on the preset's value. The escalation threshold: the
+# replay keeps NHS Improvement's first segmentation (December 2016, 40 % of providers in segments 3 and 4, +-10 points)
+# from 0.39 up, and the CCGs placed under directions in 2013 and the CCGs sharing an accountable officer in September
+# 2016 (fit rows) up to 0.45 (derived: `history --check regulator.escalation_threshold=X` at 0.35, 0.4, 0.45, 0.5 and
+# 0.6, interpolated; docs/ODD.md section 8): 0.39 / 0.4 to 0.45 / 0.4.
+FACTOR_OF = {"escalation_threshold": (0.975, 1.125)}
+
+
+def factor_range(name: str) -> tuple[float, float]:
+    """The range of the factor on a regulators' number (``regulator.NAME`` or ``resources.NAME``)."""
+    return FACTOR_OF.get(name.split(".", 1)[1], FACTOR)
 
 
 def regulated(config: Config, style: str, factors: dict[str, float]) -> Config:
@@ -233,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     contrast = list(spec.contrast)
     scaled = ([f"regulator.{n}" for n in REGULATORS] + [f"resources.{n}" for n in MEANS]
               if spec.assumptions and contrast else [])
-    names, bounds = names + scaled, bounds + [list(FACTOR)] * len(scaled)
+    names, bounds = names + scaled, bounds + [list(factor_range(n)) for n in scaled]
     problem = {"num_vars": len(names), "names": names, "bounds": bounds}
     try:
         x = sample(spec.method, problem, spec.n, config.seed)
